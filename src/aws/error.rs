@@ -1,0 +1,114 @@
+//! A failed AWS call, reduced to what an operator needs: which call, AWS's own error
+//! code and message, and what to do about it.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    /// The API call, such as `iam:CreateRole`.
+    pub operation: String,
+    /// AWS's error code, such as `AccessDenied`; `None` when no answer came back.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl CallError {
+    pub fn new(
+        operation: impl Into<String>,
+        code: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        CallError {
+            operation: operation.into(),
+            code: code.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
+    /// Reduces an SDK error to its code and message.
+    pub fn from_sdk<E, R>(operation: &str, error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        match &error {
+            SdkError::ServiceError(service) => {
+                let err = service.err();
+                let message = err
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+                CallError::new(operation, err.code(), message)
+            }
+            SdkError::TimeoutError(_) => CallError::new(
+                operation,
+                Some("Timeout"),
+                "no answer from AWS in time".to_string(),
+            ),
+            SdkError::DispatchFailure(_) => CallError::new(
+                operation,
+                Some("ConnectionFailed"),
+                format!(
+                    "could not reach the endpoint: {}",
+                    DisplayErrorContext(&error)
+                ),
+            ),
+            _ => CallError::new(operation, None, DisplayErrorContext(&error).to_string()),
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    pub fn is(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+
+    /// What the operator can do about it, where the code says.
+    pub fn hint(&self) -> Option<&'static str> {
+        let code = self.code.as_deref()?;
+        Some(match code {
+            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
+                "the credentials lack this permission: use a profile that may make this call"
+            }
+            "Throttling"
+            | "ThrottlingException"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded" => {
+                "AWS is throttling requests: wait a moment and run the step again"
+            }
+            "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+                "the credentials have expired: refresh them (for SSO: aws sso login) and retry"
+            }
+            "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch" => {
+                "AWS does not recognise these credentials: check the profile's keys"
+            }
+            "Timeout" | "ConnectionFailed" => {
+                "check the network, the region and AWS_ENDPOINT_URL, then retry"
+            }
+            "LimitExceeded" => "an IAM quota is reached: remove an unused entity first",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{} failed: {code}: {}", self.operation, self.message)?,
+            None => write!(f, "{} failed: {}", self.operation, self.message)?,
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, " ({hint})")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for CallError {}

@@ -1,0 +1,176 @@
+//! The command line. Without a subcommand `ecr-share` starts the wizard; the
+//! subcommands are the scriptable side: print documents, grant and revoke repository
+//! access, run the curated-packages procedure.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::core::documents::Access;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecr-share",
+    version,
+    about = "Share container-registry access across AWS accounts: EKS Anywhere Curated Packages and private ECR repositories.",
+    long_about = "Without a subcommand, starts the terminal wizard. Credentials come from the AWS SDK's standard chain (AWS_PROFILE, profiles, SSO, environment, instance roles); AWS_ENDPOINT_URL is honoured."
+)]
+pub struct Cli {
+    /// AWS profile for the wizard's first account (default: the SDK's default chain).
+    #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
+    pub profile: Option<String>,
+
+    /// Region for the wizard (default: the profile's region).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+
+    /// Where the wizard writes its log (default: the platform's cache folder).
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print one of the generated documents as JSON.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Grant accounts access to a private ECR repository, merged into its current policy.
+    Grant(GrantArgs),
+    /// Remove the access that `grant` gave, leaving every other statement.
+    Revoke(RevokeArgs),
+    /// Run the EKS Anywhere Curated Packages sharing procedure across two accounts.
+    Curated(CuratedArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// The ECR login and read policy for the curated-packages registry (step 2).
+    EcrRead {
+        /// The registry's 12-digit account id.
+        #[arg(long, value_name = "ID")]
+        registry_account: String,
+        /// Region; decides the partition.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
+    /// The role trust policy that lets the destination account assume the role (step 3).
+    Trust {
+        /// The destination account's 12-digit id.
+        #[arg(long, value_name = "ID")]
+        account: String,
+        /// Region; decides the partition.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
+    /// The destination user's policy that allows assuming the role (step 4).
+    AssumeRole {
+        /// The ARN of the role created in the source account.
+        #[arg(long, value_name = "ARN")]
+        role_arn: String,
+    },
+    /// A repository policy granting accounts access to an ECR repository.
+    Repo {
+        /// How much the accounts may do.
+        #[arg(long, value_enum)]
+        access: AccessArg,
+        /// A grantee account id; repeat for several.
+        #[arg(long = "account", value_name = "ID", required = true)]
+        accounts: Vec<String>,
+        /// The repository's region (the Lambda condition and the partition).
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
+}
+
+/// `--access` as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccessArg {
+    Pull,
+    PullPush,
+    Lambda,
+}
+
+impl From<AccessArg> for Access {
+    fn from(arg: AccessArg) -> Access {
+        match arg {
+            AccessArg::Pull => Access::Pull,
+            AccessArg::PullPush => Access::PullPush,
+            AccessArg::Lambda => Access::LambdaPull,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// The repository to share.
+    #[arg(long, value_name = "NAME")]
+    pub repository: String,
+    /// A grantee account id; repeat for several.
+    #[arg(long = "account", value_name = "ID", required = true)]
+    pub accounts: Vec<String>,
+    /// How much the accounts may do.
+    #[arg(long, value_enum)]
+    pub access: AccessArg,
+    /// Show the merged policy and its diff, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply without asking.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The shared repository.
+    #[arg(long, value_name = "NAME")]
+    pub repository: String,
+    /// An account whose access is removed; repeat for several.
+    #[arg(long = "account", value_name = "ID", required = true)]
+    pub accounts: Vec<String>,
+    /// Show the resulting policy and its diff, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply without asking.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CuratedArgs {
+    /// Profile of the account that owns the EKS Anywhere subscription.
+    #[arg(long, value_name = "P")]
+    pub source_profile: String,
+    /// Profile of the account that receives access.
+    #[arg(long, value_name = "Q")]
+    pub destination_profile: String,
+    /// The subscription's id.
+    #[arg(long, value_name = "ID")]
+    pub subscription_id: String,
+    /// The registry account, instead of asking the subscription.
+    #[arg(long, value_name = "ID")]
+    pub registry_account: Option<String>,
+    /// Name of the ECR read policy in the source account.
+    #[arg(long, default_value = "curated-packages-policy")]
+    pub policy_name: String,
+    /// Name of the role in the source account.
+    #[arg(long, default_value = "curated-packages-role")]
+    pub role_name: String,
+    /// Name of the assume-role policy in the destination account.
+    #[arg(long, default_value = "curated-packages-assume-role-policy")]
+    pub assume_policy_name: String,
+    /// Name of the user in the destination account.
+    #[arg(long, default_value = "curated-packages-user")]
+    pub user_name: String,
+    /// Where to write the AWS config file (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub config_out: PathBuf,
+    /// Where to write the aws-secret manifest (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub secret_out: Option<PathBuf>,
+    /// Run without asking.
+    #[arg(long)]
+    pub yes: bool,
+}

@@ -1,0 +1,5 @@
+//! The scriptable side: each subcommand of `ecr-share`.
+
+pub mod curated;
+pub mod grant;
+pub mod policy;

@@ -1,0 +1,8 @@
+//! The pure core: validated inputs, the documents each step shows, and both flows as
+//! data. Nothing here knows about terminals or AWS.
+
+pub mod documents;
+pub mod flow;
+pub mod regions;
+pub mod secret;
+pub mod validate;

@@ -1,0 +1,524 @@
+//! Validated inputs. Every constructor takes what the operator typed and either returns
+//! a value that is safe to put in a document or an [`Invalid`] whose message says what
+//! is wrong in words an operator can act on.
+
+use std::fmt;
+
+use super::regions::{self, Partition};
+
+/// Why a typed value was refused. The message is shown at the field and on the
+/// command line as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+fn invalid<T>(message: impl Into<String>) -> Result<T, Invalid> {
+    Err(Invalid(message.into()))
+}
+
+/// A 12-digit AWS account id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId(String);
+
+impl AccountId {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let text = input.trim();
+        if text.is_empty() {
+            return invalid("enter the 12-digit AWS account id");
+        }
+        if let Some(bad) = text.chars().find(|c| !c.is_ascii_digit()) {
+            return invalid(format!(
+                "an account id has only the digits 0-9, not '{bad}'"
+            ));
+        }
+        if text.len() != 12 {
+            return invalid(format!(
+                "an account id has exactly 12 digits; this has {}",
+                text.len()
+            ));
+        }
+        Ok(AccountId(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `arn:<partition>:iam::<account>:root`, the principal that stands for the account.
+    pub fn root_arn(&self, partition: Partition) -> String {
+        format!("arn:{partition}:iam::{}:root", self.0)
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One or more account ids, separated by commas or white space; duplicates are
+/// dropped, the first order is kept.
+pub fn parse_account_list(input: &str) -> Result<Vec<AccountId>, Invalid> {
+    let mut accounts: Vec<AccountId> = Vec::new();
+    for (index, part) in input
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        let account = AccountId::parse(part).map_err(|Invalid(reason)| {
+            Invalid(format!("account {} ('{part}'): {reason}", index + 1))
+        })?;
+        if !accounts.contains(&account) {
+            accounts.push(account);
+        }
+    }
+    if accounts.is_empty() {
+        return invalid("enter at least one 12-digit account id (separate several with commas)");
+    }
+    Ok(accounts)
+}
+
+/// A region the wizard knows, with its partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    name: String,
+    partition: Partition,
+}
+
+impl Region {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let text = input.trim();
+        if text.is_empty() {
+            return invalid("enter a region, such as us-west-2");
+        }
+        match regions::partition_of(text) {
+            Some(partition) => Ok(Region {
+                name: text.to_string(),
+                partition,
+            }),
+            None => {
+                let lower = text.to_ascii_lowercase();
+                if lower != text && regions::partition_of(&lower).is_some() {
+                    return invalid(format!("region names are lower case: {lower}"));
+                }
+                invalid(format!(
+                    "'{text}' is not a region this tool knows (for example us-east-1, eu-west-1, cn-north-1, us-gov-west-1)"
+                ))
+            }
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn partition(&self) -> Partition {
+        self.partition
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// An EKS Anywhere subscription id: a UUID such as `e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionId(String);
+
+impl SubscriptionId {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let text = input.trim();
+        const SHAPE: &str = "a subscription id looks like e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964 (hex digits in groups of 8-4-4-4-12)";
+        if text.is_empty() {
+            return invalid(
+                "enter the subscription id (aws eks list-eks-anywhere-subscriptions shows it)",
+            );
+        }
+        let groups: Vec<&str> = text.split('-').collect();
+        let lengths_ok = groups.len() == 5
+            && groups
+                .iter()
+                .zip([8, 4, 4, 4, 12])
+                .all(|(group, len)| group.len() == len);
+        let hex_ok = groups
+            .iter()
+            .all(|group| group.chars().all(|c| c.is_ascii_hexdigit()));
+        if !lengths_ok || !hex_ok {
+            return invalid(SHAPE);
+        }
+        Ok(SubscriptionId(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SubscriptionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What kind of IAM entity a name is for; the kinds differ in their length limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IamKind {
+    Policy,
+    Role,
+    User,
+}
+
+impl IamKind {
+    fn max_len(self) -> usize {
+        match self {
+            IamKind::Policy => 128,
+            IamKind::Role | IamKind::User => 64,
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            IamKind::Policy => "policy",
+            IamKind::Role => "role",
+            IamKind::User => "user",
+        }
+    }
+}
+
+/// A name for an IAM policy, role or user: letters, digits and `+=,.@_-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamName(String);
+
+impl IamName {
+    pub fn parse(kind: IamKind, input: &str) -> Result<Self, Invalid> {
+        let text = input.trim();
+        let noun = kind.noun();
+        if text.is_empty() {
+            return invalid(format!("enter a {noun} name"));
+        }
+        if let Some(bad) = text.chars().find(|c| !is_iam_name_char(*c)) {
+            return invalid(format!(
+                "a {noun} name may use letters, digits and + = , . @ _ - only, not '{bad}'"
+            ));
+        }
+        let max = kind.max_len();
+        let len = text.chars().count();
+        if len > max {
+            return invalid(format!(
+                "a {noun} name has at most {max} characters; this has {len}"
+            ));
+        }
+        Ok(IamName(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IamName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn is_iam_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+}
+
+/// An ECR repository name: 2–256 characters of lower-case path components such as
+/// `team/app-images`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryName(String);
+
+impl RepositoryName {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let text = input.trim();
+        if text.is_empty() {
+            return invalid("enter the repository name, such as team/app");
+        }
+        let len = text.chars().count();
+        if !(2..=256).contains(&len) {
+            return invalid(format!(
+                "a repository name has 2 to 256 characters; this has {len}"
+            ));
+        }
+        if let Some(bad) = text
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(*c)))
+        {
+            return invalid(if bad.is_ascii_uppercase() {
+                "a repository name is lower case".to_string()
+            } else {
+                format!(
+                    "a repository name may use lower-case letters, digits and . _ - / only, not '{bad}'"
+                )
+            });
+        }
+        for component in text.split('/') {
+            if component.is_empty() {
+                return invalid(
+                    "a repository name has no empty parts: no leading, trailing or doubled '/'",
+                );
+            }
+            let starts_ok = component.starts_with(|c: char| c.is_ascii_alphanumeric());
+            let ends_ok = component.ends_with(|c: char| c.is_ascii_alphanumeric());
+            let doubled = component
+                .as_bytes()
+                .windows(2)
+                .any(|w| b"._-".contains(&w[0]) && b"._-".contains(&w[1]));
+            if !starts_ok || !ends_ok || doubled {
+                return invalid(format!(
+                    "'{component}': each part of a repository name starts and ends with a letter or digit, with single . _ - between"
+                ));
+            }
+        }
+        Ok(RepositoryName(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RepositoryName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The ARN of an IAM role: `arn:<partition>:iam::<account>:role/<path><name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleArn {
+    text: String,
+    account: AccountId,
+    name: IamName,
+}
+
+impl RoleArn {
+    pub fn new(partition: Partition, account: &AccountId, name: &IamName) -> Self {
+        RoleArn {
+            text: format!("arn:{partition}:iam::{account}:role/{name}"),
+            account: account.clone(),
+            name: name.clone(),
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let text = input.trim();
+        const SHAPE: &str =
+            "a role ARN looks like arn:aws:iam::111111111111:role/curated-packages-role";
+        if text.is_empty() {
+            return invalid("enter the role ARN (arn:aws:iam::<account>:role/<name>)");
+        }
+        let parts: Vec<&str> = text.splitn(6, ':').collect();
+        if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[3].is_empty() {
+            return invalid(SHAPE);
+        }
+        if !["aws", "aws-cn", "aws-us-gov"].contains(&parts[1]) {
+            return invalid(format!(
+                "'{}' is not a partition (aws, aws-cn or aws-us-gov)",
+                parts[1]
+            ));
+        }
+        let account = AccountId::parse(parts[4])
+            .map_err(|Invalid(reason)| Invalid(format!("in the role ARN, {reason}")))?;
+        let Some(path_and_name) = parts[5].strip_prefix("role/") else {
+            return invalid(SHAPE);
+        };
+        let name_text = path_and_name.rsplit('/').next().unwrap_or_default();
+        let name = IamName::parse(IamKind::Role, name_text)
+            .map_err(|Invalid(reason)| Invalid(format!("in the role ARN, {reason}")))?;
+        Ok(RoleArn {
+            text: text.to_string(),
+            account,
+            name,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    pub fn name(&self) -> &IamName {
+        &self.name
+    }
+}
+
+impl fmt::Display for RoleArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The size limits AWS puts on the documents the wizard writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeLimit {
+    /// A role trust policy (the default IAM quota).
+    TrustPolicy,
+    /// A customer-managed IAM policy; AWS does not count white space.
+    ManagedPolicy,
+    /// An ECR repository policy.
+    RepositoryPolicy,
+}
+
+impl SizeLimit {
+    pub fn max_chars(self) -> usize {
+        match self {
+            SizeLimit::TrustPolicy => 2_048,
+            SizeLimit::ManagedPolicy => 6_144,
+            SizeLimit::RepositoryPolicy => 10_240,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            SizeLimit::TrustPolicy => "a trust policy",
+            SizeLimit::ManagedPolicy => "an IAM managed policy",
+            SizeLimit::RepositoryPolicy => "a repository policy",
+        }
+    }
+
+    /// Checks a document's text against the limit, counted as AWS counts it.
+    pub fn check(self, text: &str) -> Result<(), Invalid> {
+        let counted = match self {
+            SizeLimit::ManagedPolicy => text.chars().filter(|c| !c.is_whitespace()).count(),
+            SizeLimit::TrustPolicy | SizeLimit::RepositoryPolicy => {
+                // AWS counts the policy as sent; the wizard sends it compact.
+                compact_len(text)
+            }
+        };
+        let max = self.max_chars();
+        if counted > max {
+            return invalid(format!(
+                "{} has at most {max} characters; this one has {counted}",
+                self.what()
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn compact_len(text: &str) -> usize {
+    serde_json::from_str::<serde_json::Value>(text)
+        .map(|value| value.to_string().chars().count())
+        .unwrap_or_else(|_| text.chars().count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_ids() {
+        assert!(AccountId::parse("111111111111").is_ok());
+        assert_eq!(
+            AccountId::parse("11111111111").unwrap_err().0,
+            "an account id has exactly 12 digits; this has 11"
+        );
+        assert!(
+            AccountId::parse("11111111111a")
+                .unwrap_err()
+                .0
+                .contains("'a'")
+        );
+        assert!(AccountId::parse("").is_err());
+    }
+
+    #[test]
+    fn account_lists_split_on_commas_and_spaces_and_drop_repeats() {
+        let list = parse_account_list("111111111111, 222222222222 111111111111").unwrap();
+        let ids: Vec<&str> = list.iter().map(AccountId::as_str).collect();
+        assert_eq!(ids, ["111111111111", "222222222222"]);
+        let err = parse_account_list("111111111111,12").unwrap_err();
+        assert!(err.0.starts_with("account 2 ('12')"), "{err}");
+        assert!(parse_account_list(" , ").is_err());
+    }
+
+    #[test]
+    fn regions_and_partitions() {
+        assert_eq!(
+            Region::parse("cn-north-1").unwrap().partition(),
+            Partition::AwsCn
+        );
+        assert_eq!(
+            Region::parse("US-WEST-2").unwrap_err().0,
+            "region names are lower case: us-west-2"
+        );
+        assert!(Region::parse("us-west-9").is_err());
+    }
+
+    #[test]
+    fn subscription_ids() {
+        assert!(SubscriptionId::parse("e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964").is_ok());
+        assert!(SubscriptionId::parse("e29fd0d2-d8a8-4ed4-be54-c6c0dd0f796").is_err());
+        assert!(SubscriptionId::parse("g29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964").is_err());
+    }
+
+    #[test]
+    fn iam_names() {
+        assert!(IamName::parse(IamKind::Policy, "curated-packages-policy").is_ok());
+        assert!(IamName::parse(IamKind::Policy, &"a".repeat(128)).is_ok());
+        assert!(IamName::parse(IamKind::Policy, &"a".repeat(129)).is_err());
+        assert_eq!(
+            IamName::parse(IamKind::Role, &"a".repeat(65))
+                .unwrap_err()
+                .0,
+            "a role name has at most 64 characters; this has 65"
+        );
+        assert!(
+            IamName::parse(IamKind::User, "bad name")
+                .unwrap_err()
+                .0
+                .contains("' '")
+        );
+    }
+
+    #[test]
+    fn repository_names() {
+        for good in ["ab", "team/app", "a.b_c-d/e1", "x/y/z9"] {
+            assert!(RepositoryName::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "a", "Team/app", "/app", "app/", "a//b", "a..b", "-ab", "ab-", "a b",
+        ] {
+            assert!(RepositoryName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn role_arns() {
+        let arn = RoleArn::parse("arn:aws:iam::111111111111:role/curated-packages-role").unwrap();
+        assert_eq!(arn.account().as_str(), "111111111111");
+        assert_eq!(arn.name().as_str(), "curated-packages-role");
+        assert!(RoleArn::parse("arn:aws:iam::111111111111:role/path/to/r").is_ok());
+        assert!(RoleArn::parse("arn:aws:iam::111111111111:user/u").is_err());
+        assert!(
+            RoleArn::parse("arn:aws:iam::1111:role/r")
+                .unwrap_err()
+                .0
+                .contains("12 digits")
+        );
+        assert!(RoleArn::parse("arn:aws:s3:::bucket").is_err());
+    }
+
+    #[test]
+    fn size_limits() {
+        assert!(SizeLimit::TrustPolicy.check("{}").is_ok());
+        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(2_100));
+        assert!(
+            SizeLimit::TrustPolicy
+                .check(&big)
+                .unwrap_err()
+                .0
+                .contains("2048")
+        );
+        assert!(SizeLimit::RepositoryPolicy.check(&big).is_ok());
+    }
+}

@@ -1,0 +1,13 @@
+//! `ecr-share`: a terminal wizard that shares container-registry access across AWS
+//! accounts, one documented step per screen.
+//!
+//! - [`core`]: validated inputs, documents and both flows as data; no I/O.
+//! - [`aws`]: the calls each step makes, through the SDK's standard configuration.
+//! - [`tui`]: the wizard, one state machine drawn with ratatui.
+//! - [`commands`]: the scriptable subcommands.
+
+pub mod aws;
+pub mod cli;
+pub mod commands;
+pub mod core;
+pub mod tui;
