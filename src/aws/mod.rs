@@ -65,3 +65,67 @@ pub async fn load_config(target: &Target) -> SdkConfig {
     }
     loader.load().await
 }
+
+/// What one AWS call came to, as the wizard's live status and the commands' output
+/// line report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The call changed something (created, attached, applied); the text says what.
+    Done(String),
+    /// The call read something or checked something and found it as wanted.
+    Ok(String),
+    /// What the step would create already exists exactly as wanted; nothing changed.
+    AlreadyExisted(String),
+    /// Something by that name exists but differs from what the step wants; nothing
+    /// changed. The text says how it differs and what the operator can do.
+    Differs(String),
+    /// The call failed.
+    Failed(CallError),
+}
+
+impl Outcome {
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Failed(_))
+    }
+
+    /// The one word the status column shows.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Done(_) => "done",
+            Outcome::Ok(_) => "ok",
+            Outcome::AlreadyExisted(_) => "already existed",
+            Outcome::Differs(_) => "exists, differs",
+            Outcome::Failed(_) => "failed",
+        }
+    }
+
+    pub fn detail(&self) -> String {
+        match self {
+            Outcome::Done(text)
+            | Outcome::Ok(text)
+            | Outcome::AlreadyExisted(text)
+            | Outcome::Differs(text) => text.clone(),
+            Outcome::Failed(error) => error.to_string(),
+        }
+    }
+}
+
+/// One AWS call of a step and what it came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallReport {
+    /// The API call, such as `iam:CreateRole`.
+    pub call: String,
+    /// What it was called on, such as the role's name.
+    pub subject: String,
+    pub outcome: Outcome,
+}
+
+impl CallReport {
+    pub fn new(call: impl Into<String>, subject: impl Into<String>, outcome: Outcome) -> Self {
+        CallReport {
+            call: call.into(),
+            subject: subject.into(),
+            outcome,
+        }
+    }
+}
