@@ -10,4 +10,6 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod core;
+pub mod files;
+pub mod logging;
 pub mod tui;

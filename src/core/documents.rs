@@ -74,6 +74,18 @@ fn or_placeholder(value: Option<&impl ToString>, placeholder: &str) -> String {
     value.map_or_else(|| placeholder.to_string(), ToString::to_string)
 }
 
+/// Whether a document still shows a placeholder such as `<ROLE_ARN>` for a value that
+/// is missing or failed validation.
+pub fn has_placeholder(text: &str) -> bool {
+    text.match_indices('<').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        rest.starts_with(|c: char| c.is_ascii_uppercase())
+            && rest
+                .find('>')
+                .is_some_and(|end| !rest[..end].contains(['\n', '<', '"']))
+    })
+}
+
 /// Pretty JSON as the wizard shows and writes it: two-space indentation, the
 /// template's key order, a final newline.
 pub fn pretty(value: &Value) -> String {
@@ -412,6 +424,17 @@ mod tests {
         );
         let config = aws_config_file(None, None, None, None);
         assert!(config.contains("<ACCESS_KEY_ID from step 5>"));
+    }
+
+    #[test]
+    fn placeholders_are_recognised() {
+        assert!(has_placeholder("arn:aws:iam::<DESTINATION_ACCOUNT_ID>:root"));
+        assert!(has_placeholder("<ACCESS_KEY_ID from step 5>"));
+        assert!(!has_placeholder("a < b and c > d"));
+        assert!(!has_placeholder(&pretty(&trust_policy(
+            Some(Partition::Aws),
+            Some(&account("999999999999"))
+        ))));
     }
 
     #[test]

@@ -149,6 +149,8 @@ pub fn field_spec(id: FieldId) -> FieldSpec {
 
 pub struct StepSpec {
     pub title: &'static str,
+    /// A word or two for the progress bar.
+    pub short: &'static str,
     pub side: Side,
     pub instructions: &'static str,
     pub fields: &'static [FieldId],
@@ -195,6 +197,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
     steps: &[
         StepSpec {
             title: "Find the packages registry account",
+            short: "Registry",
             side: Side::Source,
             instructions: "Curated packages are served from an ECR registry that belongs to AWS, one per region. Enter the region that hosts your EKS Anywhere subscription and the subscription's id. The subscription names its registry; until it is asked, the registry account comes from the table of production registries for the region.",
             fields: &[FieldId::Region, FieldId::SubscriptionId],
@@ -203,6 +206,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
         },
         StepSpec {
             title: "ECR login and read policy",
+            short: "Read policy",
             side: Side::Source,
             instructions: "In the source account, create an IAM policy that can log in to ECR and read every repository of the registry account. The registry account defaults from the region of step 1; change it only if your subscription names another one.",
             fields: &[FieldId::RegistryAccount, FieldId::ReadPolicyName],
@@ -211,6 +215,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
         },
         StepSpec {
             title: "Role for curated packages",
+            short: "Role",
             side: Side::Source,
             instructions: "In the source account, create a role that the destination account may assume, and attach the policy from step 2 to it. The trust policy names the destination account's root, which lets that account's IAM decide who may assume the role.",
             fields: &[
@@ -223,6 +228,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
         },
         StepSpec {
             title: "User that assumes the role",
+            short: "User",
             side: Side::Destination,
             instructions: "In the destination account, create a policy that allows assuming the role from step 3, and a user with that policy attached. The role lives in the source account, so its ARN carries the source account id (not the registry account, as some copies of the docs say).",
             fields: &[
@@ -235,6 +241,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
         },
         StepSpec {
             title: "Access key",
+            short: "Key",
             side: Side::Destination,
             instructions: "Create an access key for the user. The secret access key is shown once, masked until you reveal it; it goes into the config file of the next step and nowhere else unless you save it.",
             fields: &[],
@@ -243,6 +250,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
         },
         StepSpec {
             title: "AWS config file",
+            short: "Config",
             side: Side::Destination,
             instructions: "The curated-packages controller reads an AWS config file: its default profile assumes the role, using the user's keys from a profile of their own. Save it with mode 0600; it holds the secret key.",
             fields: &[FieldId::Region, FieldId::ConfigPath],
@@ -251,6 +259,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
         },
         StepSpec {
             title: "Put it in the cluster",
+            short: "Cluster",
             side: Side::Destination,
             instructions: "Existing cluster: replace Secret aws-secret in namespace eksa-packages with this manifest. The config file is its `config` key, base64 without line breaks; the other keys stay, empty. New cluster: set EKSA_AWS_CONFIG_FILE to the config file before creating the cluster (press v to switch documents).",
             fields: &[FieldId::KubeContext],
@@ -262,6 +271,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
         },
         StepSpec {
             title: "Verify",
+            short: "Verify",
             side: Side::Destination,
             instructions: "Check the whole chain from the new credentials: the user assumes the role, the role gets an ECR login token, and the registry answers a manifest request. Each check is reported separately, so an unreachable registry is not mistaken for a denied role.",
             fields: &[],
@@ -279,6 +289,7 @@ static REPOSITORY_SHARING: FlowSpec = FlowSpec {
     steps: &[
         StepSpec {
             title: "Choose the repository",
+            short: "Repository",
             side: Side::RepositoryOwner,
             instructions: "Pick the private repository to share, in the account and region that own it. Its current policy is read first: whatever it already allows is kept.",
             fields: &[FieldId::Region, FieldId::Repository],
@@ -287,6 +298,7 @@ static REPOSITORY_SHARING: FlowSpec = FlowSpec {
         },
         StepSpec {
             title: "Who gets access",
+            short: "Grantees",
             side: Side::RepositoryOwner,
             instructions: "Enter the accounts that receive access (not the account that owns the repository) and how much they get. Pull for Lambda also lets the Lambda service pull for those accounts' functions; Lambda pulls across accounts only within one region, the repository's.",
             fields: &[FieldId::Grantees, FieldId::Access],
@@ -295,6 +307,7 @@ static REPOSITORY_SHARING: FlowSpec = FlowSpec {
         },
         StepSpec {
             title: "Apply the policy",
+            short: "Apply",
             side: Side::RepositoryOwner,
             instructions: "set-repository-policy replaces the repository's whole policy. The statements of this grant are merged into the current policy: a statement with the same Sid is replaced, every other statement is kept. Review the result, then apply it.",
             fields: &[],

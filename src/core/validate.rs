@@ -130,10 +130,10 @@ pub struct SubscriptionId(String);
 impl SubscriptionId {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let text = input.trim();
-        const SHAPE: &str = "a subscription id looks like e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964 (hex digits in groups of 8-4-4-4-12)";
+        const SHAPE: &str = "a subscription id is hex digits in groups of 8-4-4-4-12, like e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964";
         if text.is_empty() {
             return invalid(
-                "enter the subscription id (aws eks list-eks-anywhere-subscriptions shows it)",
+                "enter the subscription id",
             );
         }
         let groups: Vec<&str> = text.split('-').collect();

@@ -1,10 +1,11 @@
-use std::path::PathBuf;
-use std::process::ExitCode;
+//! The terminal wizard: one state machine (`app`), drawn by `view`, driven by
+//! `runtime`.
 
-pub fn run(
-    _profile: Option<String>,
-    _region: Option<String>,
-    _log_file: Option<PathBuf>,
-) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not available in this build")
-}
+pub mod app;
+pub mod clipboard;
+pub mod highlight;
+pub mod keys;
+pub mod runtime;
+pub mod view;
+
+pub use runtime::run;

@@ -1,0 +1,117 @@
+//! The event loop: reads keys on a thread of its own, feeds every message through
+//! `update`, performs the effects it returns and draws a frame. The terminal is
+//! restored on every way out, panics included (ratatui's panic hook).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{self, Event};
+use tokio::sync::mpsc;
+
+use super::app::{App, Effect, Msg, SaveError, update};
+use super::clipboard::{Clipboard, Environment, SystemClipboard};
+use super::view;
+use crate::files::{Privacy, write_document};
+
+/// How often spinners move while something runs.
+const TICK: Duration = Duration::from_millis(120);
+
+pub fn run(profile: Option<String>, region: Option<String>, log_file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the wizard needs a terminal; for scripts use `ecr-share policy`, `grant`, `revoke` or `curated` (see --help)"
+        );
+    }
+    let log_path = crate::logging::init(log_file)?;
+    tracing::info!(?profile, ?region, log = %log_path.display(), "wizard starting");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+        let result = event_loop(&mut terminal, App::new()).await;
+        ratatui::restore();
+        result
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn event_loop(terminal: &mut DefaultTerminal, mut app: App) -> anyhow::Result<()> {
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    spawn_terminal_events(sender.clone());
+    let mut clipboard = SystemClipboard::new(Environment::detect(), std::io::stdout());
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut redraw = true;
+    loop {
+        if redraw {
+            terminal.draw(|frame| view::draw(frame, &app))?;
+        }
+        let msg = tokio::select! {
+            received = receiver.recv() => match received {
+                Some(msg) => msg,
+                None => return Ok(()),
+            },
+            _ = ticker.tick() => Msg::Tick,
+        };
+        redraw = !matches!(msg, Msg::Tick);
+        let mut pending = update(&mut app, msg);
+        while let Some(effect) = pending.pop() {
+            redraw = true;
+            let reply = match effect {
+                Effect::Quit => return Ok(()),
+                Effect::Copy { what, text } => {
+                    let result = clipboard.copy(&text);
+                    tracing::info!(what, ok = result.is_ok(), "copy");
+                    Msg::Copied { what, result }
+                }
+                Effect::Save {
+                    path,
+                    contents,
+                    private,
+                    overwrite,
+                } => Msg::Saved(save(path, &contents, private, overwrite)),
+            };
+            pending.extend(update(&mut app, reply));
+        }
+    }
+}
+
+fn save(path: PathBuf, contents: &str, private: bool, overwrite: bool) -> Result<PathBuf, SaveError> {
+    let privacy = if private { Privacy::Private } else { Privacy::Shared };
+    match write_document(&path, contents, privacy, overwrite) {
+        Ok(()) => {
+            tracing::info!(path = %path.display(), private, "saved a document");
+            Ok(path)
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Err(SaveError::Exists(path)),
+        Err(error) => Err(SaveError::Io(format!("{}: {error}", path.display()))),
+    }
+}
+
+/// Terminal events arrive on a thread of their own, so a slow AWS answer never
+/// delays a key.
+fn spawn_terminal_events(sender: mpsc::UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        loop {
+            let msg = match event::read() {
+                Ok(Event::Key(key)) => Msg::Key(key),
+                Ok(Event::Resize(..)) => Msg::Resize,
+                Ok(_) => continue,
+                Err(error) => {
+                    tracing::error!(%error, "reading the terminal failed");
+                    return;
+                }
+            };
+            if sender.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+}

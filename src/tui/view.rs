@@ -1,0 +1,589 @@
+//! Drawing. Views only read the model; the one thing they write back is the size of
+//! the document pane, so scrolling knows where the end is.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Margin, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowSpec, field_spec};
+use crate::core::{documents, regions};
+
+use super::app::{App, FlowState, Overlay, Screen, Tone};
+use super::highlight::highlight;
+use super::keys;
+
+/// Below this the wizard shows a message instead of its screens.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 18;
+/// From this width on, form and document stand side by side.
+pub const WIDE: u16 = 100;
+
+const DIM: Style = Style::new().fg(Color::DarkGray);
+const ACCENT: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+const ERROR: Style = Style::new().fg(Color::Red);
+const NEEDED: Style = Style::new().fg(Color::Yellow);
+const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(frame, area);
+        return;
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    match app.screen {
+        Screen::Menu => {
+            draw_menu_header(frame, header);
+            draw_menu(frame, body, app);
+        }
+        Screen::Flow(flow) => {
+            let state = app.flow(flow);
+            draw_flow_header(frame, header, state);
+            draw_flow(frame, body, app, state);
+        }
+    }
+    draw_footer(frame, footer, app);
+    match &app.overlay {
+        Some(Overlay::Help) => draw_help(frame, area),
+        Some(Overlay::Save(prompt)) => draw_save_prompt(frame, area, prompt),
+        None => {}
+    }
+}
+
+fn draw_too_small(frame: &mut Frame, area: Rect) {
+    let text = Text::from(vec![
+        Line::from("Terminal too small".bold()),
+        Line::from(format!("{}×{}", area.width, area.height)),
+        Line::from(format!("ecr-share needs {MIN_WIDTH}×{MIN_HEIGHT}")),
+        Line::from("(80×24 or more is best)"),
+        Line::from("Enlarge it, or q to quit"),
+    ]);
+    let height = (text.lines.len() as u16).min(area.height);
+    let y = area.y + area.height.saturating_sub(height) / 2;
+    let rect = Rect::new(area.x, y, area.width, height);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+fn draw_menu_header(frame: &mut Frame, area: Rect) {
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(" ecr-share ", ACCENT),
+            Span::raw("· share container-registry access across AWS accounts"),
+        ]),
+        Line::from(Span::styled("─".repeat(usize::from(area.width)), DIM)),
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn draw_menu(frame: &mut Frame, area: Rect, app: &App) {
+    let area = area.inner(Margin::new(2, 1));
+    let mut lines = vec![Line::from("Choose what to share:".bold()), Line::raw("")];
+    for (index, flow) in FLOWS.iter().enumerate() {
+        let spec = FlowSpec::get(*flow);
+        let selected = index == app.menu_selected;
+        let marker = if selected { "▶ " } else { "  " };
+        let name_style = if selected {
+            SELECTED.add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(marker, ACCENT),
+            Span::styled(format!("{}. {}", index + 1, spec.name), name_style),
+            Span::styled(format!("  ({} steps)", spec.steps.len()), DIM),
+        ]));
+        for line in wrap_words(spec.summary, usize::from(area.width).saturating_sub(5)) {
+            lines.push(Line::from(format!("     {line}")));
+        }
+        lines.push(Line::raw(""));
+    }
+    for line in wrap_words(
+        "↑/↓ choose · Enter start · ? all keys · q quit · Ctrl-C quits from anywhere",
+        usize::from(area.width),
+    ) {
+        lines.push(Line::from(Span::styled(line, DIM)));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn draw_flow_header(frame: &mut Frame, area: Rect, state: &FlowState) {
+    let spec = state.spec();
+    let count = spec.steps.len();
+    let step = state.step_spec();
+    let position = format!("Step {} of {count} ", state.step + 1);
+    let title = format!(" ecr-share › {} › {}", spec.name, step.title);
+    let room = usize::from(area.width).saturating_sub(position.chars().count() + 1);
+    let title = truncate(&title, room);
+    let padding = usize::from(area.width).saturating_sub(title.chars().count() + position.chars().count());
+    let first = Line::from(vec![
+        Span::styled(title, ACCENT),
+        Span::raw(" ".repeat(padding)),
+        Span::styled(position, Style::new().add_modifier(Modifier::BOLD)),
+    ]);
+
+    // Every step's title when it fits, otherwise numbers with the current title.
+    let full: usize = spec.steps.iter().map(|s| s.short.chars().count() + 5).sum();
+    let compact = full + 1 > usize::from(area.width);
+    let mut spans = vec![Span::raw(" ")];
+    for (index, s) in spec.steps.iter().enumerate() {
+        let current = index == state.step;
+        let label = if compact && !current {
+            format!(" {} ", index + 1)
+        } else {
+            format!(" {} {} ", index + 1, s.short)
+        };
+        let style = if current {
+            SELECTED.add_modifier(Modifier::BOLD)
+        } else if index < state.step {
+            Style::new().fg(Color::Gray)
+        } else {
+            DIM
+        };
+        spans.push(Span::styled(label, style));
+        if index + 1 < count {
+            spans.push(Span::styled("›", DIM));
+        }
+    }
+    frame.render_widget(Paragraph::new(vec![first, Line::from(spans)]), area);
+}
+
+fn draw_flow(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
+    if area.width >= WIDE {
+        let [form, document] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+        draw_form(frame, form, state, true);
+        draw_document(frame, document, app, state);
+    } else {
+        let form_height = form_height(state, area.width).min(area.height.saturating_sub(7));
+        let [form, document] =
+            Layout::vertical([Constraint::Length(form_height), Constraint::Min(0)]).areas(area);
+        draw_form(frame, form, state, false);
+        draw_document(frame, document, app, state);
+    }
+}
+
+/// Lines the form needs at a given width when stacked above the document.
+fn form_height(state: &FlowState, width: u16) -> u16 {
+    let inner = width.saturating_sub(2);
+    let (instructions, fields) = form_parts(state, inner);
+    let meta = meta_lines(state, inner).len();
+    (instructions.len() + 1 + meta + fields.iter().map(|f| 1 + f.note.len()).sum::<usize>()) as u16
+}
+
+/// One field as drawn: its label column and the lines of its note.
+struct FieldRows {
+    field: FieldId,
+    index: usize,
+    note: Vec<Line<'static>>,
+}
+
+/// The step's instructions wrapped to `width`, and each field with its wrapped note.
+fn form_parts(state: &FlowState, width: u16) -> (Vec<String>, Vec<FieldRows>) {
+    let step = state.step_spec();
+    let instructions = wrap_words(step.instructions, usize::from(width));
+    let indent = note_indent(state, width);
+    let note_width = usize::from(width).saturating_sub(indent).max(10);
+    let fields = step
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| {
+            let (text, style) = field_note(state, *field);
+            let note = wrap_words(&text, note_width)
+                .into_iter()
+                .map(|line| Line::from(vec![Span::raw(" ".repeat(indent)), Span::styled(line, style)]))
+                .collect();
+            FieldRows {
+                field: *field,
+                index,
+                note,
+            }
+        })
+        .collect();
+    (instructions, fields)
+}
+
+fn label_width(state: &FlowState) -> usize {
+    state
+        .step_spec()
+        .fields
+        .iter()
+        .map(|f| field_spec(*f).label.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2
+}
+
+/// Notes line up under the values when there is room, else they start near the edge.
+fn note_indent(state: &FlowState, width: u16) -> usize {
+    let aligned = label_width(state) + 2;
+    if usize::from(width) >= aligned + 30 { aligned } else { 4 }
+}
+
+/// Which account the step runs in and the calls it makes, wrapped.
+fn meta_lines(state: &FlowState, width: u16) -> Vec<String> {
+    let step = state.step_spec();
+    let calls = if step.calls.is_empty() {
+        "no AWS calls".to_string()
+    } else {
+        step.calls.join(", ")
+    };
+    wrap_words(&format!("Runs in the {} · {calls}", step.side.label()), usize::from(width))
+}
+
+/// Greedy word wrap; a word longer than the width is cut.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let needed = if line.is_empty() {
+            word.chars().count()
+        } else {
+            line.chars().count() + 1 + word.chars().count()
+        };
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let rest: String = line.chars().skip(width).collect();
+            lines.push(line.chars().take(width).collect());
+            line = rest;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn draw_form(frame: &mut Frame, area: Rect, state: &FlowState, bordered: bool) {
+    let step = state.step_spec();
+    let inner = if bordered {
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .title(Span::styled(format!(" {} ", step.title), ACCENT));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        inner
+    } else {
+        area.inner(Margin::new(1, 0))
+    };
+    let (instructions, fields) = form_parts(state, inner.width);
+    let fields_height: usize = fields.iter().map(|f| 1 + f.note.len()).sum();
+    let meta = meta_lines(state, inner.width).len();
+    // Fields win over instructions when space is short: they are what is being edited.
+    let room = usize::from(inner.height).saturating_sub(fields_height + 1 + meta);
+    let mut lines: Vec<Line> = instructions.iter().take(room.max(1)).map(|l| Line::raw(l.clone())).collect();
+    if instructions.len() > room.max(1)
+        && let Some(last) = lines.last_mut()
+    {
+        *last = Line::raw(format!("{}…", truncate(&last.to_string(), usize::from(inner.width).saturating_sub(1))));
+    }
+    lines.push(Line::raw(""));
+    lines.extend(
+        meta_lines(state, inner.width)
+            .into_iter()
+            .map(|line| Line::from(Span::styled(line, DIM))),
+    );
+    let top = inner.y + lines.len() as u16;
+    frame.render_widget(Paragraph::new(lines), inner);
+
+    let label_width = label_width(state);
+    let mut y = top;
+    for rows in fields {
+        if y >= inner.bottom() {
+            break;
+        }
+        draw_field(frame, Rect::new(inner.x, y, inner.width, 1), state, rows.field, rows.index, label_width);
+        y += 1;
+        for note in rows.note {
+            if y >= inner.bottom() {
+                break;
+            }
+            frame.render_widget(Paragraph::new(note), Rect::new(inner.x, y, inner.width, 1));
+            y += 1;
+        }
+    }
+}
+
+fn draw_field(frame: &mut Frame, row: Rect, state: &FlowState, field: FieldId, index: usize, label_width: usize) {
+    let spec = field_spec(field);
+    let form = &state.form;
+    let selected = index == state.selected;
+    let editing = selected && state.editing.is_some();
+    let label_style = if selected {
+        ACCENT
+    } else {
+        Style::new().fg(Color::Gray)
+    };
+    let marker = if editing {
+        "✎ "
+    } else if selected {
+        "› "
+    } else {
+        "  "
+    };
+    let label = format!("{marker}{:<width$}", spec.label, width = label_width);
+    let value_x = row.x + label.chars().count() as u16;
+    let value_width = row.width.saturating_sub(label.chars().count() as u16);
+    let mut spans = vec![Span::styled(label, label_style)];
+
+    match spec.kind {
+        FieldKind::Choice(options) => {
+            let current = form.text(field);
+            for option in options {
+                let style = if *option == current {
+                    if editing { SELECTED } else { Style::new().add_modifier(Modifier::BOLD) }
+                } else {
+                    DIM
+                };
+                spans.push(Span::styled(format!(" {option} "), style));
+            }
+        }
+        FieldKind::Text => {
+            if let (true, Some(input)) = (editing, &state.editing) {
+                let width = usize::from(value_width.max(1)) - 1;
+                let scroll = input.visual_scroll(width);
+                let visible: String = input.value().chars().skip(scroll).take(width + 1).collect();
+                spans.push(Span::styled(visible, Style::new().add_modifier(Modifier::UNDERLINED)));
+                let cursor = input.visual_cursor().saturating_sub(scroll) as u16;
+                frame.set_cursor_position((value_x + cursor.min(value_width), row.y));
+            } else {
+                let text = form.text(field);
+                if text.is_empty() {
+                    spans.push(Span::styled(format!("<{}>", spec.hint), DIM));
+                } else {
+                    spans.push(Span::raw(truncate(&text, usize::from(value_width))));
+                }
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), row);
+
+}
+
+/// The line under a field: why it is not valid, or where its value came from.
+fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
+    let form = &state.form;
+    let spec = field_spec(field);
+    let text = form.text(field);
+    match form.check(field) {
+        Err(reason) if text.trim().is_empty() && !form.is_edited(field) => {
+            return (format!("needed: {reason}"), NEEDED);
+        }
+        Err(reason) => return (format!("✗ {reason}"), ERROR),
+        Ok(()) => {}
+    }
+    let note = match field {
+        FieldId::Region => form
+            .partition()
+            .map(|p| format!("✓ partition {p}"))
+            .unwrap_or_default(),
+        FieldId::RegistryAccount if !form.is_edited(field) => {
+            let region = form.text(FieldId::Region);
+            if regions::curated_packages_registry(&region).is_some() {
+                format!("✓ production registry of {region}")
+            } else {
+                "✓".to_string()
+            }
+        }
+        FieldId::RegistryAccount => "✓ typed (Ctrl-R while editing: back to the region's registry)".to_string(),
+        FieldId::RoleArn if !form.is_edited(field) => "✓ from the source account and role name of step 3".to_string(),
+        FieldId::Grantees => match form.grantees() {
+            Ok(list) if list.len() > 1 => format!("✓ {} accounts", list.len()),
+            _ => "✓".to_string(),
+        },
+        FieldId::Access => form.access().label().to_string(),
+        FieldId::KubeContext if text.is_empty() => spec.hint.to_string(),
+        _ => "✓".to_string(),
+    };
+    (note, DIM)
+}
+
+fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
+    let step = state.step_spec();
+    let kind = state.document_kind();
+    let text = state.form.document(kind);
+    let count = step.documents.len();
+    let mut title = vec![Span::styled(format!(" {} ", kind.title()), ACCENT)];
+    if count > 1 {
+        title.push(Span::styled(
+            format!("{}/{count} · v next ", state.document + 1),
+            DIM,
+        ));
+    }
+    let mut block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .title(Line::from(title))
+        .title_top(Line::from(Span::styled(" c copy · s save ", DIM)).right_aligned());
+    if let Some(problem) = state.form.document_size_problem(kind) {
+        block = block.title_bottom(Line::from(Span::styled(format!(" ✗ {problem} "), ERROR)));
+    } else if documents::has_placeholder(&text) {
+        block = block.title_bottom(Line::from(Span::styled(
+            " <placeholders> stand for values not given or not valid yet ",
+            NEEDED,
+        )));
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    app.document_height.set(inner.height);
+
+    // Lines are cut, never wrapped: a wrapped line would look like a line break in the
+    // document (the Secret's base64 must stay on one line). Copy and save take it whole.
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = highlight(&text, kind.language())
+        .into_iter()
+        .map(|line| clip_line(line, width))
+        .collect();
+    let total = lines.len();
+    let max_scroll = total.saturating_sub(usize::from(inner.height)) as u16;
+    let scroll = state.scroll.min(max_scroll);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+    if max_scroll > 0 {
+        let marker = format!(" {}/{} ↑↓ ", usize::from(scroll) + usize::from(inner.height).min(total), total);
+        let width = marker.chars().count() as u16;
+        if area.width > width + 2 {
+            let rect = Rect::new(area.right() - width - 1, area.bottom() - 1, width, 1);
+            frame.render_widget(Paragraph::new(Span::styled(marker, DIM)), rect);
+        }
+    }
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
+    let line = match &app.status {
+        Some(status) => {
+            let style = match status.tone {
+                Tone::Info => Style::new(),
+                Tone::Success => Style::new().fg(Color::Green),
+                Tone::Error => ERROR.add_modifier(Modifier::BOLD),
+            };
+            Line::from(Span::styled(format!(" {}", status.text), style))
+        }
+        None => Line::from(Span::styled(format!(" {}", keys::hint(app)), DIM)),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+fn draw_help(frame: &mut Frame, area: Rect) {
+    let mut lines = Vec::new();
+    for (group, entries) in keys::HELP {
+        for (index, entry) in entries.iter().enumerate() {
+            let heading = if index == 0 { *group } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{heading:<12}"), ACCENT),
+                Span::raw(*entry),
+            ]));
+        }
+    }
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 4;
+    let rect = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .title(Span::styled(" Keys ", ACCENT))
+                .title_bottom(Line::from(Span::styled(" Esc or ? closes ", DIM)).right_aligned()),
+        ),
+        rect,
+    );
+}
+
+fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &super::app::SavePrompt) {
+    let rect = centered(area, 70, 6);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .title(Span::styled(format!(" Save the {} ", prompt.kind.title()), ACCENT));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [label, input, note] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new("File path (relative to the current folder):"), label);
+    let width = usize::from(input.width.max(2)) - 1;
+    let scroll = prompt.input.visual_scroll(width);
+    let visible: String = prompt.input.value().chars().skip(scroll).take(width + 1).collect();
+    frame.render_widget(
+        Paragraph::new(Span::styled(visible, Style::new().add_modifier(Modifier::UNDERLINED))),
+        input,
+    );
+    frame.set_cursor_position((
+        input.x + (prompt.input.visual_cursor().saturating_sub(scroll) as u16).min(input.width),
+        input.y,
+    ));
+    let text = if prompt.confirm_overwrite {
+        Span::styled("The file exists: Enter replaces it, Esc keeps it.", ERROR)
+    } else if prompt.kind.may_hold_secret() {
+        Span::styled("Written with mode 0600: it may hold a secret. Enter saves, Esc cancels.", DIM)
+    } else {
+        Span::styled("Enter saves, Esc cancels.", DIM)
+    };
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), note);
+}
+
+/// Cuts a line to `width` columns, marking the cut with a dim `…`.
+fn clip_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width || width == 0 {
+        return line;
+    }
+    let mut room = width - 1;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        if room == 0 {
+            break;
+        }
+        let count = span.content.chars().count();
+        if count <= room {
+            room -= count;
+            spans.push(span);
+        } else {
+            let cut: String = span.content.chars().take(room).collect();
+            spans.push(Span::styled(cut, span.style));
+            room = 0;
+        }
+    }
+    spans.push(Span::styled("…", DIM));
+    Line::from(spans)
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
