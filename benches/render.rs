@@ -1,1 +1,71 @@
-fn main() {}
+//! How long a frame and a document take: typing must never lag, so a full step
+//! screen should draw in well under 0.5 ms.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ecr_share::core::documents::DocumentKind;
+use ecr_share::core::flow::{FLOWS, FieldId, FlowId, FlowSpec, Form};
+use ecr_share::tui::app::{App, Msg, update};
+use ecr_share::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn filled_form() -> Form {
+    let mut form = Form::new(FlowId::CuratedPackages);
+    form.set(FieldId::SubscriptionId, "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964");
+    form.set(FieldId::SourceAccount, "111111111111");
+    form.set(FieldId::DestinationAccount, "999999999999");
+    form
+}
+
+/// The wizard on Flow A's step 2 (the longest policy), as an operator sees it.
+fn app_on_step_2() -> App {
+    let mut app = App::new();
+    for code in [KeyCode::Enter, KeyCode::Char('2')] {
+        update(&mut app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+    app.curated.form = filled_form();
+    app
+}
+
+fn frames(c: &mut Criterion) {
+    let app = app_on_step_2();
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        c.bench_function(&format!("frame {width}x{height} curated step 2"), |b| {
+            b.iter(|| {
+                terminal.draw(|frame| view::draw(frame, black_box(&app))).unwrap();
+            })
+        });
+    }
+}
+
+fn documents(c: &mut Criterion) {
+    let curated = filled_form();
+    let mut repository = Form::new(FlowId::RepositorySharing);
+    repository.set(FieldId::Repository, "team/app");
+    repository.set(FieldId::Grantees, "222222222222, 333333333333");
+    repository.set(FieldId::Access, "lambda");
+    let kinds: Vec<(&Form, DocumentKind)> = FLOWS
+        .iter()
+        .flat_map(|flow| {
+            let form = if *flow == FlowId::CuratedPackages { &curated } else { &repository };
+            FlowSpec::get(*flow)
+                .steps
+                .iter()
+                .flat_map(move |step| step.documents.iter().map(move |kind| (form, *kind)))
+        })
+        .collect();
+    c.bench_function("every document of both flows", |b| {
+        b.iter(|| {
+            for (form, kind) in &kinds {
+                black_box(form.document(*kind));
+            }
+        })
+    });
+}
+
+criterion_group!(benches, frames, documents);
+criterion_main!(benches);

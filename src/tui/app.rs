@@ -314,17 +314,15 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
             app.screen = Screen::Menu;
             app.status = None;
         }
-        KeyCode::Right | KeyCode::Char('n') | KeyCode::Char('l') | KeyCode::PageDown => {
-            if state.step + 1 < steps {
-                state.go_to_step(state.step + 1);
-                app.status = None;
-            }
+        KeyCode::Right | KeyCode::Char('n') | KeyCode::Char('l') | KeyCode::PageDown
+            if state.step + 1 < steps =>
+        {
+            state.go_to_step(state.step + 1);
+            app.status = None;
         }
-        KeyCode::Left | KeyCode::Char('p') | KeyCode::Char('h') | KeyCode::PageUp => {
-            if state.step > 0 {
-                state.go_to_step(state.step - 1);
-                app.status = None;
-            }
+        KeyCode::Left | KeyCode::Char('p') | KeyCode::Char('h') | KeyCode::PageUp if state.step > 0 => {
+            state.go_to_step(state.step - 1);
+            app.status = None;
         }
         KeyCode::Char(digit @ '1'..='9') => {
             let step = digit as usize - '1' as usize;

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ratatui::DefaultTerminal;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use ratatui::crossterm::event::{self, Event};
 use tokio::sync::mpsc;
 
@@ -35,17 +36,27 @@ pub fn run(profile: Option<String>, region: Option<String>, log_file: Option<Pat
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
-        let result = event_loop(&mut terminal, App::new()).await;
+        let (sender, receiver) = mpsc::unbounded_channel();
+        spawn_terminal_events(sender);
+        let mut clipboard = SystemClipboard::new(Environment::detect(), std::io::stdout());
+        let result = event_loop(&mut terminal, App::new(), receiver, &mut clipboard).await;
         ratatui::restore();
-        result
+        result.map(drop)
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, mut app: App) -> anyhow::Result<()> {
-    let (sender, mut receiver) = mpsc::unbounded_channel();
-    spawn_terminal_events(sender.clone());
-    let mut clipboard = SystemClipboard::new(Environment::detect(), std::io::stdout());
+/// Runs the wizard until it quits or its messages end, and returns the final model.
+/// Messages come from `receiver` (terminal events in the program, a script in tests).
+pub async fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    mut receiver: mpsc::UnboundedReceiver<Msg>,
+    clipboard: &mut impl Clipboard,
+) -> anyhow::Result<App>
+where
+    B::Error: Send + Sync + 'static,
+{
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut redraw = true;
@@ -56,7 +67,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, mut app: App) -> anyhow::Res
         let msg = tokio::select! {
             received = receiver.recv() => match received {
                 Some(msg) => msg,
-                None => return Ok(()),
+                None => return Ok(app),
             },
             _ = ticker.tick() => Msg::Tick,
         };
@@ -65,7 +76,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, mut app: App) -> anyhow::Res
         while let Some(effect) = pending.pop() {
             redraw = true;
             let reply = match effect {
-                Effect::Quit => return Ok(()),
+                Effect::Quit => return Ok(app),
                 Effect::Copy { what, text } => {
                     let result = clipboard.copy(&text);
                     tracing::info!(what, ok = result.is_ok(), "copy");

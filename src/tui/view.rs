@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowSpec, field_spec};
+use crate::core::documents::Access;
 use crate::core::{documents, regions};
 
 use super::app::{App, FlowState, Overlay, Screen, Tone};
@@ -410,7 +411,13 @@ fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
             Ok(list) if list.len() > 1 => format!("✓ {} accounts", list.len()),
             _ => "✓".to_string(),
         },
-        FieldId::Access => form.access().label().to_string(),
+        FieldId::Access => match form.access() {
+            Access::LambdaPull => format!(
+                "pull for Lambda: the functions must run in {}, the repository's region (Lambda pulls across accounts only within one region)",
+                form.text(FieldId::Region)
+            ),
+            access => access.label().to_string(),
+        },
         FieldId::KubeContext if text.is_empty() => spec.hint.to_string(),
         _ => "✓".to_string(),
     };
