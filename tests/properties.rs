@@ -89,6 +89,12 @@ fn kind_index(kind: DocumentKind) -> usize {
     }
 }
 
+const LIMITS: [SizeLimit; 3] = [
+    SizeLimit::TrustPolicy,
+    SizeLimit::ManagedPolicy,
+    SizeLimit::RepositoryPolicy,
+];
+
 const PARTITIONS: [Partition; 3] = [Partition::Aws, Partition::AwsCn, Partition::AwsUsGov];
 
 #[test]
@@ -215,6 +221,14 @@ fn mostly_valid(
     prop_oneof![1 => any_text, 3 => valid.prop_map(String::from)]
 }
 
+/// Up to `max` fields typed in, in any order, some more than once.
+fn edits(max: usize) -> impl Strategy<Value = Vec<(FieldId, String)>> {
+    prop::collection::vec(
+        (prop::sample::select(FIELDS.to_vec()), field_text()),
+        0..max,
+    )
+}
+
 fn access() -> impl Strategy<Value = Access> {
     prop::sample::select(Access::ALL.to_vec())
 }
@@ -225,6 +239,10 @@ fn known_region() -> impl Strategy<Value = Region> {
 }
 
 // Reading documents back.
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("a document is JSON")
+}
 
 fn reparse(value: &Value) -> Value {
     let text = documents::pretty(value);
@@ -270,7 +288,10 @@ proptest! {
                         &trust["Statement"][0]["Principal"]["AWS"],
                         &format!("arn:{partition}:iam::{trimmed}:root")
                     );
-                    prop_assert_eq!(account.root_arn(partition), format!("arn:{partition}:iam::{trimmed}:root"));
+                    prop_assert_eq!(
+                        account.root_arn(partition),
+                        format!("arn:{partition}:iam::{trimmed}:root")
+                    );
                 }
             }
         }
@@ -428,7 +449,7 @@ proptest! {
 
     #[test]
     fn size_checks_take_any_text(input in any::<String>()) {
-        for limit in [SizeLimit::TrustPolicy, SizeLimit::ManagedPolicy, SizeLimit::RepositoryPolicy] {
+        for limit in LIMITS {
             if let Err(refused) = limit.check(&input) {
                 prop_assert!(refused.0.contains(&limit.max_chars().to_string()), "{}", refused);
             }
@@ -458,7 +479,8 @@ proptest! {
                     let lead = format!("{}: ", refused.flag);
                     prop_assert!(line.starts_with(&lead), "{}", line);
                     prop_assert!(!refused.reason.is_empty());
-                    prop_assert!(!line.contains(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}']), "{:?}", line);
+                    let breaks = ['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}'];
+                    prop_assert!(!line.contains(breaks), "{:?}", line);
                 }
                 Ok(text) => {
                     let value: Value = serde_json::from_str(&text).expect("the document is JSON");
@@ -484,7 +506,10 @@ proptest! {
                             let partition = partition_of(region.trim()).unwrap();
                             let principals = strings(&value["Statement"][0]["Principal"]["AWS"]);
                             for grantee in &grantees {
-                                for id in grantee.split(|c: char| c == ',' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+                                let ids = grantee
+                                    .split(|c: char| c == ',' || c.is_whitespace())
+                                    .filter(|p| !p.is_empty());
+                                for id in ids {
                                     let root = format!("arn:{partition}:iam::{id}:root");
                                     prop_assert!(principals.contains(&root));
                                 }
@@ -501,7 +526,7 @@ proptest! {
     #[test]
     fn forms_take_any_input(
         flow in prop::sample::select(FLOWS.to_vec()),
-        edits in prop::collection::vec((prop::sample::select(FIELDS.to_vec()), field_text()), 0..16),
+        edits in edits(16),
         key in proptest::option::of(("AKIA[A-Z0-9]{16}", "[A-Za-z0-9/+]{40}")),
         cycles in prop::collection::vec(any::<bool>(), 0..4),
     ) {
@@ -535,7 +560,7 @@ proptest! {
             }
             let _ = form.document_size_problem(kind);
             if let (DocumentKind::AccessKey, Some((_, secret))) = (kind, &key) {
-                prop_assert!(!text.contains(secret.as_str()), "the access key document shows the secret");
+                prop_assert!(!text.contains(secret.as_str()), "the key document shows the secret");
             }
         }
     }
@@ -545,7 +570,7 @@ proptest! {
     #[test]
     fn refused_values_never_reach_a_document(
         flow in prop::sample::select(FLOWS.to_vec()),
-        edits in prop::collection::vec((prop::sample::select(FIELDS.to_vec()), field_text()), 0..10),
+        edits in edits(10),
         field in prop::sample::select(FIELDS.to_vec()),
         refused in field_text(),
     ) {
@@ -595,11 +620,17 @@ proptest! {
         let role_arn = format!("arn:{partition}:iam::{source}:role/{role}");
         prop_assert_eq!(curated.text(FieldId::RoleArn), role_arn.clone());
 
-        let read: Value = serde_json::from_str(&curated.document(DocumentKind::EcrReadPolicy)).unwrap();
-        prop_assert_eq!(&read["Statement"][0]["Resource"], &format!("arn:{partition}:ecr:*:{registry}:repository/*"));
-        let trust: Value = serde_json::from_str(&curated.document(DocumentKind::TrustPolicy)).unwrap();
-        prop_assert_eq!(&trust["Statement"][0]["Principal"]["AWS"], &format!("arn:{partition}:iam::{destination}:root"));
-        let assume: Value = serde_json::from_str(&curated.document(DocumentKind::AssumeRolePolicy)).unwrap();
+        let read = json(&curated.document(DocumentKind::EcrReadPolicy));
+        prop_assert_eq!(
+            &read["Statement"][0]["Resource"],
+            &format!("arn:{partition}:ecr:*:{registry}:repository/*")
+        );
+        let trust = json(&curated.document(DocumentKind::TrustPolicy));
+        prop_assert_eq!(
+            &trust["Statement"][0]["Principal"]["AWS"],
+            &format!("arn:{partition}:iam::{destination}:root")
+        );
+        let assume = json(&curated.document(DocumentKind::AssumeRolePolicy));
         prop_assert_eq!(&assume["Statement"]["Resource"], &role_arn);
         let config_line = format!("role_arn={role_arn}\n");
         prop_assert!(curated.document(DocumentKind::AwsConfigFile).contains(&config_line));
@@ -608,21 +639,25 @@ proptest! {
         repository.set(FieldId::Region, region.name());
         repository.set(FieldId::Grantees, grantees.join(", "));
         repository.set(FieldId::Access, access.cli_name());
-        let policy: Value = serde_json::from_str(&repository.document(DocumentKind::RepositoryPolicy)).unwrap();
+        let policy = json(&repository.document(DocumentKind::RepositoryPolicy));
         let mut distinct: Vec<&String> = Vec::new();
         for id in &grantees {
             if !distinct.contains(&id) {
                 distinct.push(id);
             }
         }
-        let roots: Vec<String> = distinct.iter().map(|id| format!("arn:{partition}:iam::{id}:root")).collect();
+        let roots: Vec<String> = distinct
+            .iter()
+            .map(|id| format!("arn:{partition}:iam::{id}:root"))
+            .collect();
         prop_assert_eq!(strings(&policy["Statement"][0]["Principal"]["AWS"]), roots);
         if access == Access::LambdaPull {
             let functions: Vec<String> = distinct
                 .iter()
                 .map(|id| format!("arn:{partition}:lambda:{}:{id}:function:*", region.name()))
                 .collect();
-            prop_assert_eq!(strings(&policy["Statement"][1]["Condition"]["StringLike"]["aws:sourceARN"]), functions);
+            let condition = &policy["Statement"][1]["Condition"]["StringLike"]["aws:sourceARN"];
+            prop_assert_eq!(strings(condition), functions);
         }
     }
 }
