@@ -385,9 +385,12 @@ fn same_text(a: &str, b: &str) -> bool {
 /// it replaces added back, so no account granted before loses access.
 fn merged_statement(mut wanted: Value, existing: &[&Value]) -> Value {
     let before: Vec<String> = existing.iter().flat_map(|s| aws_principals(s)).collect();
-    if let Some(principal) = wanted.pointer_mut("/Principal/AWS") {
-        let all = union(before, strings(principal), same_principal);
-        *principal = string_or_list(all);
+    if let Some(Value::Object(principal)) = wanted.get_mut("Principal") {
+        let granted = principal.get("AWS").map(strings).unwrap_or_default();
+        let all = union(before, granted, same_principal);
+        if !all.is_empty() {
+            principal.insert("AWS".to_string(), string_or_list(all));
+        }
     }
     let before: Vec<String> = existing.iter().flat_map(|s| source_arns(s)).collect();
     let pointer = format!("/Condition/StringLike/{SOURCE_ARN_KEY}");
@@ -627,6 +630,26 @@ mod tests {
         // The Lambda statement keeps its position; the pull statement is appended.
         assert_eq!(policy["Statement"][0]["Sid"], "AllowLambdaPull");
         assert_eq!(policy["Statement"][1]["Sid"], "AllowPull");
+    }
+
+    #[test]
+    fn accounts_in_an_own_lambda_statement_are_kept() {
+        let current = json!({"Statement": [{
+            "Sid": "AllowLambdaPull", "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::444444444444:root"},
+            "Action": "ecr:BatchGetImage",
+            "Condition": {"StringLike": {"aws:sourceARN": "arn:aws:lambda:us-west-2:444444444444:function:*"}}
+        }]});
+        let change = grant(
+            Some(&text(&current)),
+            &grant_of(Access::LambdaPull, &["222222222222"]),
+        )
+        .unwrap();
+        let policy = change.policy.unwrap();
+        assert_eq!(
+            policy["Statement"][0]["Principal"],
+            json!({"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::444444444444:root"})
+        );
     }
 
     #[test]
