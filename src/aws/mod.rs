@@ -2,6 +2,7 @@
 //! each step makes. Nothing here draws on a terminal; results and failures are plain
 //! values the wizard and the scriptable commands both report.
 
+pub mod ecr;
 pub mod error;
 pub mod identity;
 

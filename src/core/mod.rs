@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod flow;
+pub mod merge;
 pub mod regions;
 pub mod secret;
 pub mod validate;

@@ -1,0 +1,406 @@
+//! A private repository's policy: list the repositories, read the policy, work out a
+//! grant or revoke against it (a [`Plan`]), apply the plan and read the policy back,
+//! and put a previous policy back.
+//!
+//! A plan is worked out from the policy as read, shown to the operator, and applied
+//! later; `apply` reads the policy again first and writes nothing when somebody has
+//! changed it in between, because `ecr:SetRepositoryPolicy` replaces the whole policy.
+
+use aws_config::SdkConfig;
+use aws_sdk_ecr::Client;
+
+use super::{CallError, CallReport, Outcome};
+use crate::core::merge::{self, Grant, MergeError, PolicyChange, PolicyWrite};
+use crate::core::regions::Partition;
+use crate::core::validate::{AccountId, RepositoryName};
+
+const DESCRIBE_REPOSITORIES: &str = "ecr:DescribeRepositories";
+const GET_POLICY: &str = "ecr:GetRepositoryPolicy";
+const SET_POLICY: &str = "ecr:SetRepositoryPolicy";
+const DELETE_POLICY: &str = "ecr:DeleteRepositoryPolicy";
+const REPOSITORY_NOT_FOUND: &str = "RepositoryNotFoundException";
+
+/// A grant or revoke worked out against a repository's policy as it was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub repository: RepositoryName,
+    /// The previous policy, the new one, and the diff between them.
+    pub change: PolicyChange,
+    /// What reading the current policy came to.
+    pub read: CallReport,
+}
+
+/// Why a plan could not be worked out. Nothing has been written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// Reading the current policy failed.
+    #[error(transparent)]
+    Call(#[from] CallError),
+    /// The current policy cannot be merged with safely, or the result is too large.
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+}
+
+/// The ECR calls of one region and set of credentials.
+#[derive(Debug, Clone)]
+pub struct Ecr {
+    client: Client,
+}
+
+impl Ecr {
+    pub fn new(config: &SdkConfig) -> Ecr {
+        Ecr {
+            client: Client::new(config),
+        }
+    }
+
+    /// Uses a client as it is configured (tests hand in one with mocked answers).
+    pub fn from_client(client: Client) -> Ecr {
+        Ecr { client }
+    }
+
+    /// The names of every repository in the account and region, in AWS's order.
+    pub async fn list_repositories(&self) -> Result<Vec<String>, CallError> {
+        let repositories = self
+            .client
+            .describe_repositories()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| CallError::from_sdk(DESCRIBE_REPOSITORIES, e))?;
+        Ok(repositories
+            .into_iter()
+            .filter_map(|r| r.repository_name)
+            .collect())
+    }
+
+    /// The repository's policy text as AWS holds it; `None` when it has no policy.
+    pub async fn current_policy(
+        &self,
+        repository: &RepositoryName,
+    ) -> Result<Option<String>, CallError> {
+        let answer = self
+            .client
+            .get_repository_policy()
+            .repository_name(repository.as_str())
+            .send()
+            .await;
+        match answer {
+            Ok(output) => Ok(output.policy_text),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_repository_policy_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(self.call_error(GET_POLICY, repository, error)),
+        }
+    }
+
+    /// Reads the policy and merges `grant` into it.
+    pub async fn plan_grant(
+        &self,
+        repository: &RepositoryName,
+        grant: &Grant,
+    ) -> Result<Plan, PlanError> {
+        let current = self.current_policy(repository).await?;
+        let change = merge::grant(current.as_deref(), grant)?;
+        Ok(self.plan(repository, change))
+    }
+
+    /// Reads the policy and takes the accounts' grant out of it.
+    pub async fn plan_revoke(
+        &self,
+        repository: &RepositoryName,
+        accounts: &[AccountId],
+        partition: Partition,
+    ) -> Result<Plan, PlanError> {
+        let current = self.current_policy(repository).await?;
+        let change = merge::revoke(current.as_deref(), accounts, partition)?;
+        Ok(self.plan(repository, change))
+    }
+
+    /// Applies a plan: checks the policy is still the one the plan was made from,
+    /// writes (or deletes) it, and reads it back. One report per call, in order; the
+    /// calls stop at the first that does not come out as wanted. A plan that changes
+    /// nothing makes no call.
+    pub async fn apply(&self, plan: &Plan) -> Vec<CallReport> {
+        let repository = &plan.repository;
+        let mut reports = Vec::new();
+        let write = plan.change.write();
+        if write == PolicyWrite::Nothing {
+            return reports;
+        }
+
+        let unchanged = match self.current_policy(repository).await {
+            Ok(now) if same_policy(now.as_deref(), plan.change.previous.as_deref()) => {
+                Outcome::Ok("the policy is still the one the change was worked out from".into())
+            }
+            Ok(_) => Outcome::Differs(
+                "the policy changed since it was read, so nothing was written; work out the change again".into(),
+            ),
+            Err(error) => Outcome::Failed(error),
+        };
+        let go_on = matches!(unchanged, Outcome::Ok(_));
+        reports.push(CallReport::new(GET_POLICY, repository.as_str(), unchanged));
+        if !go_on {
+            return reports;
+        }
+
+        let wanted = match write {
+            PolicyWrite::Set(policy) => Some(policy.to_string()),
+            _ => None,
+        };
+        self.write_and_confirm(repository, wanted.as_deref(), &mut reports)
+            .await;
+        reports
+    }
+
+    /// Puts a previous policy back (`None`: the repository had none, so its policy is
+    /// deleted), then reads it back.
+    pub async fn restore(
+        &self,
+        repository: &RepositoryName,
+        previous: Option<&str>,
+    ) -> Vec<CallReport> {
+        let mut reports = Vec::new();
+        self.write_and_confirm(repository, previous, &mut reports)
+            .await;
+        reports
+    }
+
+    fn plan(&self, repository: &RepositoryName, change: PolicyChange) -> Plan {
+        let found = match change.previous_policy() {
+            Some(policy) => {
+                let count = merge::statements_of(&policy).len();
+                format!(
+                    "the current policy has {count} statement{}",
+                    if count == 1 { "" } else { "s" }
+                )
+            }
+            None => "the repository has no policy yet".to_string(),
+        };
+        Plan {
+            repository: repository.clone(),
+            change,
+            read: CallReport::new(GET_POLICY, repository.as_str(), Outcome::Ok(found)),
+        }
+    }
+
+    /// Sets `wanted` as the policy (or deletes the policy for `None`) and reads it back.
+    async fn write_and_confirm(
+        &self,
+        repository: &RepositoryName,
+        wanted: Option<&str>,
+        reports: &mut Vec<CallReport>,
+    ) {
+        let written = match wanted {
+            Some(text) => {
+                let answer = self
+                    .client
+                    .set_repository_policy()
+                    .repository_name(repository.as_str())
+                    .policy_text(text)
+                    .send()
+                    .await;
+                match answer {
+                    Ok(_) => CallReport::new(
+                        SET_POLICY,
+                        repository.as_str(),
+                        Outcome::Done("the new policy is set".into()),
+                    ),
+                    Err(error) => CallReport::new(
+                        SET_POLICY,
+                        repository.as_str(),
+                        Outcome::Failed(self.call_error(SET_POLICY, repository, error)),
+                    ),
+                }
+            }
+            None => {
+                let answer = self
+                    .client
+                    .delete_repository_policy()
+                    .repository_name(repository.as_str())
+                    .send()
+                    .await;
+                let outcome = match answer {
+                    Ok(_) => Outcome::Done("the policy is deleted".into()),
+                    Err(error)
+                        if error
+                            .as_service_error()
+                            .is_some_and(|e| e.is_repository_policy_not_found_exception()) =>
+                    {
+                        Outcome::AlreadyExisted("the repository has no policy".into())
+                    }
+                    Err(error) => {
+                        Outcome::Failed(self.call_error(DELETE_POLICY, repository, error))
+                    }
+                };
+                CallReport::new(DELETE_POLICY, repository.as_str(), outcome)
+            }
+        };
+        let failed = written.outcome.is_failure();
+        reports.push(written);
+        if failed {
+            return;
+        }
+
+        let confirmed = match self.current_policy(repository).await {
+            Ok(back) if same_policy(back.as_deref(), wanted) => Outcome::Ok(match wanted {
+                Some(_) => "read back: the policy is the one applied".into(),
+                None => "read back: the repository has no policy".into(),
+            }),
+            Ok(Some(back)) => Outcome::Differs(format!(
+                "read back: AWS holds a different policy than the one applied: {back}"
+            )),
+            Ok(None) => {
+                Outcome::Differs("read back: the repository has no policy after all".into())
+            }
+            Err(error) => Outcome::Failed(error),
+        };
+        reports.push(CallReport::new(GET_POLICY, repository.as_str(), confirmed));
+    }
+
+    /// An SDK error as a [`CallError`]; a missing repository is named with its region
+    /// and account, since the usual cause is the wrong profile or region.
+    fn call_error<E, R>(
+        &self,
+        operation: &str,
+        repository: &RepositoryName,
+        error: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    ) -> CallError
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        let error = CallError::from_sdk(operation, error);
+        if !error.is(REPOSITORY_NOT_FOUND) {
+            return error;
+        }
+        let region = self
+            .client
+            .config()
+            .region()
+            .map_or_else(|| "(no region)".to_string(), ToString::to_string);
+        let account = registry_in_message(&error.message).map_or_else(
+            || "the credentials' account".to_string(),
+            |id| format!("account {id}"),
+        );
+        CallError::new(
+            operation,
+            Some(REPOSITORY_NOT_FOUND),
+            format!(
+                "there is no repository `{repository}` in {account}, region {region}; check the repository name, the region and the profile"
+            ),
+        )
+    }
+}
+
+/// Whether two policy texts are the same policy. AWS reformats the text it stores, so
+/// they are compared as parsed JSON (as text where one does not parse).
+fn same_policy(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            match (
+                serde_json::from_str::<serde_json::Value>(a),
+                serde_json::from_str::<serde_json::Value>(b),
+            ) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => a == b,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// The registry (account) id in ECR's "does not exist in the registry with id
+/// '123456789012'" message.
+fn registry_in_message(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("registry with id '")?;
+    let id = rest.get(..12)?;
+    id.bytes().all(|b| b.is_ascii_digit()).then_some(id)
+}
+
+/// The repository names in the account and region of `config`.
+pub async fn list_repositories(config: &SdkConfig) -> Result<Vec<String>, CallError> {
+    Ecr::new(config).list_repositories().await
+}
+
+/// The repository's policy text; `None` when it has none.
+pub async fn current_policy(
+    config: &SdkConfig,
+    repository: &RepositoryName,
+) -> Result<Option<String>, CallError> {
+    Ecr::new(config).current_policy(repository).await
+}
+
+/// Reads the repository's policy and merges `grant` into it.
+pub async fn plan_grant(
+    config: &SdkConfig,
+    repository: &RepositoryName,
+    grant: &Grant,
+) -> Result<Plan, PlanError> {
+    Ecr::new(config).plan_grant(repository, grant).await
+}
+
+/// Reads the repository's policy and takes the accounts' grant out of it.
+pub async fn plan_revoke(
+    config: &SdkConfig,
+    repository: &RepositoryName,
+    accounts: &[AccountId],
+    partition: Partition,
+) -> Result<Plan, PlanError> {
+    Ecr::new(config)
+        .plan_revoke(repository, accounts, partition)
+        .await
+}
+
+/// Applies a plan and reads the policy back; see [`Ecr::apply`].
+pub async fn apply(config: &SdkConfig, plan: &Plan) -> Vec<CallReport> {
+    Ecr::new(config).apply(plan).await
+}
+
+/// Puts a previous policy back; see [`Ecr::restore`].
+pub async fn restore(
+    config: &SdkConfig,
+    repository: &RepositoryName,
+    previous: Option<&str>,
+) -> Vec<CallReport> {
+    Ecr::new(config).restore(repository, previous).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_compare_as_json() {
+        assert!(same_policy(
+            Some("{\"a\": [1, 2]}"),
+            Some("{\n  \"a\":[1,2]}")
+        ));
+        assert!(!same_policy(Some("{\"a\": [2, 1]}"), Some("{\"a\":[1,2]}")));
+        assert!(!same_policy(None, Some("{}")));
+        assert!(same_policy(None, None));
+    }
+
+    #[test]
+    fn the_registry_is_read_from_ecr_messages() {
+        assert_eq!(
+            registry_in_message(
+                "The repository with name 'app' does not exist in the registry with id '123456789012'"
+            ),
+            Some("123456789012")
+        );
+        assert_eq!(registry_in_message("no such repository"), None);
+        assert_eq!(registry_in_message("registry with id 'abc'"), None);
+    }
+}

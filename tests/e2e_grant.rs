@@ -1,0 +1,453 @@
+//! `ecr-share grant` and `ecr-share revoke` end to end against the local AWS emulator:
+//! the policy AWS holds afterwards, compared as parsed JSON, and what the operator is
+//! told.
+
+mod common;
+
+use aws_sdk_ecr::config::{BehaviorVersion, Credentials, Region};
+use common::{DESTINATION_ACCOUNT, Moto, Profiles, SOURCE_ACCOUNT, stderr, stdout};
+use serde_json::{Value, json};
+
+const REPOSITORY: &str = "team/app";
+const OTHER_ACCOUNT: &str = "222222222222";
+
+/// The emulator, its profiles, and an ECR client acting as the source account.
+struct Setup {
+    _moto: Moto,
+    _dir: tempfile::TempDir,
+    profiles: Profiles,
+    ecr: aws_sdk_ecr::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let moto = Moto::start();
+        let dir = tempfile::tempdir().unwrap();
+        let profiles = moto.profiles(dir.path());
+        let config = aws_sdk_ecr::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&moto.url)
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+            .build();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        Setup {
+            _moto: moto,
+            _dir: dir,
+            profiles,
+            ecr: aws_sdk_ecr::Client::from_conf(config),
+            runtime,
+        }
+    }
+
+    /// A setup with the repository created in the source account.
+    fn with_repository() -> Setup {
+        let setup = Setup::new();
+        setup.runtime.block_on(async {
+            setup
+                .ecr
+                .create_repository()
+                .repository_name(REPOSITORY)
+                .send()
+                .await
+                .unwrap();
+        });
+        setup
+    }
+
+    fn set_policy(&self, text: &str) {
+        self.runtime.block_on(async {
+            self.ecr
+                .set_repository_policy()
+                .repository_name(REPOSITORY)
+                .policy_text(text)
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
+    /// The policy text as the emulator holds it; `None` when there is none.
+    fn policy_text(&self) -> Option<String> {
+        self.runtime.block_on(async {
+            match self
+                .ecr
+                .get_repository_policy()
+                .repository_name(REPOSITORY)
+                .send()
+                .await
+            {
+                Ok(output) => output.policy_text,
+                Err(error)
+                    if error
+                        .as_service_error()
+                        .is_some_and(|e| e.is_repository_policy_not_found_exception()) =>
+                {
+                    None
+                }
+                Err(error) => panic!("reading the policy: {error:?}"),
+            }
+        })
+    }
+
+    fn policy(&self) -> Option<Value> {
+        self.policy_text()
+            .map(|text| serde_json::from_str(&text).expect("the policy is JSON"))
+    }
+
+    /// Runs `ecr-share` as the source profile in us-east-1.
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec!["--profile", "source", "--region", "us-east-1"];
+        all.extend_from_slice(args);
+        let output = self.profiles.run(&all);
+        eprintln!(
+            "ecr-share {}\n--- stdout\n{}--- stderr\n{}",
+            all.join(" "),
+            stdout(&output),
+            stderr(&output)
+        );
+        output
+    }
+
+    fn grant(&self, access: &str, accounts: &[&str], extra: &[&str]) -> std::process::Output {
+        let mut args = vec!["grant", "--repository", REPOSITORY, "--access", access];
+        for account in accounts {
+            args.extend(["--account", account]);
+        }
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    fn revoke(&self, accounts: &[&str], extra: &[&str]) -> std::process::Output {
+        let mut args = vec!["revoke", "--repository", REPOSITORY];
+        for account in accounts {
+            args.extend(["--account", account]);
+        }
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+}
+
+fn foreign_statement() -> Value {
+    json!({
+        "Sid": "CiPush",
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{SOURCE_ACCOUNT}:role/ci")},
+        "Action": ["ecr:PutImage", "ecr:InitiateLayerUpload"]
+    })
+}
+
+fn foreign_policy() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [foreign_statement()]})
+}
+
+fn pull_statement(accounts: &[&str]) -> Value {
+    let arns: Vec<String> = accounts
+        .iter()
+        .map(|a| format!("arn:aws:iam::{a}:root"))
+        .collect();
+    json!({
+        "Sid": "AllowPull",
+        "Effect": "Allow",
+        "Principal": {"AWS": if arns.len() == 1 { json!(arns[0]) } else { json!(arns) }},
+        "Action": [
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:BatchGetImage",
+            "ecr:BatchCheckLayerAvailability"
+        ]
+    })
+}
+
+fn assert_success(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{}\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
+}
+
+fn assert_failure(output: &std::process::Output) {
+    assert!(
+        !output.status.success(),
+        "expected a failure\n{}",
+        stdout(output)
+    );
+    assert!(!stderr(output).contains("panicked"), "{}", stderr(output));
+}
+
+#[test]
+fn grant_merges_into_the_policy_and_keeps_a_foreign_statement() {
+    let setup = Setup::with_repository();
+    setup.set_policy(&foreign_policy().to_string());
+
+    let output = setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]);
+    assert_success(&output);
+
+    assert_eq!(
+        setup.policy().unwrap(),
+        json!({"Version": "2012-10-17", "Statement": [
+            foreign_statement(),
+            pull_statement(&[DESTINATION_ACCOUNT]),
+        ]})
+    );
+    let out = stdout(&output);
+    assert!(
+        out.contains(&format!(
+            "Acting in account {SOURCE_ACCOUNT} with profile `source`, region us-east-1"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("+      \"Sid\": \"AllowPull\""),
+        "the diff shows the new statement: {out}"
+    );
+    assert!(out.contains("ecr:SetRepositoryPolicy"), "{out}");
+    assert!(out.contains(": done: "), "{out}");
+    assert!(
+        out.contains("read back: the policy is the one applied"),
+        "{out}"
+    );
+    assert!(
+        out.contains("aws ecr set-repository-policy --repository-name 'team/app'"),
+        "{out}"
+    );
+}
+
+#[test]
+fn granting_again_reports_no_change_and_writes_nothing() {
+    let setup = Setup::with_repository();
+    assert_success(&setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]));
+    // Store the same policy as differently formatted text: a second write would
+    // replace it with the tool's compact text.
+    let pretty = serde_json::to_string_pretty(&setup.policy().unwrap()).unwrap();
+    setup.set_policy(&pretty);
+
+    let output = setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]);
+    assert_success(&output);
+    let out = stdout(&output);
+    assert!(
+        out.contains("already grants this; nothing to change"),
+        "{out}"
+    );
+    assert!(!out.contains("ecr:SetRepositoryPolicy"), "{out}");
+    assert_eq!(setup.policy_text().unwrap(), pretty);
+}
+
+#[test]
+fn granting_a_second_account_keeps_the_first() {
+    let setup = Setup::with_repository();
+    assert_success(&setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]));
+    assert_success(&setup.grant("pull", &[OTHER_ACCOUNT], &["--yes"]));
+    assert_eq!(
+        setup.policy().unwrap(),
+        json!({"Version": "2008-10-17", "Statement": [pull_statement(&[DESTINATION_ACCOUNT, OTHER_ACCOUNT])]})
+    );
+}
+
+#[test]
+fn pull_and_push_and_pull_are_separate_statements() {
+    let setup = Setup::with_repository();
+    assert_success(&setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]));
+    assert_success(&setup.grant("pull-push", &[OTHER_ACCOUNT], &["--yes"]));
+    let policy = setup.policy().unwrap();
+    assert_eq!(
+        policy["Statement"][0],
+        pull_statement(&[DESTINATION_ACCOUNT])
+    );
+    assert_eq!(policy["Statement"][1]["Sid"], "AllowPullAndPush");
+    assert_eq!(
+        policy["Statement"][1]["Principal"]["AWS"],
+        format!("arn:aws:iam::{OTHER_ACCOUNT}:root")
+    );
+}
+
+#[test]
+fn lambda_grant_adds_the_lambda_statement_for_the_region() {
+    let setup = Setup::with_repository();
+    let output = setup.grant("lambda", &[DESTINATION_ACCOUNT, OTHER_ACCOUNT], &["--yes"]);
+    assert_success(&output);
+    assert!(
+        stdout(&output).contains("only within one region"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        setup.policy().unwrap(),
+        json!({"Version": "2008-10-17", "Statement": [
+            pull_statement(&[DESTINATION_ACCOUNT, OTHER_ACCOUNT]),
+            {
+                "Sid": "AllowLambdaPull",
+                "Effect": "Allow",
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Condition": {"StringLike": {"aws:sourceARN": [
+                    format!("arn:aws:lambda:us-east-1:{DESTINATION_ACCOUNT}:function:*"),
+                    format!("arn:aws:lambda:us-east-1:{OTHER_ACCOUNT}:function:*"),
+                ]}}
+            }
+        ]})
+    );
+}
+
+#[test]
+fn revoke_removes_exactly_the_grant() {
+    let setup = Setup::with_repository();
+    setup.set_policy(&foreign_policy().to_string());
+    assert_success(&setup.grant("lambda", &[DESTINATION_ACCOUNT, OTHER_ACCOUNT], &["--yes"]));
+
+    let output = setup.revoke(&[DESTINATION_ACCOUNT], &["--yes"]);
+    assert_success(&output);
+    let policy = setup.policy().unwrap();
+    assert_eq!(policy["Statement"][0], foreign_statement());
+    assert_eq!(policy["Statement"][1], pull_statement(&[OTHER_ACCOUNT]));
+    assert_eq!(
+        policy["Statement"][2]["Condition"]["StringLike"]["aws:sourceARN"],
+        format!("arn:aws:lambda:us-east-1:{OTHER_ACCOUNT}:function:*")
+    );
+
+    assert_success(&setup.revoke(&[OTHER_ACCOUNT], &["--yes"]));
+    assert_eq!(setup.policy().unwrap(), foreign_policy());
+}
+
+#[test]
+fn revoke_deletes_the_policy_when_only_the_grant_was_there() {
+    let setup = Setup::with_repository();
+    assert_success(&setup.grant("pull-push", &[DESTINATION_ACCOUNT], &["--yes"]));
+    let output = setup.revoke(&[DESTINATION_ACCOUNT], &["--yes"]);
+    assert_success(&output);
+    assert_eq!(setup.policy_text(), None);
+    let out = stdout(&output);
+    assert!(out.contains("ecr:DeleteRepositoryPolicy"), "{out}");
+    assert!(
+        out.contains("read back: the repository has no policy"),
+        "{out}"
+    );
+    assert!(
+        out.contains("aws ecr set-repository-policy"),
+        "the restore command: {out}"
+    );
+}
+
+#[test]
+fn revoking_an_account_without_a_grant_changes_nothing() {
+    let setup = Setup::with_repository();
+    let foreign = json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "Partner",
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{DESTINATION_ACCOUNT}:root")},
+        "Action": "ecr:BatchGetImage"
+    }]})
+    .to_string();
+    setup.set_policy(&foreign);
+    let output = setup.revoke(&[DESTINATION_ACCOUNT], &["--yes"]);
+    assert_success(&output);
+    let out = stdout(&output);
+    assert!(out.contains("nothing to change"), "{out}");
+    assert!(
+        out.contains(
+            "statement `Partner` was not written by ecr-share and still names account 999999999999"
+        ),
+        "{out}"
+    );
+    assert_eq!(setup.policy_text().unwrap(), foreign);
+}
+
+#[test]
+fn a_missing_repository_is_a_clear_error() {
+    let setup = Setup::new();
+    let output = setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]);
+    assert_failure(&output);
+    let err = stderr(&output);
+    assert!(err.contains("RepositoryNotFoundException"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "there is no repository `{REPOSITORY}` in account {SOURCE_ACCOUNT}, region us-east-1"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("Nothing was changed"), "{err}");
+}
+
+#[test]
+fn without_yes_and_without_a_terminal_nothing_is_applied() {
+    let setup = Setup::with_repository();
+    setup.set_policy(&foreign_policy().to_string());
+    // The test harness runs the command with standard input closed, not a terminal.
+    let output = setup.grant("pull", &[DESTINATION_ACCOUNT], &[]);
+    assert_failure(&output);
+    let err = stderr(&output);
+    assert!(err.contains("standard input is not a terminal"), "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    assert_eq!(setup.policy_text().unwrap(), foreign_policy().to_string());
+}
+
+#[test]
+fn dry_run_shows_the_change_and_changes_nothing() {
+    let setup = Setup::with_repository();
+    setup.set_policy(&foreign_policy().to_string());
+    let output = setup.grant("pull", &[DESTINATION_ACCOUNT], &["--dry-run"]);
+    assert_success(&output);
+    let out = stdout(&output);
+    assert!(out.contains("+      \"Sid\": \"AllowPull\""), "{out}");
+    assert!(out.contains("Dry run: nothing was changed."), "{out}");
+    assert!(!out.contains("ecr:SetRepositoryPolicy"), "{out}");
+    assert_eq!(setup.policy_text().unwrap(), foreign_policy().to_string());
+
+    assert_success(&setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]));
+    let before = setup.policy_text();
+    let output = setup.revoke(&[DESTINATION_ACCOUNT], &["--dry-run", "--yes"]);
+    assert_success(&output);
+    assert!(
+        stdout(&output).contains("-      \"Sid\": \"AllowPull\""),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(setup.policy_text(), before);
+}
+
+#[test]
+fn a_single_statement_object_and_extra_keys_survive() {
+    let setup = Setup::with_repository();
+    let single =
+        json!({"Version": "2012-10-17", "Id": "team-policy", "Statement": foreign_statement()});
+    setup.set_policy(&single.to_string());
+    assert_success(&setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]));
+    assert_eq!(
+        setup.policy().unwrap(),
+        json!({"Version": "2012-10-17", "Id": "team-policy", "Statement": [
+            foreign_statement(),
+            pull_statement(&[DESTINATION_ACCOUNT]),
+        ]})
+    );
+}
+
+#[test]
+fn bad_input_is_refused_before_any_call() {
+    let output = common::ecr_share_command()
+        .args([
+            "grant",
+            "--repository",
+            "team/app",
+            "--account",
+            "12345",
+            "--access",
+            "pull",
+            "--yes",
+        ])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_failure(&output);
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("ecr-share: --account: account 1 ('12345')"),
+        "{err}"
+    );
+}
