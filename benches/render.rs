@@ -14,7 +14,10 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn filled_form() -> Form {
     let mut form = Form::new(FlowId::CuratedPackages);
-    form.set(FieldId::SubscriptionId, "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964");
+    form.set(
+        FieldId::SubscriptionId,
+        "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964",
+    );
     form.set(FieldId::SourceAccount, "111111111111");
     form.set(FieldId::DestinationAccount, "999999999999");
     form
@@ -36,7 +39,9 @@ fn frames(c: &mut Criterion) {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         c.bench_function(&format!("frame {width}x{height} curated step 2"), |b| {
             b.iter(|| {
-                terminal.draw(|frame| view::draw(frame, black_box(&app))).unwrap();
+                terminal
+                    .draw(|frame| view::draw(frame, black_box(&app)))
+                    .unwrap();
             })
         });
     }
@@ -51,7 +56,11 @@ fn documents(c: &mut Criterion) {
     let kinds: Vec<(&Form, DocumentKind)> = FLOWS
         .iter()
         .flat_map(|flow| {
-            let form = if *flow == FlowId::CuratedPackages { &curated } else { &repository };
+            let form = if *flow == FlowId::CuratedPackages {
+                &curated
+            } else {
+                &repository
+            };
             FlowSpec::get(*flow)
                 .steps
                 .iter()

@@ -2,7 +2,7 @@
 # The whole test suite: unit, snapshot, property and end-to-end tests. The end-to-end
 # tests run against a local AWS emulator (moto in server mode) that this script
 # installs into a virtual environment, starts on 127.0.0.1 and stops again.
-# Extra arguments go to `cargo test`.
+# Arguments, if any, go to `cargo test` instead of the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,5 +39,10 @@ sys.exit("the AWS emulator did not start; see target/moto-server.log")
 PY
 
 export ECR_SHARE_TEST_MOTO="http://127.0.0.1:$port"
-cargo test --all-targets "$@"
-cargo test --doc "$@"
+if [ $# -gt 0 ]; then
+  # A selection such as `--test e2e_grant` or a test name filter.
+  cargo test "$@"
+else
+  cargo test --all-targets
+  cargo test --doc
+fi

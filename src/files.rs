@@ -17,7 +17,12 @@ pub enum Privacy {
 /// Writes `contents` to `path`. Without `overwrite` an existing file is left alone and
 /// the error kind is `AlreadyExists`. With it, the file is replaced and, when private,
 /// its mode is narrowed to 0600 even if it was wider before.
-pub fn write_document(path: &Path, contents: &str, privacy: Privacy, overwrite: bool) -> io::Result<()> {
+pub fn write_document(
+    path: &Path,
+    contents: &str,
+    privacy: Privacy,
+    overwrite: bool,
+) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true);
     if overwrite {
@@ -66,6 +71,9 @@ mod tests {
 
         let fresh = dir.path().join("fresh");
         write_document(&fresh, "x", Privacy::Private, false).unwrap();
-        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

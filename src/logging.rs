@@ -33,7 +33,8 @@ pub fn init(path: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let file = options
         .open(&path)
         .with_context(|| format!("cannot open the log file {}", path.display()))?;
-    let filter = EnvFilter::try_from_env("ECR_SHARE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_env("ECR_SHARE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // A second initialisation (in tests) keeps the first subscriber.
     let _ = tracing_subscriber::fmt()
         .with_writer(Mutex::new(file))

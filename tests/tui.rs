@@ -23,12 +23,18 @@ fn ctrl(c: char) -> Msg {
 }
 
 fn press(app: &mut App, codes: &[KeyCode]) -> Vec<Effect> {
-    codes.iter().flat_map(|code| update(app, key(*code))).collect()
+    codes
+        .iter()
+        .flat_map(|code| update(app, key(*code)))
+        .collect()
 }
 
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
-        assert!(update(app, key(KeyCode::Char(c))).is_empty(), "typing {c:?} asked for work");
+        assert!(
+            update(app, key(KeyCode::Char(c))).is_empty(),
+            "typing {c:?} asked for work"
+        );
     }
 }
 
@@ -84,7 +90,10 @@ fn start_screen_offers_both_flows_with_keys() {
 #[test]
 fn q_quits_outside_a_field_and_types_inside_one() {
     let mut app = App::new();
-    assert_eq!(update(&mut app, key(KeyCode::Char('q'))), vec![Effect::Quit]);
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('q'))),
+        vec![Effect::Quit]
+    );
 
     let mut app = App::new();
     open(&mut app, FlowId::RepositorySharing);
@@ -121,7 +130,10 @@ fn the_region_flows_into_the_registry_account_and_the_policy() {
     open(&mut app, FlowId::CuratedPackages);
     fill(&mut app, 0, "eu-west-1");
     press(&mut app, &[KeyCode::Right]);
-    assert_eq!(app.curated.form.text(FieldId::RegistryAccount), "090204409458");
+    assert_eq!(
+        app.curated.form.text(FieldId::RegistryAccount),
+        "090204409458"
+    );
     assert!(document(&app).contains("arn:aws:ecr:*:090204409458:repository/*"));
 
     // A region of another partition changes every ARN.
@@ -129,7 +141,11 @@ fn the_region_flows_into_the_registry_account_and_the_policy() {
     fill(&mut app, 0, "cn-north-1");
     press(&mut app, &[KeyCode::Right]);
     fill(&mut app, 0, "123456789012");
-    assert!(document(&app).contains("arn:aws-cn:ecr:*:123456789012:repository/*"), "{}", document(&app));
+    assert!(
+        document(&app).contains("arn:aws-cn:ecr:*:123456789012:repository/*"),
+        "{}",
+        document(&app)
+    );
 }
 
 #[test]
@@ -141,7 +157,10 @@ fn an_invalid_value_is_marked_at_the_field_and_kept_out_of_the_document() {
     assert!(!document(&app).contains("99999999999"));
     assert!(document(&app).contains("<DESTINATION_ACCOUNT_ID>"));
     let screen = render(&app, 120, 40);
-    assert!(screen.contains("an account id has exactly 12 digits"), "{screen}");
+    assert!(
+        screen.contains("an account id has exactly 12 digits"),
+        "{screen}"
+    );
 
     press(&mut app, &[KeyCode::Tab, KeyCode::Tab]);
     type_text(&mut app, "9");
@@ -159,7 +178,10 @@ fn the_role_arn_of_step_3_reaches_step_4_and_the_config_file() {
     assert!(document(&app).contains("\"Resource\": \"arn:aws:iam::111111111111:role/my-role\""));
     press(&mut app, &[KeyCode::Right, KeyCode::Right]);
     let config = document(&app);
-    assert!(config.contains("role_arn=arn:aws:iam::111111111111:role/my-role"), "{config}");
+    assert!(
+        config.contains("role_arn=arn:aws:iam::111111111111:role/my-role"),
+        "{config}"
+    );
     assert!(config.contains("region=us-west-2"));
     assert!(config.contains("source_profile=curated-packages-user"));
 }
@@ -179,12 +201,18 @@ fn copy_hands_the_shown_document_to_the_clipboard_and_says_how() {
         &mut app,
         Msg::Copied {
             what: what.clone(),
-            result: Ok(CopyMethod::Osc52 { why: "SSH session".into() }),
+            result: Ok(CopyMethod::Osc52 {
+                why: "SSH session".into(),
+            }),
         },
     );
     let status = app.status.clone().unwrap();
     assert_eq!(status.tone, Tone::Success);
-    assert!(status.text.contains("OSC 52; SSH session"), "{}", status.text);
+    assert!(
+        status.text.contains("OSC 52; SSH session"),
+        "{}",
+        status.text
+    );
 
     update(
         &mut app,
@@ -222,7 +250,15 @@ fn saving_asks_for_a_path_and_asks_again_before_replacing() {
     assert!(matches!(app.overlay, Some(Overlay::Save(_))));
     assert!(app.is_typing());
     let effects = press(&mut app, &[KeyCode::Enter]);
-    let [Effect::Save { path, private, overwrite, contents }] = effects.as_slice() else {
+    let [
+        Effect::Save {
+            path,
+            private,
+            overwrite,
+            contents,
+        },
+    ] = effects.as_slice()
+    else {
         panic!("expected a save, got {effects:?}");
     };
     assert_eq!(path, &PathBuf::from("curated-packages-aws-config"));
@@ -233,7 +269,13 @@ fn saving_asks_for_a_path_and_asks_again_before_replacing() {
     update(&mut app, Msg::Saved(Err(SaveError::Exists(path.clone()))));
     assert!(app.status.clone().unwrap().text.contains("exists"));
     let effects = press(&mut app, &[KeyCode::Enter]);
-    assert!(matches!(effects.as_slice(), [Effect::Save { overwrite: true, .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Save {
+            overwrite: true,
+            ..
+        }]
+    ));
     update(&mut app, Msg::Saved(Ok(path.clone())));
     assert!(app.overlay.is_none());
     assert_eq!(app.status.clone().unwrap().tone, Tone::Success);
@@ -241,7 +283,10 @@ fn saving_asks_for_a_path_and_asks_again_before_replacing() {
     // A policy is not private.
     press(&mut app, &[KeyCode::Char('3'), KeyCode::Char('s')]);
     let effects = press(&mut app, &[KeyCode::Enter]);
-    assert!(matches!(effects.as_slice(), [Effect::Save { private: false, .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Save { private: false, .. }]
+    ));
 }
 
 #[test]
@@ -251,7 +296,10 @@ fn a_step_with_two_documents_switches_with_v() {
     press(&mut app, &[KeyCode::Char('7')]);
     assert_eq!(app.curated.document_kind(), DocumentKind::SecretManifest);
     press(&mut app, &[KeyCode::Char('v')]);
-    assert_eq!(app.curated.document_kind(), DocumentKind::NewClusterInstruction);
+    assert_eq!(
+        app.curated.document_kind(),
+        DocumentKind::NewClusterInstruction
+    );
     assert!(document(&app).contains("EKSA_AWS_CONFIG_FILE='./curated-packages-aws-config'"));
     press(&mut app, &[KeyCode::Char('v')]);
     assert_eq!(app.curated.document_kind(), DocumentKind::SecretManifest);
@@ -276,11 +324,23 @@ fn repository_grant_for_lambda_lists_every_grantee_in_both_statements() {
     press(&mut app, &[KeyCode::Right]);
     fill(&mut app, 0, "222222222222, 333333333333");
     // Access is a choice: → cycles pull → pull-push → lambda.
-    press(&mut app, &[KeyCode::Tab, KeyCode::Tab, KeyCode::Right, KeyCode::Right, KeyCode::Esc]);
+    press(
+        &mut app,
+        &[
+            KeyCode::Tab,
+            KeyCode::Tab,
+            KeyCode::Right,
+            KeyCode::Right,
+            KeyCode::Esc,
+        ],
+    );
     let policy: serde_json::Value = serde_json::from_str(&document(&app)).unwrap();
     assert_eq!(
         policy["Statement"][0]["Principal"]["AWS"],
-        serde_json::json!(["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"])
+        serde_json::json!([
+            "arn:aws:iam::222222222222:root",
+            "arn:aws:iam::333333333333:root"
+        ])
     );
     assert_eq!(
         policy["Statement"][1]["Condition"]["StringLike"]["aws:sourceARN"],
@@ -396,7 +456,16 @@ async fn the_event_loop_runs_keys_through_to_the_clipboard_and_the_screen() {
 
     assert_eq!(clipboard.copies.len(), 1);
     let copied: serde_json::Value = serde_json::from_str(&clipboard.copies[0]).unwrap();
-    assert_eq!(copied["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::999999999999:root");
+    assert_eq!(
+        copied["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::999999999999:root"
+    );
     let status = app.status.unwrap();
-    assert!(status.text.starts_with("Copied the Trust policy to the system clipboard"), "{}", status.text);
+    assert!(
+        status
+            .text
+            .starts_with("Copied the Trust policy to the system clipboard"),
+        "{}",
+        status.text
+    );
 }

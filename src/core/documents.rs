@@ -428,7 +428,9 @@ mod tests {
 
     #[test]
     fn placeholders_are_recognised() {
-        assert!(has_placeholder("arn:aws:iam::<DESTINATION_ACCOUNT_ID>:root"));
+        assert!(has_placeholder(
+            "arn:aws:iam::<DESTINATION_ACCOUNT_ID>:root"
+        ));
         assert!(has_placeholder("<ACCESS_KEY_ID from step 5>"));
         assert!(!has_placeholder("a < b and c > d"));
         assert!(!has_placeholder(&pretty(&trust_policy(

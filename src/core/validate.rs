@@ -132,9 +132,7 @@ impl SubscriptionId {
         let text = input.trim();
         const SHAPE: &str = "a subscription id is hex digits in groups of 8-4-4-4-12, like e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964";
         if text.is_empty() {
-            return invalid(
-                "enter the subscription id",
-            );
+            return invalid("enter the subscription id");
         }
         let groups: Vec<&str> = text.split('-').collect();
         let lengths_ok = groups.len() == 5
@@ -328,7 +326,23 @@ impl RoleArn {
         let Some(path_and_name) = parts[5].strip_prefix("role/") else {
             return invalid(SHAPE);
         };
-        let name_text = path_and_name.rsplit('/').next().unwrap_or_default();
+        let (path, name_text) = match path_and_name.rsplit_once('/') {
+            Some((path, name)) => (Some(path), name),
+            None => (None, path_and_name),
+        };
+        if let Some(path) = path {
+            // An IAM path is `/segment/.../`: no empty segments, printable ASCII only.
+            let bad_segment = path.split('/').any(|segment| segment.is_empty());
+            let bad_char = path.chars().any(|c| !c.is_ascii_graphic());
+            if bad_segment || bad_char {
+                return invalid(
+                    "in the role ARN, the path has an empty part or a character that is not printable",
+                );
+            }
+        }
+        if name_text != name_text.trim() {
+            return invalid("in the role ARN, the role name has white space");
+        }
         let name = IamName::parse(IamKind::Role, name_text)
             .map_err(|Invalid(reason)| Invalid(format!("in the role ARN, {reason}")))?;
         Ok(RoleArn {
@@ -506,6 +520,14 @@ mod tests {
                 .contains("12 digits")
         );
         assert!(RoleArn::parse("arn:aws:s3:::bucket").is_err());
+        for bad in [
+            "arn:aws:iam::111111111111:role/ abc",
+            "arn:aws:iam::111111111111:role/a b/c",
+            "arn:aws:iam::111111111111:role/x\n/c",
+            "arn:aws:iam::111111111111:role//r",
+        ] {
+            assert!(RoleArn::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

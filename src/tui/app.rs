@@ -247,7 +247,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Copied { what, result } => {
             match result {
-                Ok(method) => app.say(Tone::Success, format!("Copied {what} {}", method.describe())),
+                Ok(method) => app.say(
+                    Tone::Success,
+                    format!("Copied {what} {}", method.describe()),
+                ),
                 Err(reason) => app.say(Tone::Error, format!("Could not copy {what}: {reason}")),
             }
             Vec::new()
@@ -265,7 +268,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     match &mut app.overlay {
         Some(Overlay::Help) => {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter) {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
+            ) {
                 app.overlay = None;
             }
             return Vec::new();
@@ -320,7 +326,9 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
             state.go_to_step(state.step + 1);
             app.status = None;
         }
-        KeyCode::Left | KeyCode::Char('p') | KeyCode::Char('h') | KeyCode::PageUp if state.step > 0 => {
+        KeyCode::Left | KeyCode::Char('p') | KeyCode::Char('h') | KeyCode::PageUp
+            if state.step > 0 =>
+        {
             state.go_to_step(state.step - 1);
             app.status = None;
         }
@@ -407,11 +415,16 @@ fn on_edit_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
             state.form.reset(field);
             let selected = state.selected;
             state.start_editing(selected);
-            app.say(Tone::Info, format!("{} follows its default again.", field_spec(field).label));
+            app.say(
+                Tone::Info,
+                format!("{} follows its default again.", field_spec(field).label),
+            );
         }
         _ => match field_spec(field).kind {
             FieldKind::Choice(_) => match key.code {
-                KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('l') => state.form.cycle(field, true),
+                KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('l') => {
+                    state.form.cycle(field, true)
+                }
                 KeyCode::Left | KeyCode::Char('h') => state.form.cycle(field, false),
                 _ => {}
             },
@@ -453,7 +466,10 @@ fn copy_document(app: &App, flow: FlowId) -> Vec<Effect> {
 fn copy_field(app: &mut App, flow: FlowId) -> Vec<Effect> {
     let state = app.flow(flow);
     let Some(field) = state.selected_field() else {
-        app.say(Tone::Info, "This step has no value to copy; c copies the document.");
+        app.say(
+            Tone::Info,
+            "This step has no value to copy; c copies the document.",
+        );
         return Vec::new();
     };
     let label = field_spec(field).label;
@@ -516,7 +532,10 @@ fn on_saved(app: &mut App, result: Result<PathBuf, SaveError>) {
             }
             app.say(
                 Tone::Error,
-                format!("{} exists: Enter replaces it, Esc keeps it.", path.display()),
+                format!(
+                    "{} exists: Enter replaces it, Esc keeps it.",
+                    path.display()
+                ),
             );
         }
         Err(SaveError::Io(reason)) => app.say(Tone::Error, format!("Not saved: {reason}")),

@@ -65,7 +65,9 @@ impl Environment {
         let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
         Environment {
             ssh: set("SSH_CONNECTION") || set("SSH_TTY"),
-            display: cfg!(any(target_os = "macos", windows)) || set("DISPLAY") || set("WAYLAND_DISPLAY"),
+            display: cfg!(any(target_os = "macos", windows))
+                || set("DISPLAY")
+                || set("WAYLAND_DISPLAY"),
             tmux: set("TMUX"),
         }
     }
@@ -122,7 +124,9 @@ impl<W: Write> SystemClipboard<W> {
             self.system = Some(arboard::Clipboard::new().map_err(|e| e.to_string())?);
         }
         let clipboard = self.system.as_mut().expect("set above");
-        clipboard.set_text(text.to_string()).map_err(|e| e.to_string())
+        clipboard
+            .set_text(text.to_string())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -11,7 +11,9 @@ const STRING: Style = Style::new().fg(Color::Green);
 const NUMBER: Style = Style::new().fg(Color::Magenta);
 const LITERAL: Style = Style::new().fg(Color::Yellow);
 const PUNCTUATION: Style = Style::new().fg(Color::Gray);
-const COMMENT: Style = Style::new().fg(Color::DarkGray).add_modifier(Modifier::ITALIC);
+const COMMENT: Style = Style::new()
+    .fg(Color::DarkGray)
+    .add_modifier(Modifier::ITALIC);
 const SECTION: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
 const COMMAND: Style = Style::new().add_modifier(Modifier::BOLD);
 const PLACEHOLDER: Style = Style::new()
@@ -45,9 +47,12 @@ fn with_placeholders(text: &str, style: Style, spans: &mut Vec<Span<'static>>) {
         };
         let candidate = &rest[start + 1..start + length];
         let looks_like_placeholder = candidate.starts_with(|c: char| c.is_ascii_uppercase())
-            && candidate
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || " _-".contains(c) || c.is_ascii_lowercase());
+            && candidate.chars().all(|c| {
+                c.is_ascii_uppercase()
+                    || c.is_ascii_digit()
+                    || " _-".contains(c)
+                    || c.is_ascii_lowercase()
+            });
         if !looks_like_placeholder {
             spans.push(Span::styled(rest[..=start].to_string(), style));
             rest = &rest[start + 1..];
@@ -56,7 +61,10 @@ fn with_placeholders(text: &str, style: Style, spans: &mut Vec<Span<'static>>) {
         if start > 0 {
             spans.push(Span::styled(rest[..start].to_string(), style));
         }
-        spans.push(Span::styled(rest[start..=start + length].to_string(), PLACEHOLDER));
+        spans.push(Span::styled(
+            rest[start..=start + length].to_string(),
+            PLACEHOLDER,
+        ));
         rest = &rest[start + length + 1..];
     }
     if !rest.is_empty() {
@@ -80,20 +88,32 @@ fn json_line(line: &str, spans: &mut Vec<Span<'static>>) {
             let is_key = chars[i..].iter().find(|c| !c.is_whitespace()) == Some(&':');
             with_placeholders(&token, if is_key { KEY } else { STRING }, spans);
         } else if c.is_ascii_digit() || c == '-' {
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || ".+-".contains(chars[i])) {
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || ".+-".contains(chars[i]))
+            {
                 i += 1;
             }
-            spans.push(Span::styled(chars[start..i].iter().collect::<String>(), NUMBER));
+            spans.push(Span::styled(
+                chars[start..i].iter().collect::<String>(),
+                NUMBER,
+            ));
         } else if c.is_ascii_alphabetic() {
             while i < chars.len() && chars[i].is_ascii_alphabetic() {
                 i += 1;
             }
-            spans.push(Span::styled(chars[start..i].iter().collect::<String>(), LITERAL));
+            spans.push(Span::styled(
+                chars[start..i].iter().collect::<String>(),
+                LITERAL,
+            ));
         } else {
-            while i < chars.len() && !(chars[i] == '"' || chars[i].is_ascii_alphanumeric() || chars[i] == '-') {
+            while i < chars.len()
+                && !(chars[i] == '"' || chars[i].is_ascii_alphanumeric() || chars[i] == '-')
+            {
                 i += 1;
             }
-            spans.push(Span::styled(chars[start..i].iter().collect::<String>(), PUNCTUATION));
+            spans.push(Span::styled(
+                chars[start..i].iter().collect::<String>(),
+                PUNCTUATION,
+            ));
         }
     }
 }
@@ -188,7 +208,10 @@ mod tests {
 
     #[test]
     fn shell_comments_flags_and_quotes() {
-        let lines = highlight("# note\naws ecr get-repository-policy --region 'us-east-1'\n", Language::Shell);
+        let lines = highlight(
+            "# note\naws ecr get-repository-policy --region 'us-east-1'\n",
+            Language::Shell,
+        );
         assert_eq!(styled(&lines, "# note"), COMMENT);
         assert_eq!(styled(&lines, "--region "), KEY);
         assert_eq!(styled(&lines, "us-east-1"), STRING);

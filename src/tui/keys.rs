@@ -5,8 +5,14 @@ use super::app::{App, Overlay, Screen};
 
 /// The help overlay: groups of key descriptions.
 pub const HELP: &[(&str, &[&str])] = &[
-    ("Anywhere", &["Ctrl-C quit · ? this help · Esc close / back"]),
-    ("Start", &["↑/↓ choose a procedure · Enter start it · q quit"]),
+    (
+        "Anywhere",
+        &["Ctrl-C quit · ? this help · Esc close / back"],
+    ),
+    (
+        "Start",
+        &["↑/↓ choose a procedure · Enter start it · q quit"],
+    ),
     (
         "A step",
         &[
@@ -40,6 +46,8 @@ pub fn hint(app: &App) -> &'static str {
         (None, Screen::Flow(flow)) if app.flow(flow).editing.is_some() => {
             "Tab/↓ next · ⇧Tab/↑ previous · Enter next · Esc done · Ctrl-R default"
         }
-        (None, Screen::Flow(_)) => "→/← step · Tab edit · c copy · s save · v document · ? help · q quit",
+        (None, Screen::Flow(_)) => {
+            "→/← step · Tab edit · c copy · s save · v document · ? help · q quit"
+        }
     }
 }

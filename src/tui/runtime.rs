@@ -21,7 +21,11 @@ use crate::files::{Privacy, write_document};
 /// How often spinners move while something runs.
 const TICK: Duration = Duration::from_millis(120);
 
-pub fn run(profile: Option<String>, region: Option<String>, log_file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    profile: Option<String>,
+    region: Option<String>,
+    log_file: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the wizard needs a terminal; for scripts use `ecr-share policy`, `grant`, `revoke` or `curated` (see --help)"
@@ -94,14 +98,25 @@ where
     }
 }
 
-fn save(path: PathBuf, contents: &str, private: bool, overwrite: bool) -> Result<PathBuf, SaveError> {
-    let privacy = if private { Privacy::Private } else { Privacy::Shared };
+fn save(
+    path: PathBuf,
+    contents: &str,
+    private: bool,
+    overwrite: bool,
+) -> Result<PathBuf, SaveError> {
+    let privacy = if private {
+        Privacy::Private
+    } else {
+        Privacy::Shared
+    };
     match write_document(&path, contents, privacy, overwrite) {
         Ok(()) => {
             tracing::info!(path = %path.display(), private, "saved a document");
             Ok(path)
         }
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Err(SaveError::Exists(path)),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(SaveError::Exists(path))
+        }
         Err(error) => Err(SaveError::Io(format!("{}: {error}", path.display()))),
     }
 }

@@ -7,8 +7,8 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowSpec, field_spec};
 use crate::core::documents::Access;
+use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowSpec, field_spec};
 use crate::core::{documents, regions};
 
 use super::app::{App, FlowState, Overlay, Screen, Tone};
@@ -127,7 +127,8 @@ fn draw_flow_header(frame: &mut Frame, area: Rect, state: &FlowState) {
     let title = format!(" ecr-share › {} › {}", spec.name, step.title);
     let room = usize::from(area.width).saturating_sub(position.chars().count() + 1);
     let title = truncate(&title, room);
-    let padding = usize::from(area.width).saturating_sub(title.chars().count() + position.chars().count());
+    let padding =
+        usize::from(area.width).saturating_sub(title.chars().count() + position.chars().count());
     let first = Line::from(vec![
         Span::styled(title, ACCENT),
         Span::raw(" ".repeat(padding)),
@@ -163,7 +164,8 @@ fn draw_flow_header(frame: &mut Frame, area: Rect, state: &FlowState) {
 fn draw_flow(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
     if area.width >= WIDE {
         let [form, document] =
-            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+                .areas(area);
         draw_form(frame, form, state, true);
         draw_document(frame, document, app, state);
     } else {
@@ -204,7 +206,12 @@ fn form_parts(state: &FlowState, width: u16) -> (Vec<String>, Vec<FieldRows>) {
             let (text, style) = field_note(state, *field);
             let note = wrap_words(&text, note_width)
                 .into_iter()
-                .map(|line| Line::from(vec![Span::raw(" ".repeat(indent)), Span::styled(line, style)]))
+                .map(|line| {
+                    Line::from(vec![
+                        Span::raw(" ".repeat(indent)),
+                        Span::styled(line, style),
+                    ])
+                })
                 .collect();
             FieldRows {
                 field: *field,
@@ -230,7 +237,11 @@ fn label_width(state: &FlowState) -> usize {
 /// Notes line up under the values when there is room, else they start near the edge.
 fn note_indent(state: &FlowState, width: u16) -> usize {
     let aligned = label_width(state) + 2;
-    if usize::from(width) >= aligned + 30 { aligned } else { 4 }
+    if usize::from(width) >= aligned + 30 {
+        aligned
+    } else {
+        4
+    }
 }
 
 /// Which account the step runs in and the calls it makes, wrapped.
@@ -241,7 +252,10 @@ fn meta_lines(state: &FlowState, width: u16) -> Vec<String> {
     } else {
         step.calls.join(", ")
     };
-    wrap_words(&format!("Runs in the {} · {calls}", step.side.label()), usize::from(width))
+    wrap_words(
+        &format!("Runs in the {} · {calls}", step.side.label()),
+        usize::from(width),
+    )
 }
 
 /// Greedy word wrap; a word longer than the width is cut.
@@ -291,11 +305,21 @@ fn draw_form(frame: &mut Frame, area: Rect, state: &FlowState, bordered: bool) {
     let meta = meta_lines(state, inner.width).len();
     // Fields win over instructions when space is short: they are what is being edited.
     let room = usize::from(inner.height).saturating_sub(fields_height + 1 + meta);
-    let mut lines: Vec<Line> = instructions.iter().take(room.max(1)).map(|l| Line::raw(l.clone())).collect();
+    let mut lines: Vec<Line> = instructions
+        .iter()
+        .take(room.max(1))
+        .map(|l| Line::raw(l.clone()))
+        .collect();
     if instructions.len() > room.max(1)
         && let Some(last) = lines.last_mut()
     {
-        *last = Line::raw(format!("{}…", truncate(&last.to_string(), usize::from(inner.width).saturating_sub(1))));
+        *last = Line::raw(format!(
+            "{}…",
+            truncate(
+                &last.to_string(),
+                usize::from(inner.width).saturating_sub(1)
+            )
+        ));
     }
     lines.push(Line::raw(""));
     lines.extend(
@@ -312,7 +336,14 @@ fn draw_form(frame: &mut Frame, area: Rect, state: &FlowState, bordered: bool) {
         if y >= inner.bottom() {
             break;
         }
-        draw_field(frame, Rect::new(inner.x, y, inner.width, 1), state, rows.field, rows.index, label_width);
+        draw_field(
+            frame,
+            Rect::new(inner.x, y, inner.width, 1),
+            state,
+            rows.field,
+            rows.index,
+            label_width,
+        );
         y += 1;
         for note in rows.note {
             if y >= inner.bottom() {
@@ -324,7 +355,14 @@ fn draw_form(frame: &mut Frame, area: Rect, state: &FlowState, bordered: bool) {
     }
 }
 
-fn draw_field(frame: &mut Frame, row: Rect, state: &FlowState, field: FieldId, index: usize, label_width: usize) {
+fn draw_field(
+    frame: &mut Frame,
+    row: Rect,
+    state: &FlowState,
+    field: FieldId,
+    index: usize,
+    label_width: usize,
+) {
     let spec = field_spec(field);
     let form = &state.form;
     let selected = index == state.selected;
@@ -351,7 +389,11 @@ fn draw_field(frame: &mut Frame, row: Rect, state: &FlowState, field: FieldId, i
             let current = form.text(field);
             for option in options {
                 let style = if *option == current {
-                    if editing { SELECTED } else { Style::new().add_modifier(Modifier::BOLD) }
+                    if editing {
+                        SELECTED
+                    } else {
+                        Style::new().add_modifier(Modifier::BOLD)
+                    }
                 } else {
                     DIM
                 };
@@ -363,7 +405,10 @@ fn draw_field(frame: &mut Frame, row: Rect, state: &FlowState, field: FieldId, i
                 let width = usize::from(value_width.max(1)) - 1;
                 let scroll = input.visual_scroll(width);
                 let visible: String = input.value().chars().skip(scroll).take(width + 1).collect();
-                spans.push(Span::styled(visible, Style::new().add_modifier(Modifier::UNDERLINED)));
+                spans.push(Span::styled(
+                    visible,
+                    Style::new().add_modifier(Modifier::UNDERLINED),
+                ));
                 let cursor = input.visual_cursor().saturating_sub(scroll) as u16;
                 frame.set_cursor_position((value_x + cursor.min(value_width), row.y));
             } else {
@@ -377,7 +422,6 @@ fn draw_field(frame: &mut Frame, row: Rect, state: &FlowState, field: FieldId, i
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), row);
-
 }
 
 /// The line under a field: why it is not valid, or where its value came from.
@@ -405,8 +449,12 @@ fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
                 "✓".to_string()
             }
         }
-        FieldId::RegistryAccount => "✓ typed (Ctrl-R while editing: back to the region's registry)".to_string(),
-        FieldId::RoleArn if !form.is_edited(field) => "✓ from the source account and role name of step 3".to_string(),
+        FieldId::RegistryAccount => {
+            "✓ typed (Ctrl-R while editing: back to the region's registry)".to_string()
+        }
+        FieldId::RoleArn if !form.is_edited(field) => {
+            "✓ from the source account and role name of step 3".to_string()
+        }
         FieldId::Grantees => match form.grantees() {
             Ok(list) if list.len() > 1 => format!("✓ {} accounts", list.len()),
             _ => "✓".to_string(),
@@ -465,7 +513,11 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
     let scroll = state.scroll.min(max_scroll);
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
     if max_scroll > 0 {
-        let marker = format!(" {}/{} ↑↓ ", usize::from(scroll) + usize::from(inner.height).min(total), total);
+        let marker = format!(
+            " {}/{} ↑↓ ",
+            usize::from(scroll) + usize::from(inner.height).min(total),
+            total
+        );
         let width = marker.chars().count() as u16;
         if area.width > width + 2 {
             let rect = Rect::new(area.right() - width - 1, area.bottom() - 1, width, 1);
@@ -530,7 +582,10 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &super::app::SaveProm
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
-        .title(Span::styled(format!(" Save the {} ", prompt.kind.title()), ACCENT));
+        .title(Span::styled(
+            format!(" Save the {} ", prompt.kind.title()),
+            ACCENT,
+        ));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let [label, input, note] = Layout::vertical([
@@ -539,12 +594,24 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &super::app::SaveProm
         Constraint::Length(2),
     ])
     .areas(inner);
-    frame.render_widget(Paragraph::new("File path (relative to the current folder):"), label);
+    frame.render_widget(
+        Paragraph::new("File path (relative to the current folder):"),
+        label,
+    );
     let width = usize::from(input.width.max(2)) - 1;
     let scroll = prompt.input.visual_scroll(width);
-    let visible: String = prompt.input.value().chars().skip(scroll).take(width + 1).collect();
+    let visible: String = prompt
+        .input
+        .value()
+        .chars()
+        .skip(scroll)
+        .take(width + 1)
+        .collect();
     frame.render_widget(
-        Paragraph::new(Span::styled(visible, Style::new().add_modifier(Modifier::UNDERLINED))),
+        Paragraph::new(Span::styled(
+            visible,
+            Style::new().add_modifier(Modifier::UNDERLINED),
+        )),
         input,
     );
     frame.set_cursor_position((
@@ -554,7 +621,10 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &super::app::SaveProm
     let text = if prompt.confirm_overwrite {
         Span::styled("The file exists: Enter replaces it, Esc keeps it.", ERROR)
     } else if prompt.kind.may_hold_secret() {
-        Span::styled("Written with mode 0600: it may hold a secret. Enter saves, Esc cancels.", DIM)
+        Span::styled(
+            "Written with mode 0600: it may hold a secret. Enter saves, Esc cancels.",
+            DIM,
+        )
     } else {
         Span::styled("Enter saves, Esc cancels.", DIM)
     };

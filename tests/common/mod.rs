@@ -26,7 +26,9 @@ impl Moto {
     /// Takes the emulator and empties it. Panics with the way to run the suite when
     /// the emulator is not there: these tests are never skipped.
     pub fn start() -> Moto {
-        let guard = EMULATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = EMULATOR
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let url = std::env::var("ECR_SHARE_TEST_MOTO").unwrap_or_else(|_| {
             panic!(
                 "ECR_SHARE_TEST_MOTO is not set: run the suite with scripts/test.sh, which starts the local AWS emulator"
@@ -43,7 +45,8 @@ impl Moto {
 
     /// A bare HTTP POST to the emulator's own API (no client library needed).
     pub fn post(&self, path: &str) -> String {
-        let mut stream = TcpStream::connect(self.host_port()).expect("the emulator accepts connections");
+        let mut stream =
+            TcpStream::connect(self.host_port()).expect("the emulator accepts connections");
         write!(
             stream,
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
@@ -52,7 +55,10 @@ impl Moto {
         .unwrap();
         let mut answer = String::new();
         stream.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "{answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+            "{answer}"
+        );
         answer
     }
 
@@ -84,13 +90,18 @@ impl Moto {
 
     /// Keys that act as `account` on the emulator.
     pub fn assume_into(&self, account: &str) -> (String, String, String) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async {
             let config = aws_sdk_sts::Config::builder()
                 .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
                 .region(aws_sdk_sts::config::Region::new("us-east-1"))
                 .endpoint_url(&self.url)
-                .credentials_provider(aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "tests"))
+                .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                    "testing", "testing", None, None, "tests",
+                ))
                 .build();
             let output = aws_sdk_sts::Client::from_conf(config)
                 .assume_role()
@@ -99,7 +110,9 @@ impl Moto {
                 .send()
                 .await
                 .expect("the emulator hands out keys for another account");
-            let creds = output.credentials().expect("assume-role returns credentials");
+            let creds = output
+                .credentials()
+                .expect("assume-role returns credentials");
             (
                 creds.access_key_id().to_string(),
                 creds.secret_access_key().to_string(),
@@ -121,7 +134,10 @@ impl Profiles {
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_CONFIG_FILE", self.config.display().to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE", self.credentials.display().to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.credentials.display().to_string(),
+            ),
             ("AWS_ENDPOINT_URL", self.endpoint.clone()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
         ]
