@@ -2,7 +2,9 @@
 //! each step makes. Nothing here draws on a terminal; results and failures are plain
 //! values the wizard and the scriptable commands both report.
 
+pub mod eks;
 pub mod error;
+pub mod iam;
 pub mod identity;
 
 use std::time::Duration;
