@@ -6,6 +6,7 @@ pub mod eks;
 pub mod error;
 pub mod iam;
 pub mod identity;
+pub mod verify;
 
 use std::time::Duration;
 
