@@ -90,9 +90,10 @@ impl fmt::Display for FallbackReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FallbackReason::FieldAbsent => f.write_str("the subscription names no packageRegistry"),
-            FallbackReason::CallFailed(error) => {
-                write!(f, "the subscription could not be read: {error}")
-            }
+            FallbackReason::CallFailed(error) => match error.code() {
+                Some(code) => write!(f, "the subscription could not be read ({code})"),
+                None => write!(f, "the subscription could not be read ({})", error.message),
+            },
             FallbackReason::Unparseable(text) => {
                 write!(
                     f,
@@ -179,9 +180,7 @@ pub async fn find_package_registry_with(
         .await;
     let subject = subscription.to_string();
     let found = match answer {
-        Err(error) => Err(FallbackReason::CallFailed(CallError::from_sdk(
-            OPERATION, error,
-        ))),
+        Err(error) => Err(FallbackReason::CallFailed(describe_failure(error))),
         Ok(_) => match capture.take() {
             None => Err(FallbackReason::FieldAbsent),
             Some(text) => {
@@ -215,6 +214,29 @@ pub async fn find_package_registry_with(
                 report: CallReport::new(OPERATION, subject, outcome),
             }
         }
+    }
+}
+
+/// An answer that is no AWS error at all (an HTML page from an endpoint that does not
+/// serve this API, say) is described by its HTTP status rather than the parser's
+/// complaint about its first character.
+fn describe_failure(
+    error: aws_sdk_eks::error::SdkError<
+        aws_sdk_eks::operation::describe_eks_anywhere_subscription::DescribeEksAnywhereSubscriptionError,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> CallError {
+    let status = error
+        .raw_response()
+        .map(|response| response.status().as_u16());
+    let described = CallError::from_sdk(OPERATION, error);
+    match status {
+        Some(status) if described.code.is_none() => CallError::new(
+            OPERATION,
+            None,
+            format!("HTTP {status} without an AWS error: the endpoint does not serve this API"),
+        ),
+        _ => described,
     }
 }
 
@@ -391,7 +413,9 @@ mod tests {
         assert!(error.is("AccessDeniedException"));
         assert!(lookup.report.outcome.is_failure());
         assert!(
-            lookup.explain().contains("not allowed to describe"),
+            lookup
+                .explain()
+                .contains("could not be read (AccessDeniedException)"),
             "{}",
             lookup.explain()
         );
@@ -414,10 +438,11 @@ mod tests {
             lookup.source,
             RegistrySource::RegionalTable(FallbackReason::CallFailed(_))
         ));
+        let explained = lookup.explain();
+        assert!(explained.contains("--registry-account"), "{explained}");
         assert!(
-            lookup.explain().contains("--registry-account"),
-            "{}",
-            lookup.explain()
+            explained.contains("HTTP 404 without an AWS error"),
+            "{explained}"
         );
     }
 

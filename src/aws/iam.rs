@@ -131,7 +131,9 @@ impl Iam {
                 }
                 match self.current_policy_document(name).await {
                     Err(error) => failed(CREATE, name, error),
-                    Ok((arn, current)) => compare(CREATE, name, arn, "policy", &current, document),
+                    Ok((arn, current)) => {
+                        compare(CREATE, name, arn, "policy document", &current, document)
+                    }
                 }
             }
         }
@@ -339,7 +341,7 @@ impl Iam {
             CREATE,
             name,
             role.arn().to_string(),
-            "role's trust policy",
+            "trust policy",
             &current,
             trust_policy,
         )
@@ -625,7 +627,7 @@ fn compare(
             report: CallReport::new(
                 call,
                 name.as_str(),
-                Outcome::AlreadyExisted(format!("{arn} exists with the same document; reused")),
+                Outcome::AlreadyExisted(format!("{arn} exists with the same {what}; reused")),
             ),
             arn: Some(arn),
             current: None,

@@ -274,7 +274,12 @@ pub async fn check_registry(base_url: &str, registry_host: &str, token: &Secret)
             ),
         )),
     };
-    CallReport::new(call, registry_host, outcome)
+    let subject = if base_url.trim_end_matches('/') == format!("https://{registry_host}") {
+        registry_host.to_string()
+    } else {
+        format!("{registry_host} at {base_url}")
+    };
+    CallReport::new(call, subject, outcome)
 }
 
 /// The status of one GET; `Err` when no answer came.
