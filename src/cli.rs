@@ -33,6 +33,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run, so the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Print one of the generated documents as JSON.
     #[command(subcommand)]
@@ -170,6 +172,10 @@ pub struct CuratedArgs {
     /// Where to write the aws-secret manifest (mode 0600).
     #[arg(long, value_name = "FILE")]
     pub secret_out: Option<PathBuf>,
+    /// Base URL the verification's manifest request goes to, instead of
+    /// https://<registry host> (a registry mirror, or a local registry in tests).
+    #[arg(long, value_name = "URL")]
+    pub registry_url: Option<String>,
     /// Run without asking.
     #[arg(long)]
     pub yes: bool,

@@ -4,6 +4,7 @@
 //! - [`core`]: validated inputs, documents and both flows as data; no I/O.
 //! - [`aws`]: the calls each step makes, through the SDK's standard configuration.
 //! - [`tui`]: the wizard, one state machine drawn with ratatui.
+//! - [`kube`]: `kubectl apply` for the cluster step.
 //! - [`commands`]: the scriptable subcommands.
 
 pub mod aws;
@@ -11,5 +12,6 @@ pub mod cli;
 pub mod commands;
 pub mod core;
 pub mod files;
+pub mod kube;
 pub mod logging;
 pub mod tui;

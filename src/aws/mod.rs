@@ -3,8 +3,11 @@
 //! values the wizard and the scriptable commands both report.
 
 pub mod ecr;
+pub mod eks;
 pub mod error;
+pub mod iam;
 pub mod identity;
+pub mod verify;
 
 use std::time::Duration;
 

@@ -1,7 +1,689 @@
+//! `ecr-share curated`: the whole EKS Anywhere Curated Packages procedure across the
+//! source and destination accounts, one printed line per AWS call.
+//!
+//! Every input is validated before anything is called. Running it again changes
+//! nothing: what exists is found, compared and reused, and the access key is reused
+//! from the config file written the first time rather than created again.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::CuratedArgs;
+use anyhow::{Context, anyhow, bail};
+use aws_config::SdkConfig;
 
-pub fn run(_region: Option<String>, _args: CuratedArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not available in this build")
+use crate::aws::eks::{self, PackageRegistry};
+use crate::aws::iam::{self, Iam};
+use crate::aws::verify::{self, VerifyPlan};
+use crate::aws::{self as aws_layer, CallError, CallReport, Outcome, Target};
+use crate::cli::CuratedArgs;
+use crate::core::documents;
+use crate::core::secret::{AccessKeyPair, Secret};
+use crate::core::validate::{AccountId, IamKind, IamName, Region, RoleArn, SubscriptionId};
+
+/// Everything the operator typed, validated.
+struct Input {
+    region: Region,
+    source_profile: String,
+    destination_profile: String,
+    subscription: SubscriptionId,
+    registry_account: Option<AccountId>,
+    policy_name: IamName,
+    role_name: IamName,
+    assume_policy_name: IamName,
+    user_name: IamName,
+    config_out: PathBuf,
+    secret_out: Option<PathBuf>,
+    registry_url: Option<String>,
+    yes: bool,
+}
+
+impl Input {
+    fn validate(region: Option<String>, args: CuratedArgs) -> anyhow::Result<Input> {
+        let region = region.ok_or_else(|| {
+            anyhow!("curated needs --region: the region that hosts the EKS Anywhere subscription, such as --region us-west-2")
+        })?;
+        let region = Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
+        let subscription = SubscriptionId::parse(&args.subscription_id)
+            .map_err(|e| anyhow!("--subscription-id: {e}"))?;
+        let registry_account = args
+            .registry_account
+            .as_deref()
+            .map(AccountId::parse)
+            .transpose()
+            .map_err(|e| anyhow!("--registry-account: {e}"))?;
+        let name = |flag: &str, kind: IamKind, text: &str| {
+            IamName::parse(kind, text).map_err(|e| anyhow!("--{flag}: {e}"))
+        };
+        let policy_name = name("policy-name", IamKind::Policy, &args.policy_name)?;
+        let role_name = name("role-name", IamKind::Role, &args.role_name)?;
+        let assume_policy_name = name(
+            "assume-policy-name",
+            IamKind::Policy,
+            &args.assume_policy_name,
+        )?;
+        let user_name = name("user-name", IamKind::User, &args.user_name)?;
+        for (flag, profile) in [
+            ("source-profile", &args.source_profile),
+            ("destination-profile", &args.destination_profile),
+        ] {
+            if profile.trim().is_empty() {
+                bail!("--{flag}: enter the name of an AWS profile");
+            }
+        }
+        check_output_path("--config-out", &args.config_out)?;
+        if let Some(path) = &args.secret_out {
+            check_output_path("--secret-out", path)?;
+            if path == &args.config_out {
+                bail!("--secret-out and --config-out name the same file; give each its own");
+            }
+        }
+        if let Some(url) = &args.registry_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            bail!("--registry-url: '{url}' is not an http:// or https:// URL");
+        }
+        Ok(Input {
+            region,
+            source_profile: args.source_profile.trim().to_string(),
+            destination_profile: args.destination_profile.trim().to_string(),
+            subscription,
+            registry_account,
+            policy_name,
+            role_name,
+            assume_policy_name,
+            user_name,
+            config_out: args.config_out,
+            secret_out: args.secret_out,
+            registry_url: args.registry_url,
+            yes: args.yes,
+        })
+    }
+}
+
+fn check_output_path(flag: &str, path: &Path) -> anyhow::Result<()> {
+    if path.as_os_str().is_empty() {
+        bail!("{flag}: enter a file path");
+    }
+    if path.is_dir() {
+        bail!("{flag}: {} is a folder; name a file in it", path.display());
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        bail!("{flag}: the folder {} does not exist", parent.display());
+    }
+    Ok(())
+}
+
+pub fn run(region: Option<String>, args: CuratedArgs) -> anyhow::Result<ExitCode> {
+    let input = Input::validate(region, args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(execute(input))
+}
+
+/// One of the two accounts, as resolved from its profile.
+struct Account {
+    label: &'static str,
+    profile: String,
+    id: AccountId,
+    config: SdkConfig,
+}
+
+impl Account {
+    async fn resolve(
+        label: &'static str,
+        profile: &str,
+        region: &Region,
+    ) -> anyhow::Result<Account> {
+        let target = Target::new(Some(profile.to_string()), Some(region.name().to_string()));
+        let config = aws_layer::load_config(&target).await;
+        let identity = aws_layer::caller_identity(&config)
+            .await
+            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
+        let id = AccountId::parse(&identity.account)
+            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
+        println!(
+            "{label}: {} is account {id} ({})",
+            target.profile_label(),
+            identity.arn
+        );
+        Ok(Account {
+            label,
+            profile: profile.to_string(),
+            id,
+            config,
+        })
+    }
+}
+
+/// The running record: prints one line per call and remembers what changed, so a
+/// stop can say exactly what was already done.
+struct Progress {
+    done: Vec<String>,
+}
+
+/// Why the run stopped before the end.
+struct Stop {
+    step: u8,
+    account: String,
+    reason: String,
+}
+
+impl Progress {
+    fn report(&mut self, step: u8, account: &Account, report: &CallReport) {
+        let prefix = format!("[step {step} · {} {}]", account.label, account.id);
+        let detail = match &report.outcome {
+            // The call is already on the line; say only what AWS said.
+            Outcome::Failed(error) => failure_text(error),
+            other => other.detail(),
+        };
+        let mut lines = detail.lines();
+        let first = lines.next().unwrap_or_default();
+        if first.is_empty() {
+            println!(
+                "{prefix} {} {}: {}",
+                report.call,
+                report.subject,
+                report.outcome.label()
+            );
+        } else {
+            println!(
+                "{prefix} {} {}: {} ({first})",
+                report.call,
+                report.subject,
+                report.outcome.label()
+            );
+        }
+        for line in lines {
+            println!("    {line}");
+        }
+        if let Outcome::Done(text) = &report.outcome {
+            self.done.push(format!(
+                "step {step}: {} {}: {text}",
+                report.call, report.subject
+            ));
+        }
+    }
+
+    fn note(&self, step: u8, account: &Account, text: &str) {
+        println!("[step {step} · {} {}] {text}", account.label, account.id);
+    }
+
+    /// Prints the report; a failure or a differing entity stops the run.
+    fn require(&mut self, step: u8, account: &Account, report: &CallReport) -> Result<(), Stop> {
+        self.report(step, account, report);
+        let reason = match &report.outcome {
+            Outcome::Failed(error) => error.to_string(),
+            Outcome::Differs(_) => format!(
+                "{} {} exists but differs from what this step writes (see above); nothing was changed",
+                report.call, report.subject
+            ),
+            _ => return Ok(()),
+        };
+        Err(self.stop(step, account, reason))
+    }
+
+    fn stop(&self, step: u8, account: &Account, reason: impl Into<String>) -> Stop {
+        Stop {
+            step,
+            account: format!("{} account {}", account.label, account.id),
+            reason: reason.into(),
+        }
+    }
+
+    fn stopped(&self, stop: Stop) -> anyhow::Error {
+        let mut text = format!(
+            "step {} ({}) stopped: {}",
+            stop.step, stop.account, stop.reason
+        );
+        if self.done.is_empty() {
+            text.push_str("\nnothing was changed in AWS.");
+        } else {
+            text.push_str("\nalready done:");
+            for line in &self.done {
+                let _ = write!(text, "\n  - {line}");
+            }
+            text.push_str(
+                "\nnothing was undone; once the cause is fixed, run the same command again: what exists is found and reused.",
+            );
+        }
+        anyhow!(text)
+    }
+}
+
+async fn execute(input: Input) -> anyhow::Result<ExitCode> {
+    let source = Account::resolve("source", &input.source_profile, &input.region).await?;
+    let destination =
+        Account::resolve("destination", &input.destination_profile, &input.region).await?;
+    if source.id == destination.id {
+        bail!(
+            "profile `{}` and profile `{}` are both account {}: the destination must be another account than the one that owns the subscription",
+            source.profile,
+            destination.profile,
+            source.id
+        );
+    }
+    print_plan(&input, &source, &destination);
+    if !input.yes {
+        confirm()?;
+    }
+    let mut progress = Progress { done: Vec::new() };
+    match run_steps(&input, &source, &destination, &mut progress).await {
+        Ok(code) => Ok(code),
+        Err(stop) => Err(progress.stopped(stop)),
+    }
+}
+
+fn print_plan(input: &Input, source: &Account, destination: &Account) {
+    println!(
+        "In the source account {} (profile `{}`):\n  step 1  eks:DescribeEksAnywhereSubscription {}\n  step 2  iam:CreatePolicy {}\n  step 3  iam:CreateRole {}, iam:AttachRolePolicy",
+        source.id, source.profile, input.subscription, input.policy_name, input.role_name
+    );
+    println!(
+        "In the destination account {} (profile `{}`):\n  step 4  iam:CreatePolicy {}, iam:CreateUser {}, iam:AttachUserPolicy\n  step 5  iam:CreateAccessKey {} (unless {} holds a key of the user)\n  step 6  write {} (mode 0600){}\n  step 8  sts:AssumeRole with the new key, ecr:GetAuthorizationToken, GET {}",
+        destination.id,
+        destination.profile,
+        input.assume_policy_name,
+        input.user_name,
+        input.user_name,
+        input.config_out.display(),
+        input.config_out.display(),
+        input.secret_out.as_ref().map_or(String::new(), |p| format!(
+            "\n  step 7  write {} (mode 0600)",
+            p.display()
+        )),
+        verify::MANIFEST_PATH,
+    );
+}
+
+fn confirm() -> anyhow::Result<()> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "not asking for confirmation on a non-interactive input: add --yes to run without asking"
+        );
+    }
+    eprint!("Proceed? [y/N] ");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("could not read the answer")?;
+    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        bail!("stopped at the operator's request; nothing was changed");
+    }
+    Ok(())
+}
+
+async fn run_steps(
+    input: &Input,
+    source: &Account,
+    destination: &Account,
+    progress: &mut Progress,
+) -> Result<ExitCode, Stop> {
+    let partition = input.region.partition();
+
+    // Step 1: the registry account, from the subscription, the table or the operator.
+    let lookup =
+        eks::find_package_registry(&source.config, &input.region, &input.subscription).await;
+    progress.report(1, source, &lookup.report);
+    let found = lookup.registry.clone();
+    let lookup = match &input.registry_account {
+        Some(account) => {
+            lookup.overridden(PackageRegistry::in_region(account.clone(), &input.region))
+        }
+        None => lookup,
+    };
+    progress.note(1, source, &lookup.explain());
+    if let (Some(found), Some(given)) = (&found, &input.registry_account)
+        && &found.account != given
+    {
+        progress.note(
+            1,
+            source,
+            &format!(
+                "note: --registry-account {given} differs from {}, which was used before the override",
+                found.account
+            ),
+        );
+    }
+    let Some(registry) = lookup.registry else {
+        return Err(progress.stop(1, source, lookup.explain()));
+    };
+
+    // Step 2: ECR login and read policy.
+    let source_iam = Iam::new(&source.config, partition, source.id.clone());
+    let read_policy = documents::ecr_read_policy(Some(partition), Some(&registry.account));
+    let policy = source_iam
+        .ensure_policy(&input.policy_name, &read_policy)
+        .await;
+    progress.require(2, source, &policy.report)?;
+    let policy_arn = arn_of(&policy, 2, source, progress)?;
+
+    // Step 3: the role the destination account may assume.
+    let trust = documents::trust_policy(Some(partition), Some(&destination.id));
+    let role = source_iam.ensure_role(&input.role_name, &trust).await;
+    progress.require(3, source, &role.report)?;
+    let role_arn_text = arn_of(&role, 3, source, progress)?;
+    let role_arn = RoleArn::parse(&role_arn_text).map_err(|e| progress.stop(3, source, e.0))?;
+    let attached = source_iam
+        .attach_role_policy(&input.role_name, &policy_arn)
+        .await;
+    progress.require(3, source, &attached)?;
+
+    // Step 4: the destination user and its permission to assume the role.
+    let destination_iam = Iam::new(&destination.config, partition, destination.id.clone());
+    let assume = documents::assume_role_policy(Some(&role_arn));
+    let assume_policy = destination_iam
+        .ensure_policy(&input.assume_policy_name, &assume)
+        .await;
+    progress.require(4, destination, &assume_policy.report)?;
+    let assume_policy_arn = arn_of(&assume_policy, 4, destination, progress)?;
+    let user = destination_iam.ensure_user(&input.user_name).await;
+    progress.require(4, destination, &user.report)?;
+    let attached = destination_iam
+        .attach_user_policy(&input.user_name, &assume_policy_arn)
+        .await;
+    progress.require(4, destination, &attached)?;
+
+    // Step 5: the access key, reused from the config file when it is the user's.
+    let key = access_key(input, &destination_iam, destination, progress).await?;
+
+    // Step 6: the AWS config file; step 7: the Secret manifest, when asked for.
+    let config_file = documents::aws_config_file(
+        Some(&input.user_name),
+        Some(&role_arn),
+        Some(&input.region),
+        Some(&key),
+    );
+    let written = write_report(&input.config_out, &config_file);
+    progress.require(6, destination, &written)?;
+    if let Some(path) = &input.secret_out {
+        let manifest = documents::aws_secret_manifest(&config_file);
+        let written = write_report(path, &manifest);
+        progress.require(7, destination, &written)?;
+        progress.note(
+            7,
+            destination,
+            &format!("existing cluster: kubectl apply -f {}", path.display()),
+        );
+    }
+    progress.note(
+        7,
+        destination,
+        &format!(
+            "new cluster: export EKSA_AWS_CONFIG_FILE='{}' before eksctl anywhere create cluster",
+            input.config_out.display()
+        ),
+    );
+
+    // Step 8: the whole chain, from the new key.
+    let mut plan = VerifyPlan::new(role_arn, registry.host.clone());
+    plan.registry_url = input.registry_url.clone();
+    let reports = verify::verify(&destination.config, &key, &plan).await;
+    for report in &reports {
+        progress.report(8, destination, report);
+    }
+    let failure = reports.iter().find_map(|r| match &r.outcome {
+        Outcome::Failed(error) => Some(error),
+        _ => None,
+    });
+    match failure {
+        None if reports.len() == 3 => {
+            println!(
+                "done: the destination account can pull curated packages with {}",
+                input.config_out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(error) if error.is("ConnectionFailed") => {
+            println!(
+                "done, unverified: the registry could not be reached from here; the role itself was allowed in as far as checked. The cluster may still reach the registry."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(error) => Err(progress.stop(
+            8,
+            destination,
+            format!("the new credentials do not work yet: {error}"),
+        )),
+        None => Err(progress.stop(8, destination, "the verification ended early")),
+    }
+}
+
+/// A failure without the call's name: the code, AWS's message and the hint.
+fn failure_text(error: &CallError) -> String {
+    let mut text = match error.code() {
+        Some(code) => format!("{code}: {}", error.message),
+        None => error.message.clone(),
+    };
+    if let Some(hint) = error.hint() {
+        let _ = write!(text, " ({hint})");
+    }
+    text
+}
+
+fn arn_of(
+    ensured: &iam::Ensured,
+    step: u8,
+    account: &Account,
+    progress: &Progress,
+) -> Result<String, Stop> {
+    ensured.arn.clone().ok_or_else(|| {
+        progress.stop(
+            step,
+            account,
+            format!(
+                "{} {}: AWS named no ARN",
+                ensured.report.call, ensured.report.subject
+            ),
+        )
+    })
+}
+
+/// Step 5. A second run must not create a second key, and a key's secret cannot be
+/// read back from IAM: so a key is reused only from the config file written when it
+/// was created, and a user with other keys stops the run with an explanation.
+async fn access_key(
+    input: &Input,
+    iam: &Iam,
+    destination: &Account,
+    progress: &mut Progress,
+) -> Result<AccessKeyPair, Stop> {
+    const CREATE: &str = "iam:CreateAccessKey";
+    let user = &input.user_name;
+    let existing = iam.list_access_keys(user).await.map_err(|error| {
+        progress.report(
+            5,
+            destination,
+            &CallReport::new(CREATE, user.as_str(), Outcome::Failed(error.clone())),
+        );
+        progress.stop(5, destination, error.to_string())
+    })?;
+    let saved = std::fs::read_to_string(&input.config_out)
+        .ok()
+        .and_then(|text| saved_key(&text, user));
+    if let Some(saved) = saved.filter(|key| existing.iter().any(|k| k.id == key.access_key_id)) {
+        progress.report(
+            5,
+            destination,
+            &CallReport::new(
+                CREATE,
+                user.as_str(),
+                Outcome::AlreadyExisted(format!(
+                    "{} exists and {} holds it; reused",
+                    saved.access_key_id,
+                    input.config_out.display()
+                )),
+            ),
+        );
+        return Ok(saved);
+    }
+    if !existing.is_empty() {
+        let file = input.config_out.display();
+        let reason = if existing.len() >= iam::MAX_ACCESS_KEYS {
+            format!(
+                "{}; {file} holds neither, so there is no secret to reuse",
+                iam::key_limit_message(user, &existing)
+            )
+        } else {
+            let ids: Vec<&str> = existing.iter().map(|k| k.id.as_str()).collect();
+            format!(
+                "user {user} already has access key {}, whose secret IAM cannot show again, and {file} does not hold it. Point --config-out at the config file written when that key was created, or delete the key (aws iam delete-access-key --user-name {user} --access-key-id {}) and run again",
+                ids.join(", "),
+                ids[0]
+            )
+        };
+        let error = CallError::new(CREATE, Some("KeyNotReusable"), reason.clone());
+        progress.report(
+            5,
+            destination,
+            &CallReport::new(CREATE, user.as_str(), Outcome::Failed(error)),
+        );
+        return Err(progress.stop(5, destination, reason));
+    }
+    let created = iam.create_access_key(user).await;
+    progress.require(5, destination, &created.report)?;
+    created
+        .key
+        .ok_or_else(|| progress.stop(5, destination, "IAM returned no key"))
+}
+
+/// The key pair of the user's profile in a config file this command wrote.
+fn saved_key(config_file: &str, user: &IamName) -> Option<AccessKeyPair> {
+    let header = format!("[profile {user}]");
+    let mut in_section = false;
+    let (mut id, mut secret) = (None, None);
+    for line in config_file.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_section = line == header;
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        if let Some((key, value)) = line.split_once('=') {
+            match key.trim() {
+                "aws_access_key_id" => id = Some(value.trim().to_string()),
+                "aws_secret_access_key" => secret = Some(value.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    Some(AccessKeyPair {
+        access_key_id: id.filter(|v| !v.is_empty())?,
+        secret_access_key: Secret::new(secret.filter(|v| !v.is_empty())?),
+    })
+}
+
+fn write_report(path: &Path, content: &str) -> CallReport {
+    let subject = path.display().to_string();
+    let outcome = match write_private(path, content) {
+        Ok(Written::Unchanged) => Outcome::AlreadyExisted("unchanged, mode 0600".to_string()),
+        Ok(Written::Created) => Outcome::Done("written, mode 0600".to_string()),
+        Err(error) => Outcome::Failed(CallError::new("write", None, format!("{subject}: {error}"))),
+    };
+    CallReport::new("write", subject, outcome)
+}
+
+enum Written {
+    Created,
+    Unchanged,
+}
+
+/// Writes a file that holds a secret. It is created 0600 under a temporary name in
+/// the same folder and renamed over the target, so the secret is never in a file
+/// that others may read, not even for a moment.
+fn write_private(path: &Path, content: &str) -> std::io::Result<Written> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if let Ok(current) = std::fs::read(path)
+        && current == content.as_bytes()
+    {
+        let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        if mode != 0o600 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        return Ok(Written::Unchanged);
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("not a file name"))?
+        .to_string_lossy();
+    let temporary = path.with_file_name(format!(".{name}.ecr-share-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temporary)?;
+        file.write_all(content.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result.map(|()| Written::Created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn user() -> IamName {
+        IamName::parse(IamKind::User, "curated-packages-user").unwrap()
+    }
+
+    #[test]
+    fn the_key_is_read_back_from_the_users_profile_only() {
+        let keys = AccessKeyPair {
+            access_key_id: "AKIAEXAMPLE".into(),
+            secret_access_key: Secret::new("s3cr3t/+="),
+        };
+        let role = RoleArn::parse("arn:aws:iam::111111111111:role/r").unwrap();
+        let text = documents::aws_config_file(
+            Some(&user()),
+            Some(&role),
+            Some(&Region::parse("us-west-2").unwrap()),
+            Some(&keys),
+        );
+        assert_eq!(saved_key(&text, &user()), Some(keys));
+        let other = IamName::parse(IamKind::User, "someone-else").unwrap();
+        assert_eq!(saved_key(&text, &other), None);
+        assert_eq!(
+            saved_key(
+                "[profile curated-packages-user]\naws_access_key_id=A\n",
+                &user()
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn private_files_are_0600_even_when_replacing_an_open_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            write_private(&path, "new").unwrap(),
+            Written::Created
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert!(matches!(
+            write_private(&path, "new").unwrap(),
+            Written::Unchanged
+        ));
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
 }

@@ -1,0 +1,929 @@
+//! Steps 2–5: the IAM policies, role, user and access key of the curated-packages
+//! procedure. Every call is safe to repeat: an entity that already exists is read
+//! back and compared with what the step wants, then reported as identical or as
+//! differing, never created twice and never overwritten without being asked.
+
+use aws_config::SdkConfig;
+use serde_json::Value;
+
+use super::{CallError, CallReport, Outcome};
+use crate::core::documents::pretty;
+use crate::core::regions::Partition;
+use crate::core::secret::{AccessKeyPair, Secret};
+use crate::core::validate::{AccountId, IamName, SizeLimit};
+
+/// IAM allows a user two access keys.
+pub const MAX_ACCESS_KEYS: usize = 2;
+/// IAM keeps at most five versions of a managed policy.
+pub const MAX_POLICY_VERSIONS: usize = 5;
+
+/// IAM in one account: every ARN it builds names that account and partition.
+#[derive(Debug, Clone)]
+pub struct Iam {
+    client: aws_sdk_iam::Client,
+    partition: Partition,
+    account: AccountId,
+}
+
+/// What an `ensure_*` call found or did for one IAM entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ensured {
+    /// The call and what it came to: done, already existed, exists and differs, failed.
+    pub report: CallReport,
+    /// The entity's ARN when it exists now, whether created or found.
+    pub arn: Option<String>,
+    /// When the entity exists but differs: the document it has now, pretty-printed.
+    pub current: Option<String>,
+}
+
+/// One of a user's access keys, without its secret (which IAM never returns again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyInfo {
+    pub id: String,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    /// When it was created, as an ISO 8601 date-time.
+    pub created: Option<String>,
+}
+
+impl AccessKeyInfo {
+    fn describe(&self) -> String {
+        match &self.created {
+            Some(created) => format!("{} ({}, created {created})", self.id, self.status),
+            None => format!("{} ({})", self.id, self.status),
+        }
+    }
+}
+
+/// What `create_access_key` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccessKey {
+    pub report: CallReport,
+    /// The new key pair, when one was created. Its secret is shown only once.
+    pub key: Option<AccessKeyPair>,
+    /// The keys the user had before.
+    pub existing: Vec<AccessKeyInfo>,
+}
+
+impl Iam {
+    /// IAM with the credentials of `config`, which must act as `account`.
+    pub fn new(config: &SdkConfig, partition: Partition, account: AccountId) -> Self {
+        Iam::with_client(aws_sdk_iam::Client::new(config), partition, account)
+    }
+
+    pub fn with_client(
+        client: aws_sdk_iam::Client,
+        partition: Partition,
+        account: AccountId,
+    ) -> Self {
+        Iam {
+            client,
+            partition,
+            account,
+        }
+    }
+
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    /// `arn:<partition>:iam::<account>:policy/<name>`.
+    pub fn policy_arn(&self, name: &IamName) -> String {
+        format!("arn:{}:iam::{}:policy/{name}", self.partition, self.account)
+    }
+
+    /// Creates a managed policy, or finds the one by that name and compares its
+    /// default version with `document`.
+    pub async fn ensure_policy(&self, name: &IamName, document: &Value) -> Ensured {
+        const CREATE: &str = "iam:CreatePolicy";
+        let text = document.to_string();
+        if let Err(invalid) = SizeLimit::ManagedPolicy.check(&text) {
+            return failed(CREATE, name, CallError::new(CREATE, None, invalid.0));
+        }
+        let created = self
+            .client
+            .create_policy()
+            .policy_name(name.as_str())
+            .policy_document(text)
+            .send()
+            .await;
+        match created {
+            Ok(output) => {
+                let arn = output
+                    .policy()
+                    .and_then(|p| p.arn())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| self.policy_arn(name));
+                Ensured {
+                    report: CallReport::new(
+                        CREATE,
+                        name.as_str(),
+                        Outcome::Done(format!("created {arn}")),
+                    ),
+                    arn: Some(arn),
+                    current: None,
+                }
+            }
+            Err(error) => {
+                let error = CallError::from_sdk(CREATE, error);
+                if !error.is("EntityAlreadyExists") {
+                    return failed(CREATE, name, error);
+                }
+                match self.current_policy_document(name).await {
+                    Err(error) => failed(CREATE, name, error),
+                    Ok((arn, current)) => {
+                        compare(CREATE, name, arn, "policy document", &current, document)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The ARN and default-version document of an existing policy.
+    async fn current_policy_document(&self, name: &IamName) -> Result<(String, Value), CallError> {
+        const GET: &str = "iam:GetPolicy";
+        let arn = self.find_policy_arn(name).await?;
+        let policy = self
+            .client
+            .get_policy()
+            .policy_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| CallError::from_sdk(GET, e))?;
+        let version = policy
+            .policy()
+            .and_then(|p| p.default_version_id())
+            .ok_or_else(|| CallError::new(GET, None, format!("{arn} has no default version")))?;
+        let document = self.policy_version_document(&arn, version).await?;
+        Ok((arn, document))
+    }
+
+    /// The policy's ARN: the usual one, else found by name (a policy created under a
+    /// path has the path in its ARN).
+    async fn find_policy_arn(&self, name: &IamName) -> Result<String, CallError> {
+        const LIST: &str = "iam:ListPolicies";
+        let arn = self.policy_arn(name);
+        match self.client.get_policy().policy_arn(&arn).send().await {
+            Ok(_) => return Ok(arn),
+            Err(error) => {
+                let error = CallError::from_sdk("iam:GetPolicy", error);
+                if !error.is("NoSuchEntity") {
+                    return Err(error);
+                }
+            }
+        }
+        let policies = self
+            .client
+            .list_policies()
+            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| CallError::from_sdk(LIST, e))?;
+        policies
+            .iter()
+            .find(|p| p.policy_name() == Some(name.as_str()))
+            .and_then(|p| p.arn())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                CallError::new(
+                    LIST,
+                    Some("NoSuchEntity"),
+                    format!("IAM says policy {name} exists but lists no policy by that name"),
+                )
+            })
+    }
+
+    async fn policy_version_document(&self, arn: &str, version: &str) -> Result<Value, CallError> {
+        const GET: &str = "iam:GetPolicyVersion";
+        let output = self
+            .client
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(|e| CallError::from_sdk(GET, e))?;
+        let encoded = output
+            .policy_version()
+            .and_then(|v| v.document())
+            .ok_or_else(|| CallError::new(GET, None, format!("{arn} {version} has no document")))?;
+        decode_document(GET, encoded)
+    }
+
+    /// Makes `document` the policy's default version. IAM keeps five versions, so at
+    /// five the oldest version that is not the default is deleted first.
+    pub async fn update_policy(&self, policy_arn: &str, document: &Value) -> Vec<CallReport> {
+        const LIST: &str = "iam:ListPolicyVersions";
+        const DELETE: &str = "iam:DeletePolicyVersion";
+        const CREATE: &str = "iam:CreatePolicyVersion";
+        let mut reports = Vec::new();
+        let versions = match self
+            .client
+            .list_policy_versions()
+            .policy_arn(policy_arn)
+            .send()
+            .await
+        {
+            Ok(output) => output.versions().to_vec(),
+            Err(error) => {
+                reports.push(CallReport::new(
+                    LIST,
+                    policy_arn,
+                    Outcome::Failed(CallError::from_sdk(LIST, error)),
+                ));
+                return reports;
+            }
+        };
+        if versions.len() >= MAX_POLICY_VERSIONS {
+            let oldest = versions
+                .iter()
+                .filter(|v| !v.is_default_version())
+                .min_by_key(|v| v.create_date().map(|d| (d.secs(), d.subsec_nanos())));
+            if let Some(version_id) = oldest.and_then(|v| v.version_id()) {
+                let deleted = self
+                    .client
+                    .delete_policy_version()
+                    .policy_arn(policy_arn)
+                    .version_id(version_id)
+                    .send()
+                    .await;
+                let outcome = match deleted {
+                    Ok(_) => Outcome::Done(format!(
+                        "deleted {version_id}, the oldest of {MAX_POLICY_VERSIONS} versions, to make room"
+                    )),
+                    Err(error) => Outcome::Failed(CallError::from_sdk(DELETE, error)),
+                };
+                let stop = outcome.is_failure();
+                reports.push(CallReport::new(DELETE, policy_arn, outcome));
+                if stop {
+                    return reports;
+                }
+            }
+        }
+        let created = self
+            .client
+            .create_policy_version()
+            .policy_arn(policy_arn)
+            .policy_document(document.to_string())
+            .set_as_default(true)
+            .send()
+            .await;
+        let outcome = match created {
+            Ok(output) => Outcome::Done(format!(
+                "{} is now the default version",
+                output
+                    .policy_version()
+                    .and_then(|v| v.version_id())
+                    .unwrap_or("the new version")
+            )),
+            Err(error) => Outcome::Failed(CallError::from_sdk(CREATE, error)),
+        };
+        reports.push(CallReport::new(CREATE, policy_arn, outcome));
+        reports
+    }
+
+    /// Creates a role with `trust_policy`, or finds the one by that name and compares
+    /// its trust policy.
+    pub async fn ensure_role(&self, name: &IamName, trust_policy: &Value) -> Ensured {
+        const CREATE: &str = "iam:CreateRole";
+        const GET: &str = "iam:GetRole";
+        let text = trust_policy.to_string();
+        if let Err(invalid) = SizeLimit::TrustPolicy.check(&text) {
+            return failed(CREATE, name, CallError::new(CREATE, None, invalid.0));
+        }
+        let created = self
+            .client
+            .create_role()
+            .role_name(name.as_str())
+            .assume_role_policy_document(text)
+            .send()
+            .await;
+        let error = match created {
+            Ok(output) => {
+                let arn = output.role().map(|r| r.arn().to_string());
+                return Ensured {
+                    report: CallReport::new(
+                        CREATE,
+                        name.as_str(),
+                        Outcome::Done(format!("created {}", arn.as_deref().unwrap_or("the role"))),
+                    ),
+                    arn,
+                    current: None,
+                };
+            }
+            Err(error) => CallError::from_sdk(CREATE, error),
+        };
+        if !error.is("EntityAlreadyExists") {
+            return failed(CREATE, name, error);
+        }
+        let role = match self.client.get_role().role_name(name.as_str()).send().await {
+            Ok(output) => output.role().cloned(),
+            Err(error) => return failed(CREATE, name, CallError::from_sdk(GET, error)),
+        };
+        let Some(role) = role else {
+            return failed(
+                CREATE,
+                name,
+                CallError::new(GET, None, "the answer names no role"),
+            );
+        };
+        let current = match role.assume_role_policy_document() {
+            Some(encoded) => match decode_document(GET, encoded) {
+                Ok(value) => value,
+                Err(error) => return failed(CREATE, name, error),
+            },
+            None => Value::Null,
+        };
+        compare(
+            CREATE,
+            name,
+            role.arn().to_string(),
+            "trust policy",
+            &current,
+            trust_policy,
+        )
+    }
+
+    /// Replaces the role's trust policy.
+    pub async fn update_trust_policy(&self, name: &IamName, trust_policy: &Value) -> CallReport {
+        const UPDATE: &str = "iam:UpdateAssumeRolePolicy";
+        let outcome = match self
+            .client
+            .update_assume_role_policy()
+            .role_name(name.as_str())
+            .policy_document(trust_policy.to_string())
+            .send()
+            .await
+        {
+            Ok(_) => Outcome::Done("trust policy replaced".to_string()),
+            Err(error) => Outcome::Failed(CallError::from_sdk(UPDATE, error)),
+        };
+        CallReport::new(UPDATE, name.as_str(), outcome)
+    }
+
+    /// Attaches a managed policy to a role, unless it is attached already.
+    pub async fn attach_role_policy(&self, role: &IamName, policy_arn: &str) -> CallReport {
+        const LIST: &str = "iam:ListAttachedRolePolicies";
+        const ATTACH: &str = "iam:AttachRolePolicy";
+        let attached = self
+            .client
+            .list_attached_role_policies()
+            .role_name(role.as_str())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await;
+        let subject = format!("{policy_arn} to {role}");
+        match attached {
+            Err(error) => CallReport::new(
+                ATTACH,
+                subject,
+                Outcome::Failed(CallError::from_sdk(LIST, error)),
+            ),
+            Ok(list) if list.iter().any(|p| p.policy_arn() == Some(policy_arn)) => CallReport::new(
+                ATTACH,
+                subject,
+                Outcome::AlreadyExisted("already attached".to_string()),
+            ),
+            Ok(_) => {
+                let outcome = match self
+                    .client
+                    .attach_role_policy()
+                    .role_name(role.as_str())
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                {
+                    Ok(_) => Outcome::Done("attached".to_string()),
+                    Err(error) => Outcome::Failed(CallError::from_sdk(ATTACH, error)),
+                };
+                CallReport::new(ATTACH, subject, outcome)
+            }
+        }
+    }
+
+    /// Creates a user, or finds the one by that name.
+    pub async fn ensure_user(&self, name: &IamName) -> Ensured {
+        const CREATE: &str = "iam:CreateUser";
+        const GET: &str = "iam:GetUser";
+        let error = match self
+            .client
+            .create_user()
+            .user_name(name.as_str())
+            .send()
+            .await
+        {
+            Ok(output) => {
+                let arn = output.user().map(|u| u.arn().to_string());
+                return Ensured {
+                    report: CallReport::new(
+                        CREATE,
+                        name.as_str(),
+                        Outcome::Done(format!("created {}", arn.as_deref().unwrap_or("the user"))),
+                    ),
+                    arn,
+                    current: None,
+                };
+            }
+            Err(error) => CallError::from_sdk(CREATE, error),
+        };
+        if !error.is("EntityAlreadyExists") {
+            return failed(CREATE, name, error);
+        }
+        match self.client.get_user().user_name(name.as_str()).send().await {
+            Ok(output) => {
+                let arn = output.user().map(|u| u.arn().to_string());
+                Ensured {
+                    report: CallReport::new(
+                        CREATE,
+                        name.as_str(),
+                        Outcome::AlreadyExisted(format!(
+                            "{} exists; reused",
+                            arn.as_deref().unwrap_or("the user")
+                        )),
+                    ),
+                    arn,
+                    current: None,
+                }
+            }
+            Err(error) => failed(CREATE, name, CallError::from_sdk(GET, error)),
+        }
+    }
+
+    /// Attaches a managed policy to a user, unless it is attached already.
+    pub async fn attach_user_policy(&self, user: &IamName, policy_arn: &str) -> CallReport {
+        const LIST: &str = "iam:ListAttachedUserPolicies";
+        const ATTACH: &str = "iam:AttachUserPolicy";
+        let attached = self
+            .client
+            .list_attached_user_policies()
+            .user_name(user.as_str())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await;
+        let subject = format!("{policy_arn} to {user}");
+        match attached {
+            Err(error) => CallReport::new(
+                ATTACH,
+                subject,
+                Outcome::Failed(CallError::from_sdk(LIST, error)),
+            ),
+            Ok(list) if list.iter().any(|p| p.policy_arn() == Some(policy_arn)) => CallReport::new(
+                ATTACH,
+                subject,
+                Outcome::AlreadyExisted("already attached".to_string()),
+            ),
+            Ok(_) => {
+                let outcome = match self
+                    .client
+                    .attach_user_policy()
+                    .user_name(user.as_str())
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                {
+                    Ok(_) => Outcome::Done("attached".to_string()),
+                    Err(error) => Outcome::Failed(CallError::from_sdk(ATTACH, error)),
+                };
+                CallReport::new(ATTACH, subject, outcome)
+            }
+        }
+    }
+
+    /// The user's access keys, without secrets.
+    pub async fn list_access_keys(&self, user: &IamName) -> Result<Vec<AccessKeyInfo>, CallError> {
+        const LIST: &str = "iam:ListAccessKeys";
+        let keys = self
+            .client
+            .list_access_keys()
+            .user_name(user.as_str())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| CallError::from_sdk(LIST, e))?;
+        Ok(keys
+            .iter()
+            .filter_map(|key| {
+                Some(AccessKeyInfo {
+                    id: key.access_key_id()?.to_string(),
+                    status: key
+                        .status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_else(|| "unknown status".to_string()),
+                    created: key
+                        .create_date()
+                        .and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
+                })
+            })
+            .collect())
+    }
+
+    /// Creates an access key for the user. The user's keys are listed first: at IAM's
+    /// limit of two nothing is created and the report names the keys to choose from.
+    pub async fn create_access_key(&self, user: &IamName) -> NewAccessKey {
+        const CREATE: &str = "iam:CreateAccessKey";
+        let existing = match self.list_access_keys(user).await {
+            Ok(keys) => keys,
+            Err(error) => {
+                return NewAccessKey {
+                    report: CallReport::new(CREATE, user.as_str(), Outcome::Failed(error)),
+                    key: None,
+                    existing: Vec::new(),
+                };
+            }
+        };
+        if existing.len() >= MAX_ACCESS_KEYS {
+            let error = CallError::new(
+                CREATE,
+                Some("LimitExceeded"),
+                key_limit_message(user, &existing),
+            );
+            return NewAccessKey {
+                report: CallReport::new(CREATE, user.as_str(), Outcome::Failed(error)),
+                key: None,
+                existing,
+            };
+        }
+        let created = self
+            .client
+            .create_access_key()
+            .user_name(user.as_str())
+            .send()
+            .await;
+        let (outcome, key) = match created {
+            Ok(output) => match output.access_key() {
+                Some(key) => {
+                    let pair = AccessKeyPair {
+                        access_key_id: key.access_key_id().to_string(),
+                        secret_access_key: Secret::new(key.secret_access_key()),
+                    };
+                    let mut text = format!("created {}", pair.access_key_id);
+                    if !existing.is_empty() {
+                        let others: Vec<String> =
+                            existing.iter().map(AccessKeyInfo::describe).collect();
+                        text.push_str(&format!("; the user also has {}", others.join(", ")));
+                    }
+                    (Outcome::Done(text), Some(pair))
+                }
+                None => (
+                    Outcome::Failed(CallError::new(
+                        CREATE,
+                        None,
+                        "the answer holds no access key",
+                    )),
+                    None,
+                ),
+            },
+            Err(error) => (Outcome::Failed(CallError::from_sdk(CREATE, error)), None),
+        };
+        NewAccessKey {
+            report: CallReport::new(CREATE, user.as_str(), outcome),
+            key,
+            existing,
+        }
+    }
+}
+
+/// Why no key can be created for a user who has two already.
+pub fn key_limit_message(user: &IamName, existing: &[AccessKeyInfo]) -> String {
+    let keys: Vec<String> = existing.iter().map(AccessKeyInfo::describe).collect();
+    let example = existing
+        .first()
+        .map_or("<ACCESS_KEY_ID>", |k| k.id.as_str());
+    format!(
+        "user {user} already has {} access keys, the most IAM allows: {}. Delete one that is no longer used (aws iam delete-access-key --user-name {user} --access-key-id {example}) and run again",
+        existing.len(),
+        keys.join(", ")
+    )
+}
+
+fn failed(call: &str, subject: &IamName, error: CallError) -> Ensured {
+    Ensured {
+        report: CallReport::new(call, subject.as_str(), Outcome::Failed(error)),
+        arn: None,
+        current: None,
+    }
+}
+
+/// Reports an existing entity as identical or differing from what the step wants.
+fn compare(
+    call: &str,
+    name: &IamName,
+    arn: String,
+    what: &str,
+    current: &Value,
+    wanted: &Value,
+) -> Ensured {
+    if same_policy(current, wanted) {
+        return Ensured {
+            report: CallReport::new(
+                call,
+                name.as_str(),
+                Outcome::AlreadyExisted(format!("{arn} exists with the same {what}; reused")),
+            ),
+            arn: Some(arn),
+            current: None,
+        };
+    }
+    let current_text = pretty(current);
+    let diff = similar::TextDiff::from_lines(&current_text, &pretty(wanted))
+        .unified_diff()
+        .header("current", "wanted")
+        .to_string();
+    Ensured {
+        report: CallReport::new(
+            call,
+            name.as_str(),
+            Outcome::Differs(format!(
+                "{arn} exists, but its {what} differs from the one this step writes; nothing was changed. Use another name, or replace the document if it is yours to change.\n{diff}"
+            )),
+        ),
+        arn: Some(arn),
+        current: Some(current_text),
+    }
+}
+
+/// IAM returns documents URL-encoded.
+fn decode_document(call: &str, encoded: &str) -> Result<Value, CallError> {
+    let text = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
+    serde_json::from_str(&text).map_err(|e| {
+        CallError::new(
+            call,
+            None,
+            format!("the policy document IAM returned is not JSON: {e}"),
+        )
+    })
+}
+
+/// Whether two policy documents mean the same. IAM treats a one-item list as the
+/// item itself and lists of actions or resources as sets, so `"Action": "x"` and
+/// `"Action": ["x"]` are the same policy.
+pub fn same_policy(a: &Value, b: &Value) -> bool {
+    canonical(a) == canonical(b)
+}
+
+fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(canonical).collect();
+            if items.len() == 1 {
+                return items.remove(0);
+            }
+            if items.iter().all(Value::is_string) {
+                items.sort_by(|x, y| x.as_str().cmp(&y.as_str()));
+                items.dedup();
+            }
+            Value::Array(items)
+        }
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_iam::operation::create_policy::CreatePolicyError;
+    use aws_sdk_iam::operation::create_policy_version::CreatePolicyVersionOutput;
+    use aws_sdk_iam::operation::delete_policy_version::DeletePolicyVersionOutput;
+    use aws_sdk_iam::operation::get_policy::GetPolicyOutput;
+    use aws_sdk_iam::operation::get_policy_version::GetPolicyVersionOutput;
+    use aws_sdk_iam::operation::list_access_keys::ListAccessKeysOutput;
+    use aws_sdk_iam::operation::list_policy_versions::ListPolicyVersionsOutput;
+    use aws_sdk_iam::types::{AccessKeyMetadata, Policy, PolicyVersion, StatusType};
+    use aws_smithy_mocks::{
+        MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
+    };
+    use aws_smithy_types::DateTime;
+    use aws_smithy_types::error::ErrorMetadata;
+    use serde_json::json;
+
+    const ARN: &str = "arn:aws:iam::111111111111:policy/curated-packages-policy";
+
+    fn iam(rules: &[&Rule]) -> Iam {
+        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+        for rule in rules {
+            interceptor = interceptor.with_rule(rule);
+        }
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            ))
+            .http_client(create_mock_http_client())
+            .interceptor(interceptor)
+            .build();
+        Iam::with_client(
+            aws_sdk_iam::Client::from_conf(config),
+            Partition::Aws,
+            AccountId::parse("111111111111").unwrap(),
+        )
+    }
+
+    fn name(text: &str) -> IamName {
+        IamName::parse(crate::core::validate::IamKind::Policy, text).unwrap()
+    }
+
+    fn already_exists() -> Rule {
+        mock!(aws_sdk_iam::Client::create_policy).then_error(|| {
+            CreatePolicyError::generic(
+                ErrorMetadata::builder()
+                    .code("EntityAlreadyExists")
+                    .message("exists")
+                    .build(),
+            )
+        })
+    }
+
+    fn existing_policy(document: &'static str) -> [Rule; 2] {
+        [
+            mock!(aws_sdk_iam::Client::get_policy)
+                .match_requests(|input| input.policy_arn() == Some(ARN))
+                .then_output(|| {
+                    GetPolicyOutput::builder()
+                        .policy(Policy::builder().arn(ARN).default_version_id("v3").build())
+                        .build()
+                }),
+            mock!(aws_sdk_iam::Client::get_policy_version)
+                .match_requests(|input| input.version_id() == Some("v3"))
+                .then_output(move || {
+                    GetPolicyVersionOutput::builder()
+                        .policy_version(
+                            PolicyVersion::builder()
+                                .document(document)
+                                .version_id("v3")
+                                .build(),
+                        )
+                        .build()
+                }),
+        ]
+    }
+
+    #[tokio::test]
+    async fn an_existing_policy_with_the_same_meaning_is_reused() {
+        // URL-encoded as IAM returns it; a one-item list where the wanted document has a string.
+        let [get, version] = existing_policy(
+            "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%5B%22sts%3AAssumeRole%22%5D%2C%22Resource%22%3A%22arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fr%22%7D%5D%7D",
+        );
+        let create = already_exists();
+        let wanted = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111111111111:role/r"}});
+        let ensured = iam(&[&create, &get, &version])
+            .ensure_policy(&name("curated-packages-policy"), &wanted)
+            .await;
+        assert!(
+            matches!(ensured.report.outcome, Outcome::AlreadyExisted(_)),
+            "{:?}",
+            ensured.report
+        );
+        assert_eq!(ensured.arn.as_deref(), Some(ARN));
+        assert_eq!(version.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_existing_policy_that_differs_is_reported_with_a_diff() {
+        let [get, version] = existing_policy(
+            "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Deny%22%2C%22Action%22%3A%22%2A%22%2C%22Resource%22%3A%22%2A%22%7D%7D",
+        );
+        let create = already_exists();
+        let wanted = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
+        let ensured = iam(&[&create, &get, &version])
+            .ensure_policy(&name("curated-packages-policy"), &wanted)
+            .await;
+        let Outcome::Differs(text) = &ensured.report.outcome else {
+            panic!("expected differs: {:?}", ensured.report);
+        };
+        assert!(text.contains("-    \"Effect\": \"Deny\""), "{text}");
+        assert!(text.contains("+    \"Effect\": \"Allow\""), "{text}");
+        assert!(ensured.current.unwrap().contains("Deny"));
+    }
+
+    #[tokio::test]
+    async fn a_sixth_version_first_deletes_the_oldest_that_is_not_default() {
+        let list = mock!(aws_sdk_iam::Client::list_policy_versions).then_output(|| {
+            let version = |id: &str, secs: i64, default: bool| {
+                PolicyVersion::builder()
+                    .version_id(id)
+                    .create_date(DateTime::from_secs(secs))
+                    .is_default_version(default)
+                    .build()
+            };
+            ListPolicyVersionsOutput::builder()
+                .versions(version("v5", 500, true))
+                .versions(version("v4", 400, false))
+                .versions(version("v1", 100, false))
+                .versions(version("v3", 300, false))
+                .versions(version("v2", 200, false))
+                .build()
+        });
+        let delete = mock!(aws_sdk_iam::Client::delete_policy_version)
+            .match_requests(|input| input.version_id() == Some("v1"))
+            .then_output(|| DeletePolicyVersionOutput::builder().build());
+        let create = mock!(aws_sdk_iam::Client::create_policy_version)
+            .match_requests(|input| input.set_as_default() == Some(true))
+            .then_output(|| {
+                CreatePolicyVersionOutput::builder()
+                    .policy_version(PolicyVersion::builder().version_id("v6").build())
+                    .build()
+            });
+        let reports = iam(&[&list, &delete, &create])
+            .update_policy(ARN, &json!({}))
+            .await;
+        let calls: Vec<&str> = reports.iter().map(|r| r.call.as_str()).collect();
+        assert_eq!(
+            calls,
+            ["iam:DeletePolicyVersion", "iam:CreatePolicyVersion"]
+        );
+        assert!(
+            reports.iter().all(|r| !r.outcome.is_failure()),
+            "{reports:?}"
+        );
+        assert!(reports[1].outcome.detail().contains("v6"));
+        assert_eq!(delete.num_calls(), 1);
+    }
+
+    fn keys(ids: &'static [&'static str]) -> Rule {
+        mock!(aws_sdk_iam::Client::list_access_keys).then_output(move || {
+            let mut output = ListAccessKeysOutput::builder();
+            for id in ids {
+                output = output.access_key_metadata(
+                    AccessKeyMetadata::builder()
+                        .access_key_id(*id)
+                        .status(StatusType::Active)
+                        .create_date(DateTime::from_secs(1_700_000_000))
+                        .build(),
+                );
+            }
+            output.build().unwrap()
+        })
+    }
+
+    #[tokio::test]
+    async fn at_two_keys_nothing_is_created_and_the_keys_are_named() {
+        let list = keys(&["AKIAFIRST", "AKIASECOND"]);
+        let create = mock!(aws_sdk_iam::Client::create_access_key)
+            .then_output(|| unreachable!("no key may be created"));
+        let user = name("curated-packages-user");
+        let key = iam(&[&list, &create]).create_access_key(&user).await;
+        assert_eq!(key.key, None);
+        let Outcome::Failed(error) = &key.report.outcome else {
+            panic!("expected a failure: {:?}", key.report);
+        };
+        assert!(error.is("LimitExceeded"));
+        assert!(
+            error.message.contains("AKIAFIRST") && error.message.contains("AKIASECOND"),
+            "{error}"
+        );
+        assert!(error.message.contains("delete-access-key"), "{error}");
+        assert_eq!(create.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_second_key_says_the_user_has_another() {
+        let list = keys(&["AKIAFIRST"]);
+        let create = mock!(aws_sdk_iam::Client::create_access_key).then_output(|| {
+            aws_sdk_iam::operation::create_access_key::CreateAccessKeyOutput::builder()
+                .access_key(
+                    aws_sdk_iam::types::AccessKey::builder()
+                        .user_name("curated-packages-user")
+                        .access_key_id("AKIANEW")
+                        .secret_access_key("very-secret-value")
+                        .status(StatusType::Active)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+        let key = iam(&[&list, &create])
+            .create_access_key(&name("curated-packages-user"))
+            .await;
+        let pair = key.key.unwrap();
+        assert_eq!(pair.access_key_id, "AKIANEW");
+        assert_eq!(pair.secret_access_key.expose(), "very-secret-value");
+        let detail = key.report.outcome.detail();
+        assert!(detail.contains("also has AKIAFIRST"), "{detail}");
+        assert!(!format!("{:?}", key.report).contains("very-secret-value"));
+    }
+
+    #[test]
+    fn policies_compare_by_meaning() {
+        assert!(same_policy(
+            &json!({"Action": ["b", "a"], "Statement": [{"x": 1}]}),
+            &json!({"Action": ["a", "b"], "Statement": {"x": 1}})
+        ));
+        assert!(!same_policy(
+            &json!({"Action": ["a", "b"]}),
+            &json!({"Action": ["a"]})
+        ));
+    }
+}
