@@ -19,7 +19,7 @@ use ecr_share::core::validate::{
 // Every field and document kind. The exhaustive matches below stop the build when a
 // variant is added, so neither list can fall behind.
 
-const FIELDS: [FieldId; 15] = [
+const FIELDS: [FieldId; 18] = [
     FieldId::Region,
     FieldId::SubscriptionId,
     FieldId::RegistryAccount,
@@ -35,6 +35,9 @@ const FIELDS: [FieldId; 15] = [
     FieldId::Repository,
     FieldId::Grantees,
     FieldId::Access,
+    FieldId::SourceProfile,
+    FieldId::DestinationProfile,
+    FieldId::Profile,
 ];
 
 fn field_index(field: FieldId) -> usize {
@@ -54,10 +57,13 @@ fn field_index(field: FieldId) -> usize {
         FieldId::Repository => 12,
         FieldId::Grantees => 13,
         FieldId::Access => 14,
+        FieldId::SourceProfile => 15,
+        FieldId::DestinationProfile => 16,
+        FieldId::Profile => 17,
     }
 }
 
-const KINDS: [DocumentKind; 12] = [
+const KINDS: [DocumentKind; 13] = [
     DocumentKind::DescribeSubscriptionCommand,
     DocumentKind::EcrReadPolicy,
     DocumentKind::TrustPolicy,
@@ -70,6 +76,7 @@ const KINDS: [DocumentKind; 12] = [
     DocumentKind::RepositoryPolicyCommand,
     DocumentKind::RepositoryPolicy,
     DocumentKind::ApplyRepositoryPolicy,
+    DocumentKind::PolicyChanges,
 ];
 
 fn kind_index(kind: DocumentKind) -> usize {
@@ -86,6 +93,7 @@ fn kind_index(kind: DocumentKind) -> usize {
         DocumentKind::RepositoryPolicyCommand => 9,
         DocumentKind::RepositoryPolicy => 10,
         DocumentKind::ApplyRepositoryPolicy => 11,
+        DocumentKind::PolicyChanges => 12,
     }
 }
 
@@ -588,7 +596,10 @@ proptest! {
 
         let stand_in = match field {
             FieldId::ConfigPath => "",
-            FieldId::KubeContext => "a b",
+            FieldId::KubeContext
+            | FieldId::SourceProfile
+            | FieldId::DestinationProfile
+            | FieldId::Profile => "a b",
             _ => "#",
         };
         form.set(field, stand_in);

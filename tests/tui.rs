@@ -2,17 +2,23 @@
 //! ratatui's TestBackend and compared with snapshots, and the whole event loop with a
 //! fake clipboard.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
+use ecr_share::aws::{CallReport, Identity, Outcome};
 use ecr_share::core::documents::DocumentKind;
-use ecr_share::core::flow::{FieldId, FlowId};
-use ecr_share::tui::app::{App, Effect, Msg, Overlay, SaveError, Screen, Tone, update};
+use ecr_share::core::flow::{FieldId, FlowId, Side};
+use ecr_share::core::secret::{AccessKeyPair, Secret};
+use ecr_share::tui::app::{App, Confirm, Effect, Msg, Overlay, SaveError, Screen, Tone, update};
 use ecr_share::tui::clipboard::{Clipboard, CopyMethod};
+use ecr_share::tui::jobs::{Job, Output, RunId, Runner};
 use ecr_share::tui::runtime::event_loop;
 use ecr_share::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
 
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -97,7 +103,7 @@ fn q_quits_outside_a_field_and_types_inside_one() {
 
     let mut app = App::new();
     open(&mut app, FlowId::RepositorySharing);
-    press(&mut app, &[KeyCode::Tab, KeyCode::Tab]);
+    press(&mut app, &[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab]);
     assert!(app.is_typing());
     update(&mut app, ctrl('u'));
     type_text(&mut app, "qq");
@@ -128,7 +134,7 @@ fn steps_move_both_ways_and_stop_at_the_ends() {
 fn the_region_flows_into_the_registry_account_and_the_policy() {
     let mut app = App::new();
     open(&mut app, FlowId::CuratedPackages);
-    fill(&mut app, 0, "eu-west-1");
+    fill(&mut app, 1, "eu-west-1");
     press(&mut app, &[KeyCode::Right]);
     assert_eq!(
         app.curated.form.text(FieldId::RegistryAccount),
@@ -138,7 +144,7 @@ fn the_region_flows_into_the_registry_account_and_the_policy() {
 
     // A region of another partition changes every ARN.
     press(&mut app, &[KeyCode::Left]);
-    fill(&mut app, 0, "cn-north-1");
+    fill(&mut app, 1, "cn-north-1");
     press(&mut app, &[KeyCode::Right]);
     fill(&mut app, 0, "123456789012");
     assert!(
@@ -228,6 +234,7 @@ fn copy_hands_the_shown_document_to_the_clipboard_and_says_how() {
 fn copy_of_a_field_value_refuses_an_invalid_one() {
     let mut app = App::new();
     open(&mut app, FlowId::CuratedPackages);
+    press(&mut app, &[KeyCode::Tab, KeyCode::Tab, KeyCode::Esc]);
     let effects = press(&mut app, &[KeyCode::Char('y')]);
     assert_eq!(
         effects,
@@ -261,7 +268,8 @@ fn saving_asks_for_a_path_and_asks_again_before_replacing() {
     else {
         panic!("expected a save, got {effects:?}");
     };
-    assert_eq!(path, &PathBuf::from("curated-packages-aws-config"));
+    // The config file goes where step 6 says.
+    assert_eq!(path, &PathBuf::from("./curated-packages-aws-config"));
     assert!(*private, "the config file may hold the secret key");
     assert!(!*overwrite);
     assert!(contents.starts_with("[default]\n"));
@@ -309,7 +317,7 @@ fn a_step_with_two_documents_switches_with_v() {
 fn the_menu_and_back_keeps_what_was_typed() {
     let mut app = App::new();
     open(&mut app, FlowId::RepositorySharing);
-    fill(&mut app, 1, "team/app");
+    fill(&mut app, 2, "team/app");
     press(&mut app, &[KeyCode::Esc]);
     assert_eq!(app.screen, Screen::Menu);
     press(&mut app, &[KeyCode::Enter]);
@@ -442,17 +450,22 @@ async fn the_event_loop_runs_keys_through_to_the_clipboard_and_the_screen() {
     ]
     .into_iter()
     .chain("999999999999".chars().map(|c| key(KeyCode::Char(c))))
-    .chain([key(KeyCode::Esc), key(KeyCode::Char('c'))]);
+    .chain([key(KeyCode::Esc), key(KeyCode::Char('c')), ctrl('c')]);
     for msg in script {
         sender.send(msg).unwrap();
     }
-    drop(sender);
 
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
     let mut clipboard = RecordingClipboard::default();
-    let app = event_loop(&mut terminal, App::new(), receiver, &mut clipboard)
-        .await
-        .unwrap();
+    let app = event_loop(
+        &mut terminal,
+        App::new(),
+        (sender, receiver),
+        &mut clipboard,
+        &ScriptedRunner::default(),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(clipboard.copies.len(), 1);
     let copied: serde_json::Value = serde_json::from_str(&clipboard.copies[0]).unwrap();
@@ -467,5 +480,540 @@ async fn the_event_loop_runs_keys_through_to_the_clipboard_and_the_screen() {
             .starts_with("Copied the Trust policy to the system clipboard"),
         "{}",
         status.text
+    );
+}
+
+/// A runner that answers as AWS would, without AWS: profiles resolve to the accounts
+/// it was given, and every other job reports one successful call per listed call.
+#[derive(Default)]
+struct ScriptedRunner {
+    started: std::sync::Mutex<Vec<Job>>,
+    accounts: HashMap<Side, &'static str>,
+    answered: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl ScriptedRunner {
+    fn with_accounts(source: &'static str, destination: &'static str) -> Self {
+        ScriptedRunner {
+            accounts: HashMap::from([(Side::Source, source), (Side::Destination, destination)]),
+            ..ScriptedRunner::default()
+        }
+    }
+}
+
+impl Runner for ScriptedRunner {
+    fn start(&self, run: RunId, job: Job, sender: UnboundedSender<Msg>) -> JoinHandle<()> {
+        self.started.lock().unwrap().push(job.clone());
+        let mut messages = Vec::new();
+        if let Job::Identity { flow, side, target } = &job {
+            let account = self.accounts.get(side).copied().unwrap_or("123456789012");
+            messages.push(Msg::Output {
+                run,
+                output: Output::Identity {
+                    flow: *flow,
+                    side: *side,
+                    profile: target.profile.clone(),
+                    result: Ok(Identity {
+                        account: account.to_string(),
+                        arn: format!("arn:aws:iam::{account}:user/admin"),
+                    }),
+                },
+            });
+        } else {
+            for call in job.calls() {
+                messages.push(Msg::Call {
+                    run,
+                    report: CallReport::new(call, "", Outcome::Done("created".into())),
+                });
+            }
+        }
+        messages.push(Msg::Finished {
+            run,
+            cancelled: false,
+        });
+        for msg in messages {
+            let _ = sender.send(msg);
+        }
+        let answered = self.answered.clone();
+        tokio::spawn(async move { answered.notify_one() })
+    }
+}
+
+/// Starts the runs an update asked for by feeding back what a scripted runner says,
+/// with no event loop: resolves profiles to the given accounts.
+fn answer_identities(app: &mut App, effects: Vec<Effect>, source: &str, destination: &str) {
+    for effect in effects {
+        if let Effect::Start { run, job } = effect
+            && let Job::Identity { flow, side, target } = *job
+        {
+            let account = if side == Side::Destination {
+                destination
+            } else {
+                source
+            };
+            update(
+                app,
+                Msg::Output {
+                    run,
+                    output: Output::Identity {
+                        flow,
+                        side,
+                        profile: target.profile,
+                        result: Ok(Identity {
+                            account: account.into(),
+                            arn: format!("arn:aws:iam::{account}:user/admin"),
+                        }),
+                    },
+                },
+            );
+            update(
+                app,
+                Msg::Finished {
+                    run,
+                    cancelled: false,
+                },
+            );
+        }
+    }
+}
+
+fn open_with_accounts(flow: FlowId, source: &str, destination: &str) -> App {
+    let mut app = App::new();
+    if flow == FlowId::RepositorySharing {
+        press(&mut app, &[KeyCode::Down]);
+    }
+    let effects = press(&mut app, &[KeyCode::Enter]);
+    let lookups = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Start { job, .. } if matches!(**job, Job::Identity { .. })))
+        .count();
+    assert_eq!(
+        lookups,
+        if flow == FlowId::CuratedPackages {
+            2
+        } else {
+            1
+        }
+    );
+    answer_identities(&mut app, effects, source, destination);
+    app
+}
+
+fn confirm(app: &App) -> &Confirm {
+    match &app.overlay {
+        Some(Overlay::Confirm(confirm)) => confirm,
+        other => panic!("expected a confirmation, found {other:?}"),
+    }
+}
+
+#[test]
+fn profiles_are_looked_up_and_fill_the_account_fields() {
+    let app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    assert_eq!(
+        app.curated.form.text(FieldId::SourceAccount),
+        "111111111111"
+    );
+    assert_eq!(
+        app.curated.form.text(FieldId::DestinationAccount),
+        "999999999999"
+    );
+    assert_eq!(
+        app.curated.form.text(FieldId::RoleArn),
+        "arn:aws:iam::111111111111:role/curated-packages-role"
+    );
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("account 111111111111"), "{screen}");
+}
+
+#[test]
+fn a_changed_profile_is_looked_up_again_once_typed() {
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    press(&mut app, &[KeyCode::Tab]);
+    type_text(&mut app, "prod");
+    let effects = press(&mut app, &[KeyCode::Esc]);
+    let [Effect::Start { job, .. }] = effects.as_slice() else {
+        panic!("expected one lookup, got {effects:?}");
+    };
+    let Job::Identity { side, target, .. } = job.as_ref() else {
+        panic!("expected a lookup, got {job:?}");
+    };
+    assert_eq!(*side, Side::Source);
+    assert_eq!(target.profile.as_deref(), Some("prod"));
+    assert_eq!(target.region.as_deref(), Some("us-west-2"));
+}
+
+#[test]
+fn a_change_asks_first_naming_profile_account_region_and_calls() {
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    press(&mut app, &[KeyCode::Char('3')]);
+    assert!(
+        press(&mut app, &[KeyCode::Char('x')]).is_empty(),
+        "nothing runs before a yes"
+    );
+    let asked = confirm(&app);
+    let text = asked.lines.join("\n");
+    for needle in [
+        "Profile  the default credentials",
+        "Account  111111111111",
+        "Region   us-west-2",
+        "iam:CreateRole curated-packages-role",
+        "iam:AttachRolePolicy curated-packages-policy to curated-packages-role",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    assert!(asked.problems.is_empty(), "{:?}", asked.problems);
+    insta::assert_snapshot!("confirm_role_100x30", render(&app, 100, 30));
+
+    // n changes nothing.
+    assert!(press(&mut app, &[KeyCode::Char('n')]).is_empty());
+    assert!(app.overlay.is_none());
+
+    press(&mut app, &[KeyCode::Char('x')]);
+    let effects = press(&mut app, &[KeyCode::Char('y')]);
+    let [Effect::Start { job, .. }] = effects.as_slice() else {
+        panic!("expected the step to start, got {effects:?}");
+    };
+    let Job::Role {
+        iam,
+        role,
+        trust,
+        policy,
+    } = job.as_ref()
+    else {
+        panic!("expected the role job, got {job:?}");
+    };
+    assert_eq!(iam.account.as_str(), "111111111111");
+    assert_eq!(role.as_str(), "curated-packages-role");
+    assert_eq!(policy.as_str(), "curated-packages-policy");
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::999999999999:root"
+    );
+}
+
+#[test]
+fn a_step_never_runs_in_the_wrong_account() {
+    // Both profiles are the same account.
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "111111111111");
+    press(&mut app, &[KeyCode::Char('4'), KeyCode::Char('x')]);
+    let asked = confirm(&app);
+    assert!(
+        asked
+            .problems
+            .iter()
+            .any(|p| p.contains("both account 111111111111")),
+        "{:?}",
+        asked.problems
+    );
+    assert!(press(&mut app, &[KeyCode::Char('y')]).is_empty(), "refused");
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+    press(&mut app, &[KeyCode::Esc]);
+
+    // The destination typed in step 3 is not the destination profile's account.
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    press(&mut app, &[KeyCode::Char('3')]);
+    fill(&mut app, 1, "888888888888");
+    press(&mut app, &[KeyCode::Char('4'), KeyCode::Char('x')]);
+    let asked = confirm(&app);
+    assert!(
+        asked.problems.iter().any(|p| p.contains(
+            "resolves to account 999999999999, but step 4 must run in the destination account 888888888888"
+        )),
+        "{:?}",
+        asked.problems
+    );
+    assert!(press(&mut app, &[KeyCode::Char('y')]).is_empty());
+}
+
+#[test]
+fn live_status_shows_each_call_as_it_finishes_and_esc_cancels() {
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    press(&mut app, &[KeyCode::Char('4'), KeyCode::Char('x')]);
+    let effects = press(&mut app, &[KeyCode::Char('y')]);
+    let [Effect::Start { run, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let run = *run;
+    assert!(app.is_busy());
+    update(
+        &mut app,
+        Msg::Call {
+            run,
+            report: CallReport::new(
+                "iam:CreatePolicy",
+                "curated-packages-assume-role-policy",
+                Outcome::AlreadyExisted("identical to the wanted document".into()),
+            ),
+        },
+    );
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("= iam:CreatePolicy"), "{screen}");
+    assert!(screen.contains("already"), "{screen}");
+    assert!(
+        screen.contains("iam:CreateUser curated-packages-user"),
+        "{screen}"
+    );
+    assert!(screen.contains("Running (Esc cancels)"), "{screen}");
+
+    // Esc cancels the run in flight instead of leaving the step.
+    assert_eq!(
+        press(&mut app, &[KeyCode::Esc]),
+        vec![Effect::Cancel { run }]
+    );
+    update(
+        &mut app,
+        Msg::Finished {
+            run,
+            cancelled: true,
+        },
+    );
+    assert!(!app.is_busy());
+    let status = app.status.clone().unwrap();
+    assert!(status.text.contains("Cancelled"), "{}", status.text);
+    assert!(
+        status.text.contains("after 1 of 3 calls"),
+        "{}",
+        status.text
+    );
+    // A late answer of the cancelled run changes nothing.
+    update(
+        &mut app,
+        Msg::Call {
+            run,
+            report: CallReport::new("iam:CreateUser", "u", Outcome::Done("created".into())),
+        },
+    );
+    assert_eq!(
+        app.step_run(FlowId::CuratedPackages, 3)
+            .unwrap()
+            .reports
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_failed_call_shows_aws_code_message_and_hint() {
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    press(&mut app, &[KeyCode::Char('2'), KeyCode::Char('x')]);
+    let effects = press(&mut app, &[KeyCode::Char('y')]);
+    let [Effect::Start { run, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let error = ecr_share::aws::CallError::new(
+        "iam:CreatePolicy",
+        Some("AccessDenied"),
+        "User: arn:aws:iam::111111111111:user/dev is not authorized to perform: iam:CreatePolicy",
+    );
+    update(
+        &mut app,
+        Msg::Call {
+            run: *run,
+            report: CallReport::new(
+                "iam:CreatePolicy",
+                "curated-packages-policy",
+                Outcome::Failed(error),
+            ),
+        },
+    );
+    update(
+        &mut app,
+        Msg::Finished {
+            run: *run,
+            cancelled: false,
+        },
+    );
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("✗ iam:CreatePolicy curated-packages-policy: failed"),
+        "{screen}"
+    );
+    assert!(screen.contains("AccessDenied"), "{screen}");
+    assert!(screen.contains("use a profile"), "{screen}");
+    assert_eq!(app.status.clone().unwrap().tone, Tone::Error);
+}
+
+#[test]
+fn the_access_key_is_masked_until_revealed_and_reaches_the_config_file() {
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    press(&mut app, &[KeyCode::Char('5'), KeyCode::Char('x')]);
+    let effects = press(&mut app, &[KeyCode::Char('y')]);
+    let [Effect::Start { run, job }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(matches!(job.as_ref(), Job::AccessKey { .. }));
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::AccessKey(AccessKeyPair {
+                access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                secret_access_key: Secret::new(secret),
+            }),
+        },
+    );
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("AKIAIOSFODNN7EXAMPLE"));
+    assert!(
+        !screen.contains(secret),
+        "the secret shows before it is revealed"
+    );
+    press(&mut app, &[KeyCode::Char('r')]);
+    assert!(render(&app, 120, 40).contains(secret));
+    press(&mut app, &[KeyCode::Char('r')]);
+    assert_eq!(
+        press(&mut app, &[KeyCode::Char('Y')]),
+        vec![Effect::Copy {
+            what: "the secret access key".into(),
+            text: secret.into()
+        }]
+    );
+    assert_eq!(
+        press(&mut app, &[KeyCode::Char('y')]),
+        vec![Effect::Copy {
+            what: "the access key id".into(),
+            text: "AKIAIOSFODNN7EXAMPLE".into()
+        }]
+    );
+
+    // Step 6: the config file shows the mask, but copying and saving hand out the key.
+    press(&mut app, &[KeyCode::Right]);
+    assert!(!render(&app, 120, 40).contains(secret));
+    let effects = press(&mut app, &[KeyCode::Char('c')]);
+    let [Effect::Copy { text, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(
+        text.contains(&format!("aws_secret_access_key={secret}")),
+        "{text}"
+    );
+    assert!(text.contains("aws_access_key_id=AKIAIOSFODNN7EXAMPLE"));
+}
+
+#[test]
+fn the_repository_is_picked_from_the_account() {
+    let mut app = open_with_accounts(FlowId::RepositorySharing, "123456789012", "");
+    let effects = press(&mut app, &[KeyCode::Char('x')]);
+    let [Effect::Start { run, job }] = effects.as_slice() else {
+        panic!("reading needs no confirmation: {effects:?}");
+    };
+    assert!(matches!(job.as_ref(), Job::Repositories { .. }));
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::Repositories(vec!["base/images".into(), "team/app".into()]),
+        },
+    );
+    assert!(matches!(app.overlay, Some(Overlay::Pick(_))));
+    press(&mut app, &[KeyCode::Down, KeyCode::Enter]);
+    assert_eq!(app.repository.form.text(FieldId::Repository), "team/app");
+}
+
+#[test]
+fn the_grant_is_merged_into_the_current_policy_and_shown_before_it_is_applied() {
+    let mut app = open_with_accounts(FlowId::RepositorySharing, "123456789012", "");
+    fill(&mut app, 2, "team/app");
+    press(&mut app, &[KeyCode::Right]);
+    fill(&mut app, 0, "222222222222");
+    press(&mut app, &[KeyCode::Right]);
+    let effects = press(&mut app, &[KeyCode::Char('x')]);
+    let [Effect::Start { run, job }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let Job::PlanGrant {
+        grant, repository, ..
+    } = job.as_ref()
+    else {
+        panic!("{job:?}");
+    };
+    let foreign = r#"{"Version":"2008-10-17","Statement":[{"Sid":"CI","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444444444444:root"},"Action":"ecr:*"}]}"#;
+    let change = ecr_share::core::merge::grant(Some(foreign), grant).unwrap();
+    let plan = ecr_share::aws::ecr::Plan {
+        repository: repository.clone(),
+        change,
+        read: CallReport::new(
+            "ecr:GetRepositoryPolicy",
+            "team/app",
+            Outcome::Ok("1 statement".into()),
+        ),
+    };
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::Plan(Box::new(plan)),
+        },
+    );
+    // The changes are shown, and the write waits for a yes.
+    let asked = confirm(&app);
+    assert!(
+        asked
+            .lines
+            .iter()
+            .any(|l| l.contains("ecr:SetRepositoryPolicy team/app"))
+    );
+    assert_eq!(app.repository.document_kind(), DocumentKind::PolicyChanges);
+    let diff = document(&app);
+    assert!(diff.contains("+      \"Sid\": \"AllowPull\""), "{diff}");
+    press(&mut app, &[KeyCode::Esc]);
+    press(&mut app, &[KeyCode::Char('v')]);
+    let merged: serde_json::Value = serde_json::from_str(&document(&app)).unwrap();
+    assert_eq!(
+        merged["Statement"][0]["Sid"], "CI",
+        "the foreign statement is kept first"
+    );
+    assert_eq!(merged["Statement"][1]["Sid"], "AllowPull");
+
+    // Changing the grant puts the merged view away until the policy is read again.
+    press(&mut app, &[KeyCode::Left]);
+    fill(&mut app, 0, "333333333333");
+    press(&mut app, &[KeyCode::Right]);
+    assert!(document(&app).contains("has not been read yet"));
+}
+
+#[tokio::test]
+async fn the_event_loop_runs_a_confirmed_step_and_reports_each_call() {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let runner = ScriptedRunner::with_accounts("111111111111", "999999999999");
+    let answered = runner.answered.clone();
+    let keys = sender.clone();
+    let script = tokio::spawn(async move {
+        keys.send(key(KeyCode::Enter)).unwrap();
+        // Both profiles answered before the step is asked for.
+        answered.notified().await;
+        answered.notified().await;
+        for code in [KeyCode::Char('3'), KeyCode::Char('x'), KeyCode::Char('y')] {
+            keys.send(key(code)).unwrap();
+        }
+        answered.notified().await;
+        keys.send(ctrl('c')).unwrap();
+    });
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let app = event_loop(
+        &mut terminal,
+        App::new(),
+        (sender, receiver),
+        &mut RecordingClipboard::default(),
+        &runner,
+    )
+    .await
+    .unwrap();
+    script.await.unwrap();
+
+    let started = runner.started.lock().unwrap();
+    assert!(
+        matches!(started.last(), Some(Job::Role { .. })),
+        "{started:?}"
+    );
+    let run = app
+        .step_run(FlowId::CuratedPackages, 2)
+        .expect("step 3 ran");
+    assert!(!run.running);
+    assert_eq!(run.reports.len(), 2);
+    assert_eq!(
+        app.status.clone().unwrap().text,
+        "“Role for curated packages” done."
     );
 }

@@ -300,6 +300,7 @@ pub fn default_file_name(kind: DocumentKind) -> &'static str {
         DocumentKind::RepositoryPolicyCommand => "get-repository-policy.sh",
         DocumentKind::RepositoryPolicy => "repository-policy.json",
         DocumentKind::ApplyRepositoryPolicy => "set-repository-policy.sh",
+        DocumentKind::PolicyChanges => "repository-policy.diff",
     }
 }
 
@@ -318,6 +319,8 @@ pub enum DocumentKind {
     RepositoryPolicyCommand,
     RepositoryPolicy,
     ApplyRepositoryPolicy,
+    /// The diff between the repository's current policy and the merged one.
+    PolicyChanges,
 }
 
 impl DocumentKind {
@@ -334,7 +337,8 @@ impl DocumentKind {
             DocumentKind::VerifyChecks => "What is checked",
             DocumentKind::RepositoryPolicyCommand => "Current policy",
             DocumentKind::RepositoryPolicy => "Repository policy",
-            DocumentKind::ApplyRepositoryPolicy => "Apply",
+            DocumentKind::ApplyRepositoryPolicy => "aws CLI equivalent",
+            DocumentKind::PolicyChanges => "Changes to the current policy",
         }
     }
 
@@ -351,6 +355,7 @@ impl DocumentKind {
             | DocumentKind::RepositoryPolicyCommand
             | DocumentKind::ApplyRepositoryPolicy => Language::Shell,
             DocumentKind::AccessKey | DocumentKind::VerifyChecks => Language::Text,
+            DocumentKind::PolicyChanges => Language::Diff,
         }
     }
 
@@ -370,6 +375,7 @@ pub enum Language {
     Ini,
     Yaml,
     Shell,
+    Diff,
     Text,
 }
 

@@ -5,8 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::documents::{self, Access, DocumentKind};
+use super::merge::PolicyChange;
 use super::regions::{self, Partition};
-use super::secret::AccessKeyPair;
+use super::secret::{AccessKeyPair, Secret};
 use super::validate::{
     self, AccountId, IamKind, IamName, Invalid, Region, RepositoryName, RoleArn, SizeLimit,
     SubscriptionId,
@@ -43,6 +44,12 @@ impl Side {
 /// Every input the wizard asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FieldId {
+    /// The AWS profile of the source account (empty: the default credentials).
+    SourceProfile,
+    /// The AWS profile of the destination account.
+    DestinationProfile,
+    /// The AWS profile of the account that owns the repository.
+    Profile,
     Region,
     SubscriptionId,
     RegistryAccount,
@@ -82,6 +89,19 @@ const ACCESS_CHOICES: &[&str] = &["pull", "pull-push", "lambda"];
 
 pub fn field_spec(id: FieldId) -> FieldSpec {
     let (label, hint, kind, optional) = match id {
+        FieldId::SourceProfile => (
+            "Source profile",
+            "default credentials",
+            FieldKind::Text,
+            true,
+        ),
+        FieldId::DestinationProfile => (
+            "Destination profile",
+            "default credentials",
+            FieldKind::Text,
+            true,
+        ),
+        FieldId::Profile => ("Profile", "default credentials", FieldKind::Text, true),
         FieldId::Region => ("Region", "e.g. us-west-2", FieldKind::Text, false),
         FieldId::SubscriptionId => (
             "Subscription id",
@@ -200,7 +220,11 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
             short: "Registry",
             side: Side::Source,
             instructions: "Curated packages are served from an ECR registry that belongs to AWS, one per region. Enter the region that hosts your EKS Anywhere subscription and the subscription's id. The subscription names its registry; until it is asked, the registry account comes from the table of production registries for the region.",
-            fields: &[FieldId::Region, FieldId::SubscriptionId],
+            fields: &[
+                FieldId::SourceProfile,
+                FieldId::Region,
+                FieldId::SubscriptionId,
+            ],
             documents: &[DocumentKind::DescribeSubscriptionCommand],
             calls: &["eks:DescribeEksAnywhereSubscription"],
         },
@@ -292,7 +316,7 @@ static REPOSITORY_SHARING: FlowSpec = FlowSpec {
             short: "Repository",
             side: Side::RepositoryOwner,
             instructions: "Pick the private repository to share, in the account and region that own it. Its current policy is read first: whatever it already allows is kept.",
-            fields: &[FieldId::Region, FieldId::Repository],
+            fields: &[FieldId::Profile, FieldId::Region, FieldId::Repository],
             documents: &[DocumentKind::RepositoryPolicyCommand],
             calls: &["ecr:DescribeRepositories", "ecr:GetRepositoryPolicy"],
         },
@@ -309,11 +333,12 @@ static REPOSITORY_SHARING: FlowSpec = FlowSpec {
             title: "Apply the policy",
             short: "Apply",
             side: Side::RepositoryOwner,
-            instructions: "set-repository-policy replaces the repository's whole policy. The statements of this grant are merged into the current policy: a statement with the same Sid is replaced, every other statement is kept. Review the result, then apply it.",
+            instructions: "set-repository-policy replaces the repository's whole policy, so x first reads the current one and merges this grant into it: a statement with the same Sid is replaced (keeping the accounts it already names), every other statement is kept. Review the changes, then confirm. u puts the previous policy back; d takes this grant out again.",
             fields: &[],
             documents: &[
-                DocumentKind::ApplyRepositoryPolicy,
+                DocumentKind::PolicyChanges,
                 DocumentKind::RepositoryPolicy,
+                DocumentKind::ApplyRepositoryPolicy,
             ],
             calls: &["ecr:SetRepositoryPolicy", "ecr:GetRepositoryPolicy"],
         },
@@ -329,6 +354,21 @@ pub struct Form {
     edited: HashSet<FieldId>,
     /// The key created in step 5, once it exists.
     pub access_key: Option<AccessKeyPair>,
+    /// Whether documents show the secret access key; masked until the operator asks.
+    pub reveal_secret: bool,
+    /// The accounts the profiles resolved to; they fill account fields left untyped.
+    pub resolved: HashMap<Side, AccountId>,
+    /// The grant merged into the repository's current policy, once that was read.
+    pub merged: Option<MergedGrant>,
+}
+
+/// A repository grant worked out against the policy as read from AWS. Shown only
+/// while the inputs it was made from are unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedGrant {
+    /// The repository, grantees and access it was made for.
+    pub inputs: (String, String, String, String),
+    pub change: PolicyChange,
 }
 
 impl Form {
@@ -338,7 +378,28 @@ impl Form {
             values: HashMap::new(),
             edited: HashSet::new(),
             access_key: None,
+            reveal_secret: false,
+            resolved: HashMap::new(),
+            merged: None,
         }
+    }
+
+    /// The inputs a merged grant depends on, to tell whether it is still current.
+    pub fn grant_inputs(&self) -> (String, String, String, String) {
+        (
+            self.text(FieldId::Region),
+            self.text(FieldId::Repository),
+            self.text(FieldId::Grantees),
+            self.text(FieldId::Access),
+        )
+    }
+
+    /// The merged grant, if it was made from the inputs as they are now.
+    pub fn current_merge(&self) -> Option<&PolicyChange> {
+        self.merged
+            .as_ref()
+            .filter(|merged| merged.inputs == self.grant_inputs())
+            .map(|merged| &merged.change)
     }
 
     pub fn flow(&self) -> FlowId {
@@ -381,6 +442,11 @@ impl Form {
     /// Defaults that follow from other fields: values flow between steps this way.
     fn derived(&self, field: FieldId) -> Option<String> {
         match field {
+            FieldId::SourceAccount => self.resolved.get(&Side::Source).map(ToString::to_string),
+            FieldId::DestinationAccount => self
+                .resolved
+                .get(&Side::Destination)
+                .map(ToString::to_string),
             FieldId::RegistryAccount => {
                 regions::curated_packages_registry(&self.text(FieldId::Region)).map(String::from)
             }
@@ -401,6 +467,13 @@ impl Form {
             return Ok(());
         }
         match field {
+            FieldId::SourceProfile | FieldId::DestinationProfile | FieldId::Profile => {
+                if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    Err(Invalid("a profile name has no spaces".into()))
+                } else {
+                    Ok(())
+                }
+            }
             FieldId::Region => Region::parse(&text).map(drop),
             FieldId::SubscriptionId => SubscriptionId::parse(&text).map(drop),
             FieldId::RegistryAccount | FieldId::SourceAccount | FieldId::DestinationAccount => {
@@ -489,8 +562,29 @@ impl Form {
         }
     }
 
-    /// The document as the step shows it, built only from values that validate.
+    /// The document as the step shows it, built only from values that validate. The
+    /// secret access key is masked unless the operator revealed it.
     pub fn document(&self, kind: DocumentKind) -> String {
+        if self.reveal_secret {
+            self.export(kind)
+        } else {
+            self.masked().export(kind)
+        }
+    }
+
+    /// A copy of the form whose access key's secret is replaced by its mask.
+    fn masked(&self) -> Form {
+        let mut form = self.clone();
+        if let Some(pair) = &mut form.access_key {
+            pair.secret_access_key = Secret::new(pair.secret_access_key.masked());
+        }
+        form.reveal_secret = true;
+        form
+    }
+
+    /// The document with every value as it is, secret included: what copying and
+    /// saving hand out.
+    pub fn export(&self, kind: DocumentKind) -> String {
         let region = self.region().ok();
         let partition = self.partition();
         match kind {
@@ -511,9 +605,9 @@ impl Form {
             )),
             DocumentKind::AccessKey => match &self.access_key {
                 Some(pair) => format!(
-                    "Access key id:     {}\nSecret access key: {}\n",
+                    "Access key id:     {}\nSecret access key: {}\n\nr reveals or hides the secret · y copies the key id · Y copies the secret\n",
                     pair.access_key_id,
-                    pair.secret_access_key.masked()
+                    pair.secret_access_key.expose()
                 ),
                 None => format!(
                     "No key yet. Running this step creates one for user {}.\n\nThe secret access key is shown once, masked until revealed.\n",
@@ -533,7 +627,20 @@ impl Form {
                 self.repository()
                     .map_or_else(|_| "<REPOSITORY>".to_string(), |r| r.to_string()),
             ),
-            DocumentKind::RepositoryPolicy => documents::pretty(&self.repository_policy()),
+            DocumentKind::RepositoryPolicy => match self.current_merge() {
+                Some(change) => match &change.policy {
+                    Some(policy) => documents::pretty(policy),
+                    None => "The policy is deleted: nothing else was in it.\n".to_string(),
+                },
+                None => documents::pretty(&self.repository_policy()),
+            },
+            DocumentKind::PolicyChanges => match self.current_merge() {
+                Some(change) if !change.changes => {
+                    "No change: the current policy already grants this.\n".to_string()
+                }
+                Some(change) => change.diff.clone(),
+                None => "The current policy has not been read yet.\n\nPress x: ecr-share reads the repository's policy, merges this grant into it\n(statements with the same Sid are replaced, every other statement is kept),\nshows what changes here, and applies it only after you confirm.\n".to_string(),
+            },
             DocumentKind::ApplyRepositoryPolicy => format!(
                 "# Replaces the whole policy: merge first, keep a copy of the old one.\naws ecr get-repository-policy --region '{region}' \\\n  --repository-name '{repo}' > previous-policy.json\naws ecr set-repository-policy --region '{region}' \\\n  --repository-name '{repo}' \\\n  --policy-text file://repository-policy.json\n",
                 region = region.as_ref().map_or("<REGION>", Region::name),

@@ -3,16 +3,23 @@
 //! [`Effect`]s for the runtime to perform; their results come back as messages.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use crate::aws::{CallError, CallReport, Identity, Outcome, Target};
 use crate::core::documents::{self, DocumentKind};
-use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowId, FlowSpec, Form, StepSpec, field_spec};
+use crate::core::flow::{
+    FLOWS, FieldId, FieldKind, FlowId, FlowSpec, Form, MergedGrant, Side, StepSpec, field_spec,
+};
+use crate::core::validate::{AccountId, RepositoryName};
 
 use super::clipboard::CopyMethod;
+use super::jobs::{Job, Output, RunId};
+use super::steps;
 
 /// Everything that can change the wizard's state.
 #[derive(Debug)]
@@ -30,11 +37,21 @@ pub enum Msg {
     },
     /// A file write finished.
     Saved(Result<PathBuf, SaveError>),
+    /// One call of a running step finished.
+    Call { run: RunId, report: CallReport },
+    /// A running step found something later steps use.
+    Output { run: RunId, output: Output },
+    /// A run ended: every call reported, or it was cancelled.
+    Finished { run: RunId, cancelled: bool },
 }
 
 /// Work for the runtime: the only ways `update` reaches outside the model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Run a job in the background; it reports back as `Call`, `Output`, `Finished`.
+    Start { run: RunId, job: Box<Job> },
+    /// Stop a run still in flight.
+    Cancel { run: RunId },
     /// Put text on the clipboard; `what` names it in the status line.
     Copy { what: String, text: String },
     /// Write a document to a file. A file that may hold a secret is created 0600.
@@ -76,6 +93,29 @@ pub enum Tone {
 pub enum Overlay {
     Help,
     Save(SavePrompt),
+    /// A step that changes something waits for a yes.
+    Confirm(Box<Confirm>),
+    /// The repositories of the account and region, to pick one.
+    Pick(Picker),
+}
+
+/// What a confirmation shows: where the step runs, the calls it makes, and anything
+/// that stops it.
+#[derive(Debug)]
+pub struct Confirm {
+    pub flow: FlowId,
+    pub step: usize,
+    pub job: Job,
+    pub title: String,
+    pub lines: Vec<String>,
+    /// Reasons the step must not run as it stands; `y` does nothing while any is left.
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Picker {
+    pub names: Vec<String>,
+    pub selected: usize,
 }
 
 #[derive(Debug)]
@@ -108,6 +148,46 @@ pub struct FlowState {
     pub document: usize,
     /// The document pane's first line.
     pub scroll: u16,
+    /// The latest run of each step, shown on it: what it did or is doing.
+    pub step_runs: HashMap<usize, RunId>,
+    /// Which account each side's profile is.
+    pub identities: HashMap<Side, IdentityState>,
+    /// Where the registry account came from, once step 1 ran.
+    pub registry_note: Option<String>,
+    /// The repository policy before the last change this session applied.
+    pub previous_policy: Option<(RepositoryName, Option<String>)>,
+}
+
+/// What is known of the account behind a profile.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdentityState {
+    Resolving(Target),
+    Known(Target, Identity),
+    Failed(Target, CallError),
+}
+
+impl IdentityState {
+    pub fn target(&self) -> &Target {
+        match self {
+            IdentityState::Resolving(target)
+            | IdentityState::Known(target, _)
+            | IdentityState::Failed(target, _) => target,
+        }
+    }
+}
+
+/// One run of a job and what its calls came to so far.
+#[derive(Debug, Clone)]
+pub struct RunState {
+    pub flow: FlowId,
+    /// The step it belongs to; `None` for looking up a profile's account.
+    pub step: Option<usize>,
+    pub job: Job,
+    /// The calls it will make, listed before they run.
+    pub calls: Vec<String>,
+    pub reports: Vec<CallReport>,
+    pub running: bool,
+    pub cancelled: bool,
 }
 
 impl FlowState {
@@ -119,6 +199,10 @@ impl FlowState {
             editing: None,
             document: 0,
             scroll: 0,
+            step_runs: HashMap::new(),
+            identities: HashMap::new(),
+            registry_note: None,
+            previous_policy: None,
         }
     }
 
@@ -170,6 +254,9 @@ pub struct App {
     pub ticks: u64,
     /// The height of the document pane in the last frame, so scrolling stops at the end.
     pub document_height: Cell<u16>,
+    /// Every run started, by id.
+    pub runs: HashMap<RunId, RunState>,
+    next_run: RunId,
 }
 
 impl Default for App {
@@ -189,6 +276,65 @@ impl App {
             status: None,
             ticks: 0,
             document_height: Cell::new(0),
+            runs: HashMap::new(),
+            next_run: 1,
+        }
+    }
+
+    /// The wizard with the command line's `--profile` and `--region` filled in.
+    pub fn with_options(profile: Option<String>, region: Option<String>) -> Self {
+        let mut app = App::new();
+        for flow in FLOWS {
+            let form = &mut app.flow_mut(flow).form;
+            if let Some(region) = &region {
+                form.set(FieldId::Region, region.clone());
+            }
+            if let Some(profile) = &profile {
+                let field = match flow {
+                    FlowId::CuratedPackages => FieldId::SourceProfile,
+                    FlowId::RepositorySharing => FieldId::Profile,
+                };
+                form.set(field, profile.clone());
+            }
+        }
+        app
+    }
+
+    /// The run shown on a step, if it ran.
+    pub fn step_run(&self, flow: FlowId, step: usize) -> Option<&RunState> {
+        self.flow(flow)
+            .step_runs
+            .get(&step)
+            .and_then(|run| self.runs.get(run))
+    }
+
+    /// Whether anything is in flight, so spinners need frames.
+    pub fn is_busy(&self) -> bool {
+        self.runs.values().any(|run| run.running)
+    }
+
+    /// Registers a run and returns the effect that starts it.
+    fn start(&mut self, flow: FlowId, step: Option<usize>, job: Job) -> Effect {
+        let run = self.next_run;
+        self.next_run += 1;
+        if let Some(step) = step {
+            self.flow_mut(flow).step_runs.insert(step, run);
+        }
+        self.runs.insert(
+            run,
+            RunState {
+                flow,
+                step,
+                calls: job.calls(),
+                job: job.clone(),
+                reports: Vec::new(),
+                running: true,
+                cancelled: false,
+            },
+        );
+        Effect::Start {
+            run,
+            job: Box::new(job),
         }
     }
 
@@ -259,7 +405,222 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             on_saved(app, result);
             Vec::new()
         }
+        Msg::Call { run, report } => {
+            if let Some(state) = app.runs.get_mut(&run)
+                && !state.cancelled
+            {
+                state.reports.push(report);
+            }
+            Vec::new()
+        }
+        Msg::Output { run, output } => on_output(app, run, output),
+        Msg::Finished { run, cancelled } => {
+            on_finished(app, run, cancelled);
+            Vec::new()
+        }
     }
+}
+
+fn on_finished(app: &mut App, run: RunId, cancelled: bool) {
+    let Some(state) = app.runs.get_mut(&run) else {
+        return;
+    };
+    state.running = false;
+    state.cancelled |= cancelled;
+    let Some(step) = state.step else {
+        return;
+    };
+    let title = FlowSpec::get(state.flow).steps[step].title;
+    let failed = state.reports.iter().find(|r| r.outcome.is_failure());
+    let differs = state
+        .reports
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Differs(_)));
+    let (tone, text) = if state.cancelled {
+        (
+            Tone::Error,
+            format!(
+                "Cancelled “{title}” after {} of {} calls; the list shows what was done.",
+                state.reports.len(),
+                state.calls.len()
+            ),
+        )
+    } else if let Some(report) = failed {
+        (
+            Tone::Error,
+            format!("“{title}” stopped: {}", report.outcome.detail()),
+        )
+    } else if differs {
+        (
+            Tone::Error,
+            format!("“{title}”: something exists and differs; nothing was changed. See the list."),
+        )
+    } else {
+        (Tone::Success, format!("“{title}” done."))
+    };
+    // A read that leads on (a plan, a list) speaks for itself through its output.
+    if !state.job.writes() && tone == Tone::Success {
+        return;
+    }
+    app.say(tone, text);
+}
+
+fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
+    let Some(state) = app.runs.get(&run) else {
+        return Vec::new();
+    };
+    if state.cancelled {
+        return Vec::new();
+    }
+    let flow = state.flow;
+    let step = state.step;
+    match output {
+        Output::Identity {
+            side,
+            profile,
+            result,
+            ..
+        } => {
+            let target = match app.flow(flow).identities.get(&side) {
+                Some(IdentityState::Resolving(target)) if target.profile == profile => {
+                    target.clone()
+                }
+                // An answer for a profile no longer asked about.
+                _ => return Vec::new(),
+            };
+            let state = app.flow_mut(flow);
+            match result {
+                Ok(identity) => {
+                    if let Ok(account) = AccountId::parse(&identity.account) {
+                        state.form.resolved.insert(side, account);
+                    }
+                    state
+                        .identities
+                        .insert(side, IdentityState::Known(target, identity));
+                }
+                Err(error) => {
+                    state.form.resolved.remove(&side);
+                    state
+                        .identities
+                        .insert(side, IdentityState::Failed(target, error));
+                }
+            }
+        }
+        Output::Registry(lookup) => {
+            let explanation = lookup.explain();
+            let state = app.flow_mut(flow);
+            if let Some(registry) = &lookup.registry {
+                let typed = state.form.is_edited(FieldId::RegistryAccount)
+                    && state.form.text(FieldId::RegistryAccount) != registry.account.as_str()
+                    && state.registry_note.is_none();
+                if typed {
+                    app.say(
+                        Tone::Info,
+                        format!("Found {explanation}; you typed another registry account, which is kept."),
+                    );
+                    return Vec::new();
+                }
+                state
+                    .form
+                    .set(FieldId::RegistryAccount, registry.account.as_str());
+            }
+            state.registry_note = Some(explanation.clone());
+            app.say(Tone::Success, format!("Step 2 uses {explanation}."));
+        }
+        Output::AccessKey(key) => {
+            let state = app.flow_mut(flow);
+            state.form.access_key = Some(key);
+            state.form.reveal_secret = false;
+            app.say(
+                Tone::Success,
+                "New access key created. Its secret is shown only now: r reveals it, Y copies it; step 6 puts it in the config file.",
+            );
+        }
+        Output::Repositories(names) => {
+            if names.is_empty() {
+                app.say(
+                    Tone::Info,
+                    "No repositories in this account and region: type the name instead.",
+                );
+            } else {
+                let current = app.flow(flow).form.text(FieldId::Repository);
+                let selected = names.iter().position(|n| *n == current).unwrap_or(0);
+                app.overlay = Some(Overlay::Pick(Picker { names, selected }));
+            }
+        }
+        Output::Plan(plan) => {
+            let state = app.flow_mut(flow);
+            let inputs = state.form.grant_inputs();
+            let changes = plan.change.changes;
+            state.form.merged = Some(MergedGrant {
+                inputs,
+                change: plan.change.clone(),
+            });
+            state.document = 0;
+            state.scroll = 0;
+            if !changes {
+                app.say(
+                    Tone::Success,
+                    "Nothing to change: the current policy already says this.",
+                );
+                return Vec::new();
+            }
+            let step = step.unwrap_or(state.step);
+            let job = Job::Apply {
+                target: steps::target(app, flow, Side::RepositoryOwner),
+                plan,
+            };
+            open_confirm(app, flow, step, job);
+        }
+        Output::Applied {
+            repository,
+            previous,
+        } => {
+            let state = app.flow_mut(flow);
+            state.previous_policy = Some((repository, previous));
+            app.say(
+                Tone::Success,
+                "Applied and read back. u puts the previous policy back.",
+            );
+        }
+    }
+    Vec::new()
+}
+
+/// Opens the confirmation for a job that changes something.
+fn open_confirm(app: &mut App, flow: FlowId, step: usize, job: Job) {
+    let (title, lines, problems) = steps::describe(app, flow, step, &job);
+    app.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+        flow,
+        step,
+        job,
+        title,
+        lines,
+        problems,
+    })));
+}
+
+/// Starts looking up the account behind each profile of a flow whose profile or
+/// region changed since it was last looked up.
+pub fn refresh_identities(app: &mut App, flow: FlowId) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for &side in steps::sides(flow) {
+        let target = steps::target(app, flow, side);
+        let current = app
+            .flow(flow)
+            .identities
+            .get(&side)
+            .map(IdentityState::target);
+        if current == Some(&target) {
+            continue;
+        }
+        app.flow_mut(flow)
+            .identities
+            .insert(side, IdentityState::Resolving(target.clone()));
+        app.flow_mut(flow).form.resolved.remove(&side);
+        effects.push(app.start(flow, None, Job::Identity { flow, side, target }));
+    }
+    effects
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
@@ -277,9 +638,11 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         Some(Overlay::Save(_)) => return on_save_prompt_key(app, key),
+        Some(Overlay::Confirm(_)) => return on_confirm_key(app, key),
+        Some(Overlay::Pick(_)) => return on_pick_key(app, key),
         None => {}
     }
-    match app.screen {
+    let mut effects = match app.screen {
         Screen::Menu => on_menu_key(app, key),
         Screen::Flow(flow) => {
             if app.flow(flow).editing.is_some() {
@@ -288,7 +651,68 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 on_flow_key(app, flow, key)
             }
         }
+    };
+    // Profiles are looked up once the operator is done typing them.
+    if let Screen::Flow(flow) = app.screen
+        && app.flow(flow).editing.is_none()
+        && !effects.contains(&Effect::Quit)
+    {
+        effects.extend(refresh_identities(app, flow));
     }
+    effects
+}
+
+fn on_confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::Confirm(confirm)) = &app.overlay else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Enter => {
+            if !confirm.problems.is_empty() {
+                app.say(
+                    Tone::Error,
+                    "This step cannot run as it stands: see the reasons in the box.",
+                );
+                return Vec::new();
+            }
+            let Some(Overlay::Confirm(confirm)) = app.overlay.take() else {
+                return Vec::new();
+            };
+            app.status = None;
+            vec![app.start(confirm.flow, Some(confirm.step), confirm.job)]
+        }
+        KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => {
+            app.overlay = None;
+            app.say(Tone::Info, "Not run: nothing was changed.");
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_pick_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::Pick(picker)) = &mut app.overlay else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => picker.selected = picker.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            picker.selected = (picker.selected + 1).min(picker.names.len().saturating_sub(1));
+        }
+        KeyCode::Enter => {
+            let name = picker.names.get(picker.selected).cloned();
+            app.overlay = None;
+            if let (Some(name), Screen::Flow(flow)) = (name, app.screen) {
+                app.flow_mut(flow)
+                    .form
+                    .set(FieldId::Repository, name.clone());
+                app.say(Tone::Success, format!("Repository {name} chosen."));
+            }
+        }
+        KeyCode::Esc | KeyCode::Char('q') => app.overlay = None,
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn on_menu_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
@@ -317,9 +741,33 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('q') => return vec![Effect::Quit],
         KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
         KeyCode::Esc => {
+            let run = state.step_runs.get(&state.step).copied();
+            if let Some(run) = run
+                && app.runs.get(&run).is_some_and(|r| r.running)
+            {
+                return vec![Effect::Cancel { run }];
+            }
             app.screen = Screen::Menu;
             app.status = None;
         }
+        KeyCode::Char('x') => return execute_step(app, flow),
+        KeyCode::Char('d') if flow == FlowId::RepositorySharing => return revoke_grant(app, flow),
+        KeyCode::Char('u') if flow == FlowId::RepositorySharing => {
+            return restore_policy(app, flow);
+        }
+        KeyCode::Char('r') if state.form.access_key.is_some() => {
+            state.form.reveal_secret = !state.form.reveal_secret;
+            let shown = state.form.reveal_secret;
+            app.say(
+                Tone::Info,
+                if shown {
+                    "The secret access key is shown. r hides it again."
+                } else {
+                    "The secret access key is masked."
+                },
+            );
+        }
+        KeyCode::Char('Y') => return copy_secret(app, flow),
         KeyCode::Right | KeyCode::Char('n') | KeyCode::Char('l') | KeyCode::PageDown
             if state.step + 1 < steps =>
         {
@@ -368,8 +816,15 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('y') => return copy_field(app, flow),
         KeyCode::Char('s') => {
             let kind = state.document_kind();
+            let path = if kind == DocumentKind::AwsConfigFile
+                && state.form.check(FieldId::ConfigPath).is_ok()
+            {
+                state.form.text(FieldId::ConfigPath).trim().to_string()
+            } else {
+                documents::default_file_name(kind).to_string()
+            };
             app.overlay = Some(Overlay::Save(SavePrompt {
-                input: Input::new(documents::default_file_name(kind).to_string()),
+                input: Input::new(path),
                 kind,
                 confirm_overwrite: false,
             }));
@@ -377,6 +832,86 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+fn state_step(app: &App, flow: FlowId) -> usize {
+    app.flow(flow).step
+}
+
+/// `x`: runs the step's calls: reads at once, changes after a confirmation.
+fn execute_step(app: &mut App, flow: FlowId) -> Vec<Effect> {
+    let step = state_step(app, flow);
+    if app.step_run(flow, step).is_some_and(|run| run.running) {
+        app.say(Tone::Info, "This step is still running: Esc cancels it.");
+        return Vec::new();
+    }
+    match steps::job_for_step(app, flow, step) {
+        Err(reason) => {
+            app.say(Tone::Error, reason);
+            Vec::new()
+        }
+        Ok(job) if job.writes() => {
+            open_confirm(app, flow, step, job);
+            Vec::new()
+        }
+        Ok(job) => {
+            app.say(Tone::Info, "Reading…");
+            vec![app.start(flow, Some(step), job)]
+        }
+    }
+}
+
+/// `d` on the repository flow: works out taking the grant out, then asks.
+fn revoke_grant(app: &mut App, flow: FlowId) -> Vec<Effect> {
+    let step = state_step(app, flow);
+    match steps::revoke_job(app, flow) {
+        Ok(job) => {
+            app.say(
+                Tone::Info,
+                "Reading the current policy to take the grant out…",
+            );
+            vec![app.start(flow, Some(step), job)]
+        }
+        Err(reason) => {
+            app.say(Tone::Error, reason);
+            Vec::new()
+        }
+    }
+}
+
+/// `u` on the repository flow: puts back the policy the last change replaced.
+fn restore_policy(app: &mut App, flow: FlowId) -> Vec<Effect> {
+    let Some((repository, previous)) = app.flow(flow).previous_policy.clone() else {
+        app.say(
+            Tone::Info,
+            "Nothing to put back: no change was applied in this session.",
+        );
+        return Vec::new();
+    };
+    let job = Job::Restore {
+        target: steps::target(app, flow, Side::RepositoryOwner),
+        repository,
+        previous,
+    };
+    let step = state_step(app, flow);
+    open_confirm(app, flow, step, job);
+    Vec::new()
+}
+
+fn copy_secret(app: &mut App, flow: FlowId) -> Vec<Effect> {
+    match &app.flow(flow).form.access_key {
+        Some(pair) => vec![Effect::Copy {
+            what: "the secret access key".into(),
+            text: pair.secret_access_key.expose().to_string(),
+        }],
+        None => {
+            app.say(
+                Tone::Info,
+                "No access key was created in this session (step 5).",
+            );
+            Vec::new()
+        }
+    }
 }
 
 fn on_edit_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
@@ -454,7 +989,7 @@ fn scroll_document(app: &mut App, flow: FlowId, delta: i32) {
 fn copy_document(app: &App, flow: FlowId) -> Vec<Effect> {
     let state = app.flow(flow);
     let kind = state.document_kind();
-    let text = state.form.document(kind);
+    let text = state.form.export(kind);
     let what = if documents::has_placeholder(&text) {
         format!("the {} (it still has <placeholders>)", kind.title())
     } else {
@@ -465,6 +1000,14 @@ fn copy_document(app: &App, flow: FlowId) -> Vec<Effect> {
 
 fn copy_field(app: &mut App, flow: FlowId) -> Vec<Effect> {
     let state = app.flow(flow);
+    if state.document_kind() == DocumentKind::AccessKey
+        && let Some(pair) = &state.form.access_key
+    {
+        return vec![Effect::Copy {
+            what: "the access key id".into(),
+            text: pair.access_key_id.clone(),
+        }];
+    }
     let Some(field) = state.selected_field() else {
         app.say(
             Tone::Info,
@@ -503,7 +1046,7 @@ fn on_save_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             let Some(flow) = app.active() else {
                 return Vec::new();
             };
-            let contents = flow.form.document(kind);
+            let contents = flow.form.export(kind);
             return vec![Effect::Save {
                 path: PathBuf::from(path),
                 contents,

@@ -31,6 +31,7 @@ pub fn highlight(text: &str, language: Language) -> Vec<Line<'static>> {
                 Language::Ini => ini_line(line, &mut spans),
                 Language::Yaml => yaml_line(line, &mut spans),
                 Language::Shell => shell_line(line, &mut spans),
+                Language::Diff => spans.push(diff_line(line)),
                 Language::Text => with_placeholders(line, Style::new(), &mut spans),
             }
             Line::from(spans)
@@ -70,6 +71,21 @@ fn with_placeholders(text: &str, style: Style, spans: &mut Vec<Span<'static>>) {
     if !rest.is_empty() {
         spans.push(Span::styled(rest.to_string(), style));
     }
+}
+
+fn diff_line(line: &str) -> Span<'static> {
+    let style = if line.starts_with("+++") || line.starts_with("---") {
+        Style::new().add_modifier(Modifier::BOLD)
+    } else if line.starts_with('+') {
+        Style::new().fg(Color::Green)
+    } else if line.starts_with('-') {
+        Style::new().fg(Color::Red)
+    } else if line.starts_with("@@") {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new()
+    };
+    Span::styled(line.to_string(), style)
 }
 
 fn json_line(line: &str, spans: &mut Vec<Span<'static>>) {

@@ -22,7 +22,10 @@ pub const HELP: &[(&str, &[&str])] = &[
             "v the step's next document",
             "c copy the document · y copy the selected field's value",
             "s save the document to a file",
-            "Esc back to the start screen · q quit",
+            "x run the step (asks first when it changes something)",
+            "Esc cancel a running step, or back to the start · q quit",
+            "r reveal/hide the secret key · y key id · Y the secret (step 5)",
+            "d revoke the grant · u restore the previous policy (repository)",
         ],
     ),
     (
@@ -34,6 +37,7 @@ pub const HELP: &[(&str, &[&str])] = &[
             "Ctrl-U clear · Ctrl-W delete a word · Home/End",
         ],
     ),
+    ("Confirm", &["y or Enter run · n or Esc do not"]),
     ("Save", &["Enter save · Esc cancel"]),
 ];
 
@@ -42,12 +46,14 @@ pub fn hint(app: &App) -> &'static str {
     match (&app.overlay, app.screen) {
         (Some(Overlay::Help), _) => "Esc or ? closes the help",
         (Some(Overlay::Save(_)), _) => "Enter save · Esc cancel",
+        (Some(Overlay::Confirm(_)), _) => "y run it · n or Esc do not",
+        (Some(Overlay::Pick(_)), _) => "↑/↓ choose · Enter take it · Esc close",
         (None, Screen::Menu) => "↑/↓ choose · Enter start · ? help · q quit",
         (None, Screen::Flow(flow)) if app.flow(flow).editing.is_some() => {
             "Tab/↓ next · ⇧Tab/↑ previous · Enter next · Esc done · Ctrl-R default"
         }
         (None, Screen::Flow(_)) => {
-            "→/← step · Tab edit · c copy · s save · v document · ? help · q quit"
+            "→/← step · Tab edit · x run · c copy · s save · v doc · ? help · q quit"
         }
     }
 }

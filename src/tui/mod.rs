@@ -4,8 +4,10 @@
 pub mod app;
 pub mod clipboard;
 pub mod highlight;
+pub mod jobs;
 pub mod keys;
 pub mod runtime;
+pub mod steps;
 pub mod view;
 
 pub use runtime::run;

@@ -13,8 +13,13 @@ use ratatui::backend::Backend;
 use ratatui::crossterm::event::{self, Event};
 use tokio::sync::mpsc;
 
+use std::collections::HashMap;
+
+use tokio::task::JoinHandle;
+
 use super::app::{App, Effect, Msg, SaveError, update};
 use super::clipboard::{Clipboard, Environment, SystemClipboard};
+use super::jobs::{AwsRunner, RunId, Runner};
 use super::view;
 use crate::files::{Privacy, write_document};
 
@@ -41,9 +46,17 @@ pub fn run(
     runtime.block_on(async {
         let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
         let (sender, receiver) = mpsc::unbounded_channel();
-        spawn_terminal_events(sender);
+        spawn_terminal_events(sender.clone());
         let mut clipboard = SystemClipboard::new(Environment::detect(), std::io::stdout());
-        let result = event_loop(&mut terminal, App::new(), receiver, &mut clipboard).await;
+        let app = App::with_options(profile, region);
+        let result = event_loop(
+            &mut terminal,
+            app,
+            (sender, receiver),
+            &mut clipboard,
+            &AwsRunner,
+        )
+        .await;
         ratatui::restore();
         result.map(drop)
     })?;
@@ -55,12 +68,14 @@ pub fn run(
 pub async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     mut app: App,
-    mut receiver: mpsc::UnboundedReceiver<Msg>,
+    (sender, mut receiver): (mpsc::UnboundedSender<Msg>, mpsc::UnboundedReceiver<Msg>),
     clipboard: &mut impl Clipboard,
+    runner: &impl Runner,
 ) -> anyhow::Result<App>
 where
     B::Error: Send + Sync + 'static,
 {
+    let mut in_flight: HashMap<RunId, JoinHandle<()>> = HashMap::new();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut redraw = true;
@@ -75,12 +90,35 @@ where
             },
             _ = ticker.tick() => Msg::Tick,
         };
-        redraw = !matches!(msg, Msg::Tick);
+        if let Msg::Finished { run, .. } = &msg {
+            in_flight.remove(run);
+        }
+        redraw = !matches!(msg, Msg::Tick) || app.is_busy();
         let mut pending = update(&mut app, msg);
         while let Some(effect) = pending.pop() {
             redraw = true;
             let reply = match effect {
-                Effect::Quit => return Ok(app),
+                Effect::Quit => {
+                    for (_, handle) in in_flight.drain() {
+                        handle.abort();
+                    }
+                    return Ok(app);
+                }
+                Effect::Start { run, job } => {
+                    tracing::info!(run, calls = ?job.calls(), "starting a step");
+                    in_flight.insert(run, runner.start(run, *job, sender.clone()));
+                    continue;
+                }
+                Effect::Cancel { run } => {
+                    if let Some(handle) = in_flight.remove(&run) {
+                        handle.abort();
+                    }
+                    tracing::info!(run, "cancelled a step");
+                    Msg::Finished {
+                        run,
+                        cancelled: true,
+                    }
+                }
                 Effect::Copy { what, text } => {
                     let result = clipboard.copy(&text);
                     tracing::info!(what, ok = result.is_ok(), "copy");

@@ -7,11 +7,12 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
+use crate::aws::Outcome;
 use crate::core::documents::Access;
 use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowSpec, field_spec};
 use crate::core::{documents, regions};
 
-use super::app::{App, FlowState, Overlay, Screen, Tone};
+use super::app::{App, Confirm, FlowState, IdentityState, Overlay, Picker, RunState, Screen, Tone};
 use super::highlight::highlight;
 use super::keys;
 
@@ -54,6 +55,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.overlay {
         Some(Overlay::Help) => draw_help(frame, area),
         Some(Overlay::Save(prompt)) => draw_save_prompt(frame, area, prompt),
+        Some(Overlay::Confirm(confirm)) => draw_confirm(frame, area, confirm),
+        Some(Overlay::Pick(picker)) => draw_picker(frame, area, picker),
         None => {}
     }
 }
@@ -166,23 +169,25 @@ fn draw_flow(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
         let [form, document] =
             Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
                 .areas(area);
-        draw_form(frame, form, state, true);
+        draw_form(frame, form, app, state, true);
         draw_document(frame, document, app, state);
     } else {
-        let form_height = form_height(state, area.width).min(area.height.saturating_sub(7));
+        let form_height = form_height(app, state, area.width).min(area.height.saturating_sub(7));
         let [form, document] =
             Layout::vertical([Constraint::Length(form_height), Constraint::Min(0)]).areas(area);
-        draw_form(frame, form, state, false);
+        draw_form(frame, form, app, state, false);
         draw_document(frame, document, app, state);
     }
 }
 
 /// Lines the form needs at a given width when stacked above the document.
-fn form_height(state: &FlowState, width: u16) -> u16 {
+fn form_height(app: &App, state: &FlowState, width: u16) -> u16 {
     let inner = width.saturating_sub(2);
     let (instructions, fields) = form_parts(state, inner);
     let meta = meta_lines(state, inner).len();
-    (instructions.len() + 1 + meta + fields.iter().map(|f| 1 + f.note.len()).sum::<usize>()) as u16
+    let runs = run_lines(app, state, inner).len();
+    (instructions.len() + 1 + meta + fields.iter().map(|f| 1 + f.note.len()).sum::<usize>() + runs)
+        as u16
 }
 
 /// One field as drawn: its label column and the lines of its note.
@@ -252,10 +257,29 @@ fn meta_lines(state: &FlowState, width: u16) -> Vec<String> {
     } else {
         step.calls.join(", ")
     };
-    wrap_words(
+    let mut lines = wrap_words(
         &format!("Runs in the {} · {calls}", step.side.label()),
         usize::from(width),
-    )
+    );
+    let who = match state.identities.get(&step.side) {
+        Some(IdentityState::Known(target, identity)) => {
+            format!(
+                "{} → account {} ({})",
+                target.profile_label(),
+                identity.account,
+                identity.arn
+            )
+        }
+        Some(IdentityState::Resolving(target)) => {
+            format!("{} → looking up the account…", target.profile_label())
+        }
+        Some(IdentityState::Failed(target, error)) => {
+            format!("{} → ✗ {error}", target.profile_label())
+        }
+        None => String::new(),
+    };
+    lines.extend(wrap_words(&who, usize::from(width)));
+    lines
 }
 
 /// Greedy word wrap; a word longer than the width is cut.
@@ -288,7 +312,7 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-fn draw_form(frame: &mut Frame, area: Rect, state: &FlowState, bordered: bool) {
+fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, bordered: bool) {
     let step = state.step_spec();
     let inner = if bordered {
         let block = Block::bordered()
@@ -332,6 +356,7 @@ fn draw_form(frame: &mut Frame, area: Rect, state: &FlowState, bordered: bool) {
 
     let label_width = label_width(state);
     let mut y = top;
+    let runs = run_lines(app, state, inner.width);
     for rows in fields {
         if y >= inner.bottom() {
             break;
@@ -352,6 +377,96 @@ fn draw_form(frame: &mut Frame, area: Rect, state: &FlowState, bordered: bool) {
             frame.render_widget(Paragraph::new(note), Rect::new(inner.x, y, inner.width, 1));
             y += 1;
         }
+    }
+    for line in runs {
+        if y >= inner.bottom() {
+            break;
+        }
+        frame.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
+        y += 1;
+    }
+}
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The step's latest run: one line a call, with its status, then its detail.
+fn run_lines(app: &App, state: &FlowState, width: u16) -> Vec<Line<'static>> {
+    let Some(run) = app.step_run(state.form.flow(), state.step) else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        Line::raw(""),
+        Line::from(Span::styled(
+            run_heading(run),
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
+    ];
+    let detail_width = usize::from(width).saturating_sub(4).max(10);
+    for report in &run.reports {
+        let (icon, style) = outcome_icon(&report.outcome);
+        let head = format!(
+            "{} {}: {}",
+            report.call,
+            report.subject,
+            report.outcome.label()
+        );
+        for (index, line) in wrap_words(&head, detail_width + 2).into_iter().enumerate() {
+            let lead = if index == 0 {
+                format!("{icon} ")
+            } else {
+                "  ".to_string()
+            };
+            lines.push(Line::from(vec![Span::styled(lead, style), Span::raw(line)]));
+        }
+        for line in wrap_words(&report.outcome.detail(), detail_width) {
+            lines.push(Line::from(Span::styled(format!("    {line}"), DIM)));
+        }
+    }
+    for (index, call) in run.calls.iter().enumerate().skip(run.reports.len()) {
+        let (icon, style, suffix) = if run.running && index == run.reports.len() {
+            (SPINNER[(app.ticks % 10) as usize], ACCENT, "")
+        } else if run.running {
+            ("·", DIM, "")
+        } else {
+            ("·", DIM, " — not run")
+        };
+        for (index, line) in wrap_words(&format!("{call}{suffix}"), detail_width + 2)
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if index == 0 {
+                format!("{icon} ")
+            } else {
+                "  ".to_string()
+            };
+            let text_style = if run.running { Style::new() } else { DIM };
+            lines.push(Line::from(vec![
+                Span::styled(lead, style),
+                Span::styled(line, text_style),
+            ]));
+        }
+    }
+    lines
+}
+
+fn run_heading(run: &RunState) -> String {
+    if run.running {
+        "Running (Esc cancels)".to_string()
+    } else if run.cancelled {
+        "Cancelled: calls already made are listed".to_string()
+    } else if run.reports.iter().any(|r| r.outcome.is_failure()) {
+        "Last run stopped".to_string()
+    } else {
+        "Last run".to_string()
+    }
+}
+
+fn outcome_icon(outcome: &Outcome) -> (&'static str, Style) {
+    match outcome {
+        Outcome::Done(_) | Outcome::Ok(_) => ("✓", Style::new().fg(Color::Green)),
+        Outcome::AlreadyExisted(_) => ("=", Style::new().fg(Color::Cyan)),
+        Outcome::Differs(_) => ("≠", Style::new().fg(Color::Yellow)),
+        Outcome::Failed(_) => ("✗", ERROR),
     }
 }
 
@@ -654,6 +769,98 @@ fn clip_line(line: Line<'static>, width: usize) -> Line<'static> {
     }
     spans.push(Span::styled("…", DIM));
     Line::from(spans)
+}
+
+fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
+    let width = area.width.saturating_sub(4).min(96);
+    let inner_width = usize::from(width.saturating_sub(2));
+    let mut lines: Vec<Line> = Vec::new();
+    for line in &confirm.lines {
+        if line.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        for wrapped in wrap_words(line, inner_width) {
+            let indent = if line.starts_with("  ") { "  " } else { "" };
+            lines.push(Line::raw(format!("{indent}{wrapped}")));
+        }
+    }
+    for problem in &confirm.problems {
+        lines.push(Line::raw(""));
+        for wrapped in wrap_words(&format!("✗ {problem}"), inner_width) {
+            lines.push(Line::from(Span::styled(
+                wrapped,
+                ERROR.add_modifier(Modifier::BOLD),
+            )));
+        }
+    }
+    let footer = if confirm.problems.is_empty() {
+        " y run · n or Esc cancel "
+    } else {
+        " cannot run: Esc closes "
+    };
+    let rect = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(Style::new().fg(Color::Yellow))
+                .title(Span::styled(format!(" {}? ", confirm.title), ACCENT))
+                .title_bottom(
+                    Line::from(Span::styled(
+                        footer,
+                        Style::new().add_modifier(Modifier::BOLD),
+                    ))
+                    .right_aligned(),
+                ),
+        ),
+        rect,
+    );
+}
+
+fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker) {
+    let height = (picker.names.len() as u16 + 2)
+        .min(area.height.saturating_sub(4))
+        .max(3);
+    let visible = usize::from(height - 2);
+    let first = picker.selected.saturating_sub(visible.saturating_sub(1));
+    let lines: Vec<Line> = picker
+        .names
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(index, name)| {
+            if index == picker.selected {
+                Line::from(Span::styled(format!("▶ {name}"), SELECTED))
+            } else {
+                Line::raw(format!("  {name}"))
+            }
+        })
+        .collect();
+    let width = picker
+        .names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0) as u16
+        + 6;
+    let rect = centered(area, width.max(40), height);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .title(Span::styled(
+                    format!(" Repositories ({}) ", picker.names.len()),
+                    ACCENT,
+                ))
+                .title_bottom(
+                    Line::from(Span::styled(" Enter take it · Esc close ", DIM)).right_aligned(),
+                ),
+        ),
+        rect,
+    );
 }
 
 fn truncate(text: &str, width: usize) -> String {
