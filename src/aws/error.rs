@@ -50,15 +50,19 @@ impl CallError {
                 Some("Timeout"),
                 "no answer from AWS in time".to_string(),
             ),
-            SdkError::DispatchFailure(_) => CallError::new(
-                operation,
-                Some("ConnectionFailed"),
-                format!(
-                    "could not reach the endpoint: {}",
-                    DisplayErrorContext(&error)
-                ),
-            ),
-            _ => CallError::new(operation, None, DisplayErrorContext(&error).to_string()),
+            SdkError::DispatchFailure(_) => {
+                let chain = error_chain(&error);
+                if chain.contains("credentials") {
+                    CallError::new(operation, Some("NoCredentials"), chain)
+                } else {
+                    CallError::new(
+                        operation,
+                        Some("ConnectionFailed"),
+                        format!("could not reach the endpoint: {chain}"),
+                    )
+                }
+            }
+            _ => CallError::new(operation, None, error_chain(&error)),
         }
     }
 
@@ -89,12 +93,39 @@ impl CallError {
             "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch" => {
                 "AWS does not recognise these credentials: check the profile's keys"
             }
+            "NoCredentials" => {
+                "no usable credentials for this profile: check its keys, or run aws sso login for an SSO profile"
+            }
             "Timeout" | "ConnectionFailed" => {
                 "check the network, the region and AWS_ENDPOINT_URL, then retry"
             }
             "LimitExceeded" => "an IAM quota is reached: remove an unused entity first",
             _ => return None,
         })
+    }
+}
+
+/// The messages of an error and its sources, joined with ": ", without the debug
+/// dumps of requests and responses, and with repeats dropped.
+fn error_chain(error: &(dyn StdError + 'static)) -> String {
+    const MOST: usize = 400;
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(current) = next {
+        let text = current.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = current.source();
+    }
+    let mut joined = parts.join(": ");
+    if joined.chars().count() > MOST {
+        joined = joined.chars().take(MOST).collect::<String>() + "…";
+    }
+    if joined.is_empty() {
+        DisplayErrorContext(error).to_string()
+    } else {
+        joined
     }
 }
 
@@ -112,3 +143,53 @@ impl fmt::Display for CallError {
 }
 
 impl StdError for CallError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl fmt::Display for Layer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl StdError for Layer {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            self.1.as_deref().map(|e| e as &(dyn StdError + 'static))
+        }
+    }
+
+    #[test]
+    fn the_chain_reads_as_plain_messages_without_repeats() {
+        let error = Layer(
+            "dispatch failure",
+            Some(Box::new(Layer(
+                "dispatch failure",
+                Some(Box::new(Layer("connection refused", None))),
+            ))),
+        );
+        assert_eq!(error_chain(&error), "dispatch failure: connection refused");
+        let long = Layer(Box::leak("x".repeat(1_000).into_boxed_str()), None);
+        assert_eq!(error_chain(&long).chars().count(), 401);
+    }
+
+    #[test]
+    fn codes_carry_a_hint() {
+        let denied = CallError::new("iam:CreateRole", Some("AccessDenied"), "no");
+        assert_eq!(
+            denied.to_string(),
+            "iam:CreateRole failed: AccessDenied: no (the credentials lack this permission: use a profile that may make this call)"
+        );
+        assert!(
+            CallError::new("x", Some("NoCredentials"), "m")
+                .hint()
+                .unwrap()
+                .contains("sso")
+        );
+        assert_eq!(CallError::new("x", Some("Odd"), "m").hint(), None);
+    }
+}

@@ -256,6 +256,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
             side: Side::Destination,
             instructions: "In the destination account, create a policy that allows assuming the role from step 3, and a user with that policy attached. The role lives in the source account, so its ARN carries the source account id (not the registry account, as some copies of the docs say).",
             fields: &[
+                FieldId::DestinationProfile,
                 FieldId::AssumePolicyName,
                 FieldId::UserName,
                 FieldId::RoleArn,

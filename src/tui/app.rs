@@ -188,6 +188,8 @@ pub struct RunState {
     pub reports: Vec<CallReport>,
     pub running: bool,
     pub cancelled: bool,
+    /// What it found already told the operator; the end adds nothing generic.
+    pub spoke: bool,
 }
 
 impl FlowState {
@@ -330,6 +332,7 @@ impl App {
                 reports: Vec::new(),
                 running: true,
                 cancelled: false,
+                spoke: false,
             },
         );
         Effect::Start {
@@ -458,8 +461,20 @@ fn on_finished(app: &mut App, run: RunId, cancelled: bool) {
     } else {
         (Tone::Success, format!("“{title}” done."))
     };
-    // A read that leads on (a plan, a list) speaks for itself through its output.
-    if !state.job.writes() && tone == Tone::Success {
+    let restored = matches!(state.job, Job::Restore { .. });
+    // A run whose output told the operator what happened needs no "done".
+    if tone == Tone::Success && (state.spoke || !state.job.writes()) {
+        return;
+    }
+    let flow = state.flow;
+    if restored && tone == Tone::Success {
+        let flow_state = app.flow_mut(flow);
+        flow_state.previous_policy = None;
+        flow_state.form.merged = None;
+        app.say(
+            Tone::Success,
+            "The previous policy is back (read back to confirm).",
+        );
         return;
     }
     app.say(tone, text);
@@ -474,6 +489,9 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
     }
     let flow = state.flow;
     let step = state.step;
+    if let Some(state) = app.runs.get_mut(&run) {
+        state.spoke = true;
+    }
     match output {
         Output::Identity {
             side,
@@ -590,6 +608,7 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
 /// Opens the confirmation for a job that changes something.
 fn open_confirm(app: &mut App, flow: FlowId, step: usize, job: Job) {
     let (title, lines, problems) = steps::describe(app, flow, step, &job);
+    app.status = None;
     app.overlay = Some(Overlay::Confirm(Box::new(Confirm {
         flow,
         step,

@@ -274,7 +274,7 @@ fn meta_lines(state: &FlowState, width: u16) -> Vec<String> {
             format!("{} → looking up the account…", target.profile_label())
         }
         Some(IdentityState::Failed(target, error)) => {
-            format!("{} → ✗ {error}", target.profile_label())
+            format!("{} → ✗ {}", target.profile_label(), short_error(error))
         }
         None => String::new(),
     };
@@ -861,6 +861,14 @@ fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker) {
         ),
         rect,
     );
+}
+
+/// An error in a line or two: AWS's code with what to do, or the start of the message.
+fn short_error(error: &crate::aws::CallError) -> String {
+    match (error.code(), error.hint()) {
+        (Some(code), Some(hint)) => format!("{code}: {hint}"),
+        _ => truncate(&error.message, 120),
+    }
 }
 
 fn truncate(text: &str, width: usize) -> String {
