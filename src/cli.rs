@@ -16,11 +16,12 @@ use crate::core::documents::Access;
     long_about = "Without a subcommand, starts the terminal wizard. Credentials come from the AWS SDK's standard chain (AWS_PROFILE, profiles, SSO, environment, instance roles); AWS_ENDPOINT_URL is honoured."
 )]
 pub struct Cli {
-    /// AWS profile for the wizard's first account (default: the SDK's default chain).
+    /// AWS profile (default: the SDK's default chain). In the wizard it is the
+    /// source (or repository) account's profile; `curated` takes its own two.
     #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
     pub profile: Option<String>,
 
-    /// Region for the wizard (default: the profile's region).
+    /// AWS region (default: the profile's region; `curated` requires it).
     #[arg(long, global = true)]
     pub region: Option<String>,
 

@@ -332,7 +332,7 @@ impl DocumentKind {
             DocumentKind::AssumeRolePolicy => "Assume-role policy",
             DocumentKind::AccessKey => "Access key",
             DocumentKind::AwsConfigFile => "AWS config file",
-            DocumentKind::SecretManifest => "Secret aws-secret (existing cluster)",
+            DocumentKind::SecretManifest => "Secret aws-secret",
             DocumentKind::NewClusterInstruction => "New cluster",
             DocumentKind::VerifyChecks => "What is checked",
             DocumentKind::RepositoryPolicyCommand => "Current policy",

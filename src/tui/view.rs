@@ -20,7 +20,7 @@ use super::keys;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 18;
 /// From this width on, form and document stand side by side.
-pub const WIDE: u16 = 100;
+pub const WIDE: u16 = 120;
 
 const DIM: Style = Style::new().fg(Color::DarkGray);
 const ACCENT: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
@@ -186,7 +186,7 @@ fn form_height(app: &App, state: &FlowState, width: u16) -> u16 {
     let (instructions, fields) = form_parts(state, inner);
     let meta = meta_lines(state, inner).len();
     let runs = run_lines(app, state, inner).len();
-    (instructions.len() + 1 + meta + fields.iter().map(|f| 1 + f.note.len()).sum::<usize>() + runs)
+    (instructions.len() + 2 + meta + fields.iter().map(|f| 1 + f.note.len()).sum::<usize>() + runs)
         as u16
 }
 
@@ -328,7 +328,7 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
     let fields_height: usize = fields.iter().map(|f| 1 + f.note.len()).sum();
     let meta = meta_lines(state, inner.width).len();
     // Fields win over instructions when space is short: they are what is being edited.
-    let room = usize::from(inner.height).saturating_sub(fields_height + 1 + meta);
+    let room = usize::from(inner.height).saturating_sub(fields_height + 2 + meta);
     let mut lines: Vec<Line> = instructions
         .iter()
         .take(room.max(1))
@@ -351,6 +351,7 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
             .into_iter()
             .map(|line| Line::from(Span::styled(line, DIM))),
     );
+    lines.push(Line::raw(""));
     let top = inner.y + lines.len() as u16;
     frame.render_widget(Paragraph::new(lines), inner);
 
@@ -502,7 +503,7 @@ fn draw_field(
     match spec.kind {
         FieldKind::Choice(options) => {
             let current = form.text(field);
-            for option in options {
+            for (index, option) in options.iter().enumerate() {
                 let style = if *option == current {
                     if editing {
                         SELECTED
@@ -512,7 +513,10 @@ fn draw_field(
                 } else {
                     DIM
                 };
-                spans.push(Span::styled(format!(" {option} "), style));
+                if index > 0 {
+                    spans.push(Span::raw(" "));
+                }
+                spans.push(Span::styled(option.to_string(), style));
             }
         }
         FieldKind::Text => {
@@ -529,7 +533,10 @@ fn draw_field(
             } else {
                 let text = form.text(field);
                 if text.is_empty() {
-                    spans.push(Span::styled(format!("<{}>", spec.hint), DIM));
+                    spans.push(Span::styled(
+                        truncate(&format!("<{}>", spec.hint), usize::from(value_width)),
+                        DIM,
+                    ));
                 } else {
                     spans.push(Span::raw(truncate(&text, usize::from(value_width))));
                 }
@@ -542,7 +549,6 @@ fn draw_field(
 /// The line under a field: why it is not valid, or where its value came from.
 fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
     let form = &state.form;
-    let spec = field_spec(field);
     let text = form.text(field);
     match form.check(field) {
         Err(reason) if text.trim().is_empty() && !form.is_edited(field) => {
@@ -581,7 +587,7 @@ fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
             ),
             access => access.label().to_string(),
         },
-        FieldId::KubeContext if text.is_empty() => spec.hint.to_string(),
+        FieldId::KubeContext if text.is_empty() => "✓ kubectl's current context".to_string(),
         _ => "✓".to_string(),
     };
     (note, DIM)
@@ -608,7 +614,7 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
         block = block.title_bottom(Line::from(Span::styled(format!(" ✗ {problem} "), ERROR)));
     } else if documents::has_placeholder(&text) {
         block = block.title_bottom(Line::from(Span::styled(
-            " <placeholders> stand for values not given or not valid yet ",
+            " <…> marks a value still missing ",
             NEEDED,
         )));
     }

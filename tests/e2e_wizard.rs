@@ -1,0 +1,224 @@
+//! The wizard's own way of running steps, against the local AWS emulator: keys go
+//! through `update`, the jobs it starts run on the real AWS runner, and every message
+//! they send comes back through `update`, as in the program.
+
+mod common;
+
+use aws_sdk_iam::config::BehaviorVersion;
+use common::{DESTINATION_ACCOUNT, Moto, SOURCE_ACCOUNT};
+use ecr_share::aws::Outcome;
+use ecr_share::core::flow::{FieldId, FlowId};
+use ecr_share::tui::app::{App, Effect, Msg, Overlay, update};
+use ecr_share::tui::jobs::{AwsRunner, Runner};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Presses keys, runs every job they start on the AWS runner, and feeds the answers
+/// back until nothing is in flight.
+async fn press(app: &mut App, codes: &[KeyCode]) {
+    let mut effects = Vec::new();
+    for code in codes {
+        effects.extend(update(app, key(*code)));
+    }
+    drive(app, effects).await;
+}
+
+async fn drive(app: &mut App, mut effects: Vec<Effect>) {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let mut in_flight = 0;
+    loop {
+        for effect in effects.drain(..) {
+            if let Effect::Start { run, job } = effect {
+                AwsRunner.start(run, *job, sender.clone());
+                in_flight += 1;
+            }
+        }
+        if in_flight == 0 {
+            return;
+        }
+        let msg = receiver.recv().await.expect("a running job answers");
+        if matches!(msg, Msg::Finished { .. }) {
+            in_flight -= 1;
+        }
+        effects.extend(update(app, msg));
+    }
+}
+
+/// Runs the current step: x, then y for the confirmation.
+async fn run_step(app: &mut App) {
+    press(app, &[KeyCode::Char('x')]).await;
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Confirm(confirm)) if confirm.problems.is_empty()),
+        "expected a confirmation without problems, got {:?}",
+        app.overlay
+    );
+    press(app, &[KeyCode::Char('y')]).await;
+}
+
+fn outcomes(app: &App, flow: FlowId, step: usize) -> Vec<String> {
+    app.step_run(flow, step)
+        .expect("the step ran")
+        .reports
+        .iter()
+        .map(|r| format!("{} {}", r.call, r.outcome.label()))
+        .collect()
+}
+
+fn iam(endpoint: &str, key: &str, secret: &str, token: Option<String>) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::from_conf(
+        aws_sdk_iam::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                key, secret, token, None, "tests",
+            ))
+            .build(),
+    )
+}
+
+#[test]
+fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = moto.profiles(dir.path());
+    // SAFETY: this test binary changes the environment only here, while it holds the
+    // emulator, before the runtime that reads it starts.
+    unsafe {
+        for (name, _) in std::env::vars() {
+            if name.starts_with("AWS_") {
+                std::env::remove_var(name);
+            }
+        }
+        for (name, value) in profiles.env() {
+            std::env::set_var(name, value);
+        }
+    }
+    let destination_keys = moto.assume_into(DESTINATION_ACCOUNT);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut app = App::with_options(Some("source".into()), Some("us-east-1".into()));
+        app.curated.form.set(FieldId::DestinationProfile, "destination");
+        press(&mut app, &[KeyCode::Enter]).await;
+        assert_eq!(app.curated.form.text(FieldId::SourceAccount), SOURCE_ACCOUNT);
+        assert_eq!(app.curated.form.text(FieldId::DestinationAccount), DESTINATION_ACCOUNT);
+
+        for step in ['2', '3', '4', '5'] {
+            press(&mut app, &[KeyCode::Char(step)]).await;
+            run_step(&mut app).await;
+        }
+        let curated = FlowId::CuratedPackages;
+        assert_eq!(outcomes(&app, curated, 1), ["iam:CreatePolicy done"]);
+        assert_eq!(outcomes(&app, curated, 2), ["iam:CreateRole done", "iam:AttachRolePolicy done"]);
+        assert_eq!(
+            outcomes(&app, curated, 3),
+            ["iam:CreatePolicy done", "iam:CreateUser done", "iam:AttachUserPolicy done"]
+        );
+        assert_eq!(outcomes(&app, curated, 4), ["iam:ListAccessKeys ok", "iam:CreateAccessKey done"]);
+        let key = app.curated.form.access_key.clone().expect("step 5 hands the key on");
+
+        // The entities are where the procedure says.
+        let source = iam(&moto.url, "testing", "testing", None);
+        let role = source.get_role().role_name("curated-packages-role").send().await.unwrap();
+        let trust = percent_encoding::percent_decode_str(role.role().unwrap().assume_role_policy_document().unwrap())
+            .decode_utf8()
+            .unwrap()
+            .into_owned();
+        let trust: serde_json::Value = serde_json::from_str(&trust).unwrap();
+        assert_eq!(
+            trust["Statement"][0]["Principal"]["AWS"],
+            format!("arn:aws:iam::{DESTINATION_ACCOUNT}:root")
+        );
+        let (id, secret, token) = destination_keys.clone();
+        let destination = iam(&moto.url, &id, &secret, Some(token));
+        let keys = destination
+            .list_access_keys()
+            .user_name("curated-packages-user")
+            .send()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = keys.access_key_metadata().iter().filter_map(|k| k.access_key_id()).collect();
+        assert_eq!(ids, [key.access_key_id.as_str()]);
+
+        // The config file of step 6 carries the new key, and the role in the source account.
+        press(&mut app, &[KeyCode::Char('6')]).await;
+        let config = app.curated.form.export(ecr_share::core::documents::DocumentKind::AwsConfigFile);
+        assert!(config.contains(&format!("role_arn=arn:aws:iam::{SOURCE_ACCOUNT}:role/curated-packages-role")));
+        assert!(config.contains(&format!("aws_access_key_id={}", key.access_key_id)));
+        assert!(config.contains(&format!("aws_secret_access_key={}", key.secret_access_key.expose())));
+
+        // Running step 3 again changes nothing and says so.
+        press(&mut app, &[KeyCode::Char('3')]).await;
+        run_step(&mut app).await;
+        assert_eq!(
+            outcomes(&app, curated, 2),
+            ["iam:CreateRole already existed", "iam:AttachRolePolicy already existed"]
+        );
+
+        // The repository flow: a grant merged into a policy with a foreign statement.
+        let ecr = aws_sdk_ecr::Client::from_conf(
+            aws_sdk_ecr::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(aws_sdk_ecr::config::Region::new("us-east-1"))
+                .endpoint_url(&moto.url)
+                .credentials_provider(aws_sdk_ecr::config::Credentials::new("testing", "testing", None, None, "tests"))
+                .build(),
+        );
+        ecr.create_repository().repository_name("team/app").send().await.unwrap();
+        let foreign = r#"{"Version":"2008-10-17","Statement":[{"Sid":"CI","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444444444444:root"},"Action":"ecr:*"}]}"#;
+        ecr.set_repository_policy()
+            .repository_name("team/app")
+            .policy_text(foreign)
+            .send()
+            .await
+            .unwrap();
+
+        press(&mut app, &[KeyCode::Esc, KeyCode::Down, KeyCode::Enter]).await;
+        press(&mut app, &[KeyCode::Char('x')]).await;
+        assert!(matches!(app.overlay, Some(Overlay::Pick(_))), "{:?}", app.overlay);
+        press(&mut app, &[KeyCode::Enter, KeyCode::Right]).await;
+        assert_eq!(app.repository.form.text(FieldId::Repository), "team/app");
+        app.repository.form.set(FieldId::Grantees, "222222222222");
+        press(&mut app, &[KeyCode::Right, KeyCode::Char('x')]).await;
+        assert!(matches!(app.overlay, Some(Overlay::Confirm(_))), "the merge waits for a yes");
+        press(&mut app, &[KeyCode::Char('y')]).await;
+        let applied = outcomes(&app, FlowId::RepositorySharing, 2);
+        assert!(applied.iter().all(|o| !o.contains("failed")), "{applied:?}");
+        let policy = ecr
+            .get_repository_policy()
+            .repository_name("team/app")
+            .send()
+            .await
+            .unwrap();
+        let policy: serde_json::Value = serde_json::from_str(policy.policy_text().unwrap()).unwrap();
+        assert_eq!(policy["Statement"][0]["Sid"], "CI");
+        assert_eq!(policy["Statement"][1]["Sid"], "AllowPull");
+        assert_eq!(policy["Statement"][1]["Principal"]["AWS"], "arn:aws:iam::222222222222:root");
+
+        // u puts the previous policy back, exactly.
+        press(&mut app, &[KeyCode::Char('u')]).await;
+        press(&mut app, &[KeyCode::Char('y')]).await;
+        let restored = ecr
+            .get_repository_policy()
+            .repository_name("team/app")
+            .send()
+            .await
+            .unwrap();
+        let restored: serde_json::Value = serde_json::from_str(restored.policy_text().unwrap()).unwrap();
+        assert_eq!(restored, serde_json::from_str::<serde_json::Value>(foreign).unwrap());
+        assert!(
+            app.step_run(FlowId::RepositorySharing, 2)
+                .unwrap()
+                .reports
+                .iter()
+                .all(|r| !matches!(r.outcome, Outcome::Failed(_)))
+        );
+    });
+}
