@@ -162,6 +162,38 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
             ["iam:CreateRole already existed", "iam:AttachRolePolicy already existed"]
         );
 
+        // Someone changed the role's trust policy: the step reports it, changes nothing,
+        // and U (after a yes) makes the wanted one current again.
+        let elsewhere = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::777777777777:root"},"Action":"sts:AssumeRole"}]}"#;
+        source
+            .update_assume_role_policy()
+            .role_name("curated-packages-role")
+            .policy_document(elsewhere)
+            .send()
+            .await
+            .unwrap();
+        run_step(&mut app).await;
+        assert_eq!(
+            outcomes(&app, curated, 2),
+            ["iam:CreateRole exists, differs"],
+            "a differing role stops the step before the attachment"
+        );
+        assert!(app.status.clone().unwrap().text.contains("U makes the wanted document current"));
+        press(&mut app, &[KeyCode::Char('U')]).await;
+        assert!(matches!(&app.overlay, Some(Overlay::Confirm(c)) if c.problems.is_empty()));
+        press(&mut app, &[KeyCode::Char('y')]).await;
+        assert_eq!(outcomes(&app, curated, 2), ["iam:UpdateAssumeRolePolicy done"]);
+        let role = source.get_role().role_name("curated-packages-role").send().await.unwrap();
+        let trust = percent_encoding::percent_decode_str(role.role().unwrap().assume_role_policy_document().unwrap())
+            .decode_utf8()
+            .unwrap()
+            .into_owned();
+        let trust: serde_json::Value = serde_json::from_str(&trust).unwrap();
+        assert_eq!(
+            trust["Statement"][0]["Principal"]["AWS"],
+            format!("arn:aws:iam::{DESTINATION_ACCOUNT}:root")
+        );
+
         // The repository flow: a grant merged into a policy with a foreign statement.
         let ecr = aws_sdk_ecr::Client::from_conf(
             aws_sdk_ecr::Config::builder()

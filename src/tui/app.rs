@@ -454,9 +454,14 @@ fn on_finished(app: &mut App, run: RunId, cancelled: bool) {
             format!("“{title}” stopped: {}", report.outcome.detail()),
         )
     } else if differs {
+        let offer = if state.flow == FlowId::CuratedPackages && (1..=3).contains(&step) {
+            " U makes the wanted document current."
+        } else {
+            ""
+        };
         (
             Tone::Error,
-            format!("“{title}”: something exists and differs; nothing was changed. See the list."),
+            format!("“{title}”: something exists and differs; nothing was changed.{offer}"),
         )
     } else {
         (Tone::Success, format!("“{title}” done."))
@@ -787,6 +792,7 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
             );
         }
         KeyCode::Char('Y') => return copy_secret(app, flow),
+        KeyCode::Char('U') => return update_existing(app, flow),
         KeyCode::Right | KeyCode::Char('n') | KeyCode::Char('l') | KeyCode::PageDown
             if state.step + 1 < steps =>
         {
@@ -878,6 +884,31 @@ fn execute_step(app: &mut App, flow: FlowId) -> Vec<Effect> {
             vec![app.start(flow, Some(step), job)]
         }
     }
+}
+
+/// `U`: after a step found a policy or role that differs, asks to make the wanted
+/// document current.
+fn update_existing(app: &mut App, flow: FlowId) -> Vec<Effect> {
+    let step = state_step(app, flow);
+    let differs = app.step_run(flow, step).is_some_and(|run| {
+        !run.running
+            && run
+                .reports
+                .iter()
+                .any(|r| matches!(r.outcome, Outcome::Differs(_)))
+    });
+    if !differs {
+        app.say(
+            Tone::Info,
+            "U replaces a document only after this step found one that differs (run it with x first).",
+        );
+        return Vec::new();
+    }
+    match steps::update_job(app, flow, step) {
+        Ok(job) => open_confirm(app, flow, step, job),
+        Err(reason) => app.say(Tone::Error, reason),
+    }
+    Vec::new()
 }
 
 /// `d` on the repository flow: works out taking the grant out, then asks.

@@ -54,6 +54,19 @@ pub enum Job {
         name: IamName,
         document: Value,
     },
+    /// Make the wanted document the policy's default version (it exists and differs).
+    UpdatePolicy {
+        side: Side,
+        iam: IamTarget,
+        name: IamName,
+        document: Value,
+    },
+    /// Make the wanted trust policy the role's (it exists and differs).
+    UpdateTrust {
+        iam: IamTarget,
+        role: IamName,
+        trust: Value,
+    },
     /// Curated step 3: the role, its trust policy, and the read policy attached.
     Role {
         iam: IamTarget,
@@ -137,6 +150,10 @@ impl Job {
                 )]
             }
             Job::ReadPolicy { name, .. } => vec![format!("iam:CreatePolicy {name}")],
+            Job::UpdatePolicy { name, .. } => vec![format!(
+                "iam:CreatePolicyVersion {name}, as the default (the oldest other version is deleted first when there are five)"
+            )],
+            Job::UpdateTrust { role, .. } => vec![format!("iam:UpdateAssumeRolePolicy {role}")],
             Job::Role { role, policy, .. } => vec![
                 format!("iam:CreateRole {role}"),
                 format!("iam:AttachRolePolicy {policy} to {role}"),
@@ -219,6 +236,8 @@ impl Job {
             | Job::Apply { target, .. }
             | Job::Restore { target, .. } => Some(target),
             Job::ReadPolicy { iam, .. }
+            | Job::UpdatePolicy { iam, .. }
+            | Job::UpdateTrust { iam, .. }
             | Job::Role { iam, .. }
             | Job::User { iam, .. }
             | Job::AccessKey { iam, .. } => Some(&iam.target),
@@ -328,6 +347,19 @@ async fn execute(job: Job, reporter: &Reporter) {
         } => {
             let iam = iam_client(&iam).await;
             reporter.call(iam.ensure_policy(&name, &document).await.report);
+        }
+        Job::UpdatePolicy {
+            iam,
+            name,
+            document,
+            ..
+        } => {
+            let iam = iam_client(&iam).await;
+            reporter.calls(iam.update_policy(&iam.policy_arn(&name), &document).await);
+        }
+        Job::UpdateTrust { iam, role, trust } => {
+            let iam = iam_client(&iam).await;
+            reporter.call(iam.update_trust_policy(&role, &trust).await);
         }
         Job::Role {
             iam,

@@ -25,6 +25,7 @@ pub const HELP: &[(&str, &[&str])] = &[
             "x run the step (asks first when it changes something)",
             "Esc cancel a running step, or back to the start · q quit",
             "r reveal/hide the secret key · y key id · Y the secret (step 5)",
+            "U replace a policy or trust policy found to differ (asks first)",
             "d revoke the grant · u restore the previous policy (repository)",
         ],
     ),

@@ -197,6 +197,53 @@ fn grant(form: &Form) -> Result<Grant, String> {
     })
 }
 
+/// Making the wanted document current where the step found one that differs: a new
+/// default version of a policy, or a role's trust policy.
+pub fn update_job(app: &App, flow: FlowId, step: usize) -> Result<Job, String> {
+    let form = &app.flow(flow).form;
+    match (flow, step) {
+        (FlowId::CuratedPackages, 1) => {
+            let registry = valid(
+                FieldId::RegistryAccount,
+                form.account(FieldId::RegistryAccount),
+            )?;
+            Ok(Job::UpdatePolicy {
+                side: Side::Source,
+                name: valid(
+                    FieldId::ReadPolicyName,
+                    form.iam_name(FieldId::ReadPolicyName),
+                )?,
+                document: documents::ecr_read_policy(form.partition(), Some(&registry)),
+                iam: iam_target(app, flow, Side::Source)?,
+            })
+        }
+        (FlowId::CuratedPackages, 2) => {
+            let destination = valid(
+                FieldId::DestinationAccount,
+                form.account(FieldId::DestinationAccount),
+            )?;
+            Ok(Job::UpdateTrust {
+                role: valid(FieldId::RoleName, form.iam_name(FieldId::RoleName))?,
+                trust: documents::trust_policy(form.partition(), Some(&destination)),
+                iam: iam_target(app, flow, Side::Source)?,
+            })
+        }
+        (FlowId::CuratedPackages, 3) => {
+            let role_arn = valid(FieldId::RoleArn, form.role_arn())?;
+            Ok(Job::UpdatePolicy {
+                side: Side::Destination,
+                name: valid(
+                    FieldId::AssumePolicyName,
+                    form.iam_name(FieldId::AssumePolicyName),
+                )?,
+                document: documents::assume_role_policy(Some(&role_arn)),
+                iam: iam_target(app, flow, Side::Destination)?,
+            })
+        }
+        _ => Err("Nothing on this step has a document to replace.".into()),
+    }
+}
+
 /// Taking the grant for the entered accounts out of the repository's policy.
 pub fn revoke_job(app: &App, flow: FlowId) -> Result<Job, String> {
     let form = &app.flow(flow).form;
@@ -213,7 +260,11 @@ pub fn revoke_job(app: &App, flow: FlowId) -> Result<Job, String> {
 fn side_of(flow: FlowId, job: &Job) -> Option<Side> {
     match job {
         Job::Kubectl { .. } => None,
-        Job::ReadPolicy { .. } | Job::Role { .. } | Job::FindRegistry { .. } => Some(Side::Source),
+        Job::UpdatePolicy { side, .. } => Some(*side),
+        Job::ReadPolicy { .. }
+        | Job::Role { .. }
+        | Job::UpdateTrust { .. }
+        | Job::FindRegistry { .. } => Some(Side::Source),
         Job::User { .. } | Job::AccessKey { .. } | Job::Verify { .. } => Some(Side::Destination),
         Job::Identity { side, .. } => Some(*side),
         _ if flow == FlowId::RepositorySharing => Some(Side::RepositoryOwner),
@@ -236,6 +287,10 @@ pub fn describe(
         }
         Job::Apply { .. } => "Apply the repository policy".to_string(),
         Job::Restore { .. } => "Put the previous repository policy back".to_string(),
+        Job::UpdatePolicy { name, .. } => {
+            format!("Make the wanted document current for policy {name}")
+        }
+        Job::UpdateTrust { role, .. } => format!("Replace the trust policy of role {role}"),
         _ => state.spec().steps[step].title.to_string(),
     };
     let mut lines = Vec::new();
