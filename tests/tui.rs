@@ -653,7 +653,7 @@ fn a_change_asks_first_naming_profile_account_region_and_calls() {
     let asked = confirm(&app);
     let text = asked.lines.join("\n");
     for needle in [
-        "Profile  the default credentials",
+        "Using    the default credentials",
         "Account  111111111111",
         "Region   us-west-2",
         "iam:CreateRole curated-packages-role",

@@ -298,7 +298,7 @@ pub fn describe(
 
     if let Some(side) = side_of(flow, job) {
         let target = target(app, flow, side);
-        lines.push(format!("Profile  {}", target.profile_label()));
+        lines.push(format!("Using    {}", target.profile_label()));
         match state.identities.get(&side) {
             Some(IdentityState::Known(_, identity)) => {
                 lines.push(format!("Account  {} ({})", identity.account, identity.arn));

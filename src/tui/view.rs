@@ -785,6 +785,10 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
         if line.is_empty() {
             lines.push(Line::raw(""));
         }
+        if line.chars().count() <= inner_width {
+            lines.push(Line::raw(line.clone()));
+            continue;
+        }
         for wrapped in wrap_words(line, inner_width) {
             let indent = if line.starts_with("  ") { "  " } else { "" };
             lines.push(Line::raw(format!("{indent}{wrapped}")));
