@@ -80,6 +80,22 @@ fn iam(endpoint: &str, key: &str, secret: &str, token: Option<String>) -> aws_sd
     )
 }
 
+/// Who the curated-packages role trusts (IAM returns the policy URL-encoded).
+async fn trusted_principal(iam: &aws_sdk_iam::Client) -> serde_json::Value {
+    let role = iam
+        .get_role()
+        .role_name("curated-packages-role")
+        .send()
+        .await
+        .unwrap();
+    let encoded = role.role().unwrap().assume_role_policy_document().unwrap();
+    let trust = percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .unwrap();
+    let trust: serde_json::Value = serde_json::from_str(&trust).unwrap();
+    trust["Statement"][0]["Principal"]["AWS"].clone()
+}
+
 #[test]
 fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
     let moto = Moto::start();
@@ -126,14 +142,8 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
 
         // The entities are where the procedure says.
         let source = iam(&moto.url, "testing", "testing", None);
-        let role = source.get_role().role_name("curated-packages-role").send().await.unwrap();
-        let trust = percent_encoding::percent_decode_str(role.role().unwrap().assume_role_policy_document().unwrap())
-            .decode_utf8()
-            .unwrap()
-            .into_owned();
-        let trust: serde_json::Value = serde_json::from_str(&trust).unwrap();
         assert_eq!(
-            trust["Statement"][0]["Principal"]["AWS"],
+            trusted_principal(&source).await,
             format!("arn:aws:iam::{DESTINATION_ACCOUNT}:root")
         );
         let (id, secret, token) = destination_keys.clone();
@@ -183,14 +193,8 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
         assert!(matches!(&app.overlay, Some(Overlay::Confirm(c)) if c.problems.is_empty()));
         press(&mut app, &[KeyCode::Char('y')]).await;
         assert_eq!(outcomes(&app, curated, 2), ["iam:UpdateAssumeRolePolicy done"]);
-        let role = source.get_role().role_name("curated-packages-role").send().await.unwrap();
-        let trust = percent_encoding::percent_decode_str(role.role().unwrap().assume_role_policy_document().unwrap())
-            .decode_utf8()
-            .unwrap()
-            .into_owned();
-        let trust: serde_json::Value = serde_json::from_str(&trust).unwrap();
         assert_eq!(
-            trust["Statement"][0]["Principal"]["AWS"],
+            trusted_principal(&source).await,
             format!("arn:aws:iam::{DESTINATION_ACCOUNT}:root")
         );
 

@@ -8,7 +8,8 @@ use crate::aws::verify::VerifyPlan;
 use crate::core::documents::{self, DocumentKind};
 use crate::core::flow::{FieldId, FlowId, Form, Side, field_spec};
 use crate::core::merge::Grant;
-use crate::core::validate::Invalid;
+use crate::core::validate::{IamName, Invalid};
+use serde_json::Value;
 
 use super::app::{App, IdentityState};
 use super::jobs::{IamTarget, Job};
@@ -79,6 +80,48 @@ fn iam_target(app: &App, flow: FlowId, side: Side) -> Result<IamTarget, String> 
     })
 }
 
+/// Step 2's policy: its name and the ECR read document for the registry account.
+fn read_policy(form: &Form) -> Result<(IamName, Value), String> {
+    let registry = valid(
+        FieldId::RegistryAccount,
+        form.account(FieldId::RegistryAccount),
+    )?;
+    Ok((
+        valid(
+            FieldId::ReadPolicyName,
+            form.iam_name(FieldId::ReadPolicyName),
+        )?,
+        documents::ecr_read_policy(form.partition(), Some(&registry)),
+    ))
+}
+
+/// Step 3's trust policy for the destination account, within its size limit.
+fn trust_policy(form: &Form) -> Result<Value, String> {
+    let destination = valid(
+        FieldId::DestinationAccount,
+        form.account(FieldId::DestinationAccount),
+    )?;
+    if let Some(problem) = form.document_size_problem(DocumentKind::TrustPolicy) {
+        return Err(problem.to_string());
+    }
+    Ok(documents::trust_policy(
+        form.partition(),
+        Some(&destination),
+    ))
+}
+
+/// Step 4's policy: its name and the permission to assume the role of step 3.
+fn assume_role_policy(form: &Form) -> Result<(IamName, Value), String> {
+    let role_arn = valid(FieldId::RoleArn, form.role_arn())?;
+    Ok((
+        valid(
+            FieldId::AssumePolicyName,
+            form.iam_name(FieldId::AssumePolicyName),
+        )?,
+        documents::assume_role_policy(Some(&role_arn)),
+    ))
+}
+
 /// The work of a step, built from values that all validate.
 pub fn job_for_step(app: &App, flow: FlowId, step: usize) -> Result<Job, String> {
     let form = &app.flow(flow).form;
@@ -89,45 +132,27 @@ pub fn job_for_step(app: &App, flow: FlowId, step: usize) -> Result<Job, String>
             subscription: valid(FieldId::SubscriptionId, form.subscription())?,
         }),
         (FlowId::CuratedPackages, 1) => {
-            let registry = valid(
-                FieldId::RegistryAccount,
-                form.account(FieldId::RegistryAccount),
-            )?;
+            let (name, document) = read_policy(form)?;
             Ok(Job::ReadPolicy {
-                name: valid(
-                    FieldId::ReadPolicyName,
-                    form.iam_name(FieldId::ReadPolicyName),
-                )?,
-                document: documents::ecr_read_policy(form.partition(), Some(&registry)),
+                name,
+                document,
                 iam: iam_target(app, flow, Side::Source)?,
             })
         }
-        (FlowId::CuratedPackages, 2) => {
-            let destination = valid(
-                FieldId::DestinationAccount,
-                form.account(FieldId::DestinationAccount),
-            )?;
-            if let Some(problem) = form.document_size_problem(DocumentKind::TrustPolicy) {
-                return Err(problem.to_string());
-            }
-            Ok(Job::Role {
-                role: valid(FieldId::RoleName, form.iam_name(FieldId::RoleName))?,
-                trust: documents::trust_policy(form.partition(), Some(&destination)),
-                policy: valid(
-                    FieldId::ReadPolicyName,
-                    form.iam_name(FieldId::ReadPolicyName),
-                )?,
-                iam: iam_target(app, flow, Side::Source)?,
-            })
-        }
+        (FlowId::CuratedPackages, 2) => Ok(Job::Role {
+            role: valid(FieldId::RoleName, form.iam_name(FieldId::RoleName))?,
+            trust: trust_policy(form)?,
+            policy: valid(
+                FieldId::ReadPolicyName,
+                form.iam_name(FieldId::ReadPolicyName),
+            )?,
+            iam: iam_target(app, flow, Side::Source)?,
+        }),
         (FlowId::CuratedPackages, 3) => {
-            let role_arn = valid(FieldId::RoleArn, form.role_arn())?;
+            let (policy, document) = assume_role_policy(form)?;
             Ok(Job::User {
-                policy: valid(
-                    FieldId::AssumePolicyName,
-                    form.iam_name(FieldId::AssumePolicyName),
-                )?,
-                document: documents::assume_role_policy(Some(&role_arn)),
+                policy,
+                document,
                 user: valid(FieldId::UserName, form.iam_name(FieldId::UserName))?,
                 iam: iam_target(app, flow, Side::Destination)?,
             })
@@ -203,40 +228,25 @@ pub fn update_job(app: &App, flow: FlowId, step: usize) -> Result<Job, String> {
     let form = &app.flow(flow).form;
     match (flow, step) {
         (FlowId::CuratedPackages, 1) => {
-            let registry = valid(
-                FieldId::RegistryAccount,
-                form.account(FieldId::RegistryAccount),
-            )?;
+            let (name, document) = read_policy(form)?;
             Ok(Job::UpdatePolicy {
                 side: Side::Source,
-                name: valid(
-                    FieldId::ReadPolicyName,
-                    form.iam_name(FieldId::ReadPolicyName),
-                )?,
-                document: documents::ecr_read_policy(form.partition(), Some(&registry)),
+                name,
+                document,
                 iam: iam_target(app, flow, Side::Source)?,
             })
         }
-        (FlowId::CuratedPackages, 2) => {
-            let destination = valid(
-                FieldId::DestinationAccount,
-                form.account(FieldId::DestinationAccount),
-            )?;
-            Ok(Job::UpdateTrust {
-                role: valid(FieldId::RoleName, form.iam_name(FieldId::RoleName))?,
-                trust: documents::trust_policy(form.partition(), Some(&destination)),
-                iam: iam_target(app, flow, Side::Source)?,
-            })
-        }
+        (FlowId::CuratedPackages, 2) => Ok(Job::UpdateTrust {
+            role: valid(FieldId::RoleName, form.iam_name(FieldId::RoleName))?,
+            trust: trust_policy(form)?,
+            iam: iam_target(app, flow, Side::Source)?,
+        }),
         (FlowId::CuratedPackages, 3) => {
-            let role_arn = valid(FieldId::RoleArn, form.role_arn())?;
+            let (name, document) = assume_role_policy(form)?;
             Ok(Job::UpdatePolicy {
                 side: Side::Destination,
-                name: valid(
-                    FieldId::AssumePolicyName,
-                    form.iam_name(FieldId::AssumePolicyName),
-                )?,
-                document: documents::assume_role_policy(Some(&role_arn)),
+                name,
+                document,
                 iam: iam_target(app, flow, Side::Destination)?,
             })
         }
