@@ -177,6 +177,11 @@ pub struct CuratedArgs {
     /// https://<registry host> (a registry mirror, or a local registry in tests).
     #[arg(long, value_name = "URL")]
     pub registry_url: Option<String>,
+    /// Where a policy or role exists with another document, make the wanted document
+    /// current (a new default policy version; the role's new trust policy) instead of
+    /// stopping.
+    #[arg(long)]
+    pub update_existing: bool,
     /// Run without asking.
     #[arg(long)]
     pub yes: bool,

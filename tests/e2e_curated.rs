@@ -468,26 +468,34 @@ fn a_second_run_changes_nothing_and_creates_no_second_key() {
     assert!(!out.contains(&secret) && !stderr(&output).contains(&secret));
 }
 
-#[test]
-fn an_existing_role_that_differs_is_reported_and_left_alone() {
-    let setup = Setup::new();
-    let source = setup.iam(SOURCE_ACCOUNT);
-    let theirs = json!({
+/// A trust policy that lets another account than the destination assume the role.
+fn foreign_trust_policy() -> Value {
+    json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
             "Action": "sts:AssumeRole"
         }]
-    });
+    })
+}
+
+fn create_role(iam: &aws_sdk_iam::Client, name: &str, trust: &Value) {
     block_on(
-        source
-            .create_role()
-            .role_name("curated-packages-role")
-            .assume_role_policy_document(theirs.to_string())
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust.to_string())
             .send(),
     )
     .unwrap();
+}
+
+#[test]
+fn an_existing_role_that_differs_is_reported_and_left_alone() {
+    let setup = Setup::new();
+    let source = setup.iam(SOURCE_ACCOUNT);
+    let theirs = foreign_trust_policy();
+    create_role(&source, "curated-packages-role", &theirs);
 
     let output = setup.run(&["--yes"]);
     assert_failure(&output);
@@ -504,6 +512,18 @@ fn an_existing_role_that_differs_is_reported_and_left_alone() {
         err.contains("step 3 (source account 123456789012) stopped"),
         "{err}"
     );
+    // The stop says which document differs and how to have it replaced.
+    assert!(
+        err.contains(&format!(
+            "iam:CreateRole curated-packages-role: {ROLE_ARN} exists, but its trust policy differs from the one this step writes"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("Add --update-existing to make the wanted one the role's trust policy"),
+        "{err}"
+    );
+    assert!(!out.contains("iam:UpdateAssumeRolePolicy"), "{out}");
     assert!(err.contains("already done:"), "{err}");
     assert!(
         err.contains("step 2: iam:CreatePolicy curated-packages-policy"),
@@ -513,6 +533,136 @@ fn an_existing_role_that_differs_is_reported_and_left_alone() {
     assert!(role_policies(&source, "curated-packages-role").is_empty());
     // Nothing of the destination's steps ran.
     assert!(local_policy_names(&setup.iam(DESTINATION_ACCOUNT)).is_empty());
+}
+
+#[test]
+fn an_existing_policy_that_differs_stops_the_run_before_the_role() {
+    let setup = Setup::new();
+    let source = setup.iam(SOURCE_ACCOUNT);
+    let theirs = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ecr:DescribeRepositories", "Resource": "*"}]
+    });
+    block_on(
+        source
+            .create_policy()
+            .policy_name("curated-packages-policy")
+            .policy_document(theirs.to_string())
+            .send(),
+    )
+    .unwrap();
+
+    let output = setup.run(&["--yes"]);
+    assert_failure(&output);
+    let err = stderr(&output);
+    assert!(
+        err.contains("step 2 (source account 123456789012) stopped"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the document of its default policy version differs"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "Add --update-existing to make the wanted one the new default policy version, or choose another name with --policy-name"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed in AWS"), "{err}");
+    assert_eq!(
+        policy_document(
+            &source,
+            "arn:aws:iam::123456789012:policy/curated-packages-policy"
+        ),
+        theirs
+    );
+    assert!(
+        block_on(source.get_role().role_name("curated-packages-role").send()).is_err(),
+        "no role was created after the stop"
+    );
+}
+
+#[test]
+fn update_existing_makes_the_wanted_documents_current_and_goes_on() {
+    let setup = Setup::new();
+    let source = setup.iam(SOURCE_ACCOUNT);
+    let policy_arn = "arn:aws:iam::123456789012:policy/curated-packages-policy";
+    let old_read = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ecr:DescribeRepositories", "Resource": "*"}]
+    });
+    block_on(
+        source
+            .create_policy()
+            .policy_name("curated-packages-policy")
+            .policy_document(old_read.to_string())
+            .send(),
+    )
+    .unwrap();
+    create_role(&source, "curated-packages-role", &foreign_trust_policy());
+
+    let output = setup.run(&["--yes", "--update-existing"]);
+    assert_success(&output);
+    let out = stdout(&output);
+    assert!(
+        out.contains("With --update-existing, a policy or role of steps 2-4 that exists with another document gets the wanted one"),
+        "the plan says documents will be replaced:\n{out}"
+    );
+    for line in [
+        "[step 2 · source 123456789012] iam:CreatePolicy curated-packages-policy: exists, differs",
+        "[step 2 · source 123456789012] iam:CreatePolicyVersion arn:aws:iam::123456789012:policy/curated-packages-policy: done (v2 is now the default version)",
+        "[step 3 · source 123456789012] iam:CreateRole curated-packages-role: exists, differs",
+        "[step 3 · source 123456789012] iam:UpdateAssumeRolePolicy curated-packages-role: done (trust policy replaced)",
+        "[step 3 · source 123456789012] iam:AttachRolePolicy arn:aws:iam::123456789012:policy/curated-packages-policy to curated-packages-role: done",
+        "done: the destination account can pull curated packages",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+
+    // The role now trusts the destination account, as a fresh run would have made it.
+    let trust = trust_policy(&source, "curated-packages-role");
+    let wanted_trust: Value = serde_json::from_str(&stdout(&setup.profiles.run(&[
+        "policy",
+        "trust",
+        "--account",
+        DESTINATION_ACCOUNT,
+    ])))
+    .unwrap();
+    assert_eq!(trust, wanted_trust);
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["AWS"],
+        json!("arn:aws:iam::999999999999:root")
+    );
+
+    // The read policy's new default version is the wanted document; the old one is kept.
+    let wanted_read: Value = serde_json::from_str(&stdout(&setup.profiles.run(&[
+        "policy",
+        "ecr-read",
+        "--registry-account",
+        US_EAST_1_REGISTRY,
+    ])))
+    .unwrap();
+    assert_eq!(policy_document(&source, policy_arn), wanted_read);
+    let versions = block_on(source.list_policy_versions().policy_arn(policy_arn).send())
+        .unwrap()
+        .versions()
+        .len();
+    assert_eq!(versions, 2);
+    assert_eq!(
+        role_policies(&source, "curated-packages-role"),
+        [policy_arn]
+    );
+
+    // A second run with the flag finds everything as wanted and changes nothing.
+    let again = setup.run(&["--yes", "--update-existing"]);
+    assert_success(&again);
+    let out = stdout(&again);
+    assert!(
+        !out.contains(": done"),
+        "a second run changed something:\n{out}"
+    );
+    assert!(!out.contains("exists, differs"), "{out}");
 }
 
 #[test]
@@ -664,7 +814,7 @@ fn bad_input_is_refused_before_any_call() {
                 "x",
                 "--yes",
             ],
-            "--subscription-id: a subscription id looks like",
+            "--subscription-id: a subscription id is hex digits",
         ),
         (
             &[

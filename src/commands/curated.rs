@@ -3,7 +3,9 @@
 //!
 //! Every input is validated before anything is called. Running it again changes
 //! nothing: what exists is found, compared and reused, and the access key is reused
-//! from the config file written the first time rather than created again.
+//! from the config file written the first time rather than created again. A policy
+//! or role that exists with another document stops the run, unless the operator
+//! asked with `--update-existing` for the wanted document to be made current.
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
@@ -12,6 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 use aws_config::SdkConfig;
+use serde_json::Value;
 
 use crate::aws::eks::{self, PackageRegistry};
 use crate::aws::iam::{self, Iam};
@@ -36,6 +39,7 @@ struct Input {
     config_out: PathBuf,
     secret_out: Option<PathBuf>,
     registry_url: Option<String>,
+    update_existing: bool,
     yes: bool,
 }
 
@@ -97,6 +101,7 @@ impl Input {
             config_out: args.config_out,
             secret_out: args.secret_out,
             registry_url: args.registry_url,
+            update_existing: args.update_existing,
             yes: args.yes,
         })
     }
@@ -272,7 +277,7 @@ async fn execute(input: Input) -> anyhow::Result<ExitCode> {
     }
     print_plan(&input, &source, &destination);
     if !input.yes {
-        confirm()?;
+        confirm(input.update_existing)?;
     }
     let mut progress = Progress { done: Vec::new() };
     match run_steps(&input, &source, &destination, &mut progress).await {
@@ -301,15 +306,27 @@ fn print_plan(input: &Input, source: &Account, destination: &Account) {
         )),
         verify::MANIFEST_PATH,
     );
+    if input.update_existing {
+        println!(
+            "With --update-existing, a policy or role of steps 2-4 that exists with another document gets the wanted one:\n  iam:CreatePolicyVersion as the new default version (iam:DeletePolicyVersion of the oldest first, at {} versions)\n  iam:UpdateAssumeRolePolicy for the role's trust policy",
+            iam::MAX_POLICY_VERSIONS
+        );
+    }
 }
 
-fn confirm() -> anyhow::Result<()> {
+fn confirm(update_existing: bool) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!(
             "not asking for confirmation on a non-interactive input: add --yes to run without asking"
         );
     }
-    eprint!("Proceed? [y/N] ");
+    if update_existing {
+        eprint!(
+            "Proceed, replacing the document of any existing policy or role that differs (--update-existing)? [y/N] "
+        );
+    } else {
+        eprint!("Proceed? [y/N] ");
+    }
     std::io::stderr().flush().ok();
     let mut answer = String::new();
     std::io::stdin()
@@ -363,14 +380,36 @@ async fn run_steps(
     let policy = source_iam
         .ensure_policy(&input.policy_name, &read_policy)
         .await;
-    progress.require(2, source, &policy.report)?;
-    let policy_arn = arn_of(&policy, 2, source, progress)?;
+    let policy_arn = settle(
+        &policy,
+        Wanted::Policy {
+            document: &read_policy,
+            name_flag: "--policy-name",
+        },
+        &source_iam,
+        input.update_existing,
+        2,
+        source,
+        progress,
+    )
+    .await?;
 
     // Step 3: the role the destination account may assume.
     let trust = documents::trust_policy(Some(partition), Some(&destination.id));
     let role = source_iam.ensure_role(&input.role_name, &trust).await;
-    progress.require(3, source, &role.report)?;
-    let role_arn_text = arn_of(&role, 3, source, progress)?;
+    let role_arn_text = settle(
+        &role,
+        Wanted::Trust {
+            role: &input.role_name,
+            document: &trust,
+        },
+        &source_iam,
+        input.update_existing,
+        3,
+        source,
+        progress,
+    )
+    .await?;
     let role_arn = RoleArn::parse(&role_arn_text).map_err(|e| progress.stop(3, source, e.0))?;
     let attached = source_iam
         .attach_role_policy(&input.role_name, &policy_arn)
@@ -383,8 +422,19 @@ async fn run_steps(
     let assume_policy = destination_iam
         .ensure_policy(&input.assume_policy_name, &assume)
         .await;
-    progress.require(4, destination, &assume_policy.report)?;
-    let assume_policy_arn = arn_of(&assume_policy, 4, destination, progress)?;
+    let assume_policy_arn = settle(
+        &assume_policy,
+        Wanted::Policy {
+            document: &assume,
+            name_flag: "--assume-policy-name",
+        },
+        &destination_iam,
+        input.update_existing,
+        4,
+        destination,
+        progress,
+    )
+    .await?;
     let user = destination_iam.ensure_user(&input.user_name).await;
     progress.require(4, destination, &user.report)?;
     let attached = destination_iam
@@ -455,6 +505,86 @@ async fn run_steps(
         )),
         None => Err(progress.stop(8, destination, "the verification ended early")),
     }
+}
+
+/// The document a policy or role should have, and how to make it current.
+enum Wanted<'a> {
+    /// A managed policy's document; `name_flag` is the option that names the policy.
+    Policy {
+        document: &'a Value,
+        name_flag: &'static str,
+    },
+    /// A role's trust policy.
+    Trust {
+        role: &'a IamName,
+        document: &'a Value,
+    },
+}
+
+impl Wanted<'_> {
+    fn current_document(&self) -> &'static str {
+        match self {
+            Wanted::Policy { .. } => "the document of its default policy version",
+            Wanted::Trust { .. } => "its trust policy",
+        }
+    }
+
+    fn replacement(&self) -> &'static str {
+        match self {
+            Wanted::Policy { .. } => "the new default policy version",
+            Wanted::Trust { .. } => "the role's trust policy",
+        }
+    }
+
+    fn name_flag(&self) -> &'static str {
+        match self {
+            Wanted::Policy { name_flag, .. } => name_flag,
+            Wanted::Trust { .. } => "--role-name",
+        }
+    }
+}
+
+/// Prints what `ensure_policy` or `ensure_role` found and returns the entity's ARN.
+/// One that exists with another document stops the run, unless the operator asked
+/// for the wanted document to be made current; the run then goes on, since the
+/// attachments and the verification need the entity as it is wanted.
+async fn settle(
+    ensured: &iam::Ensured,
+    wanted: Wanted<'_>,
+    iam: &Iam,
+    update_existing: bool,
+    step: u8,
+    account: &Account,
+    progress: &mut Progress,
+) -> Result<String, Stop> {
+    if !matches!(ensured.report.outcome, Outcome::Differs(_)) {
+        progress.require(step, account, &ensured.report)?;
+        return arn_of(ensured, step, account, progress);
+    }
+    progress.report(step, account, &ensured.report);
+    let arn = arn_of(ensured, step, account, progress)?;
+    if !update_existing {
+        return Err(progress.stop(
+            step,
+            account,
+            format!(
+                "{} {}: {arn} exists, but {} differs from the one this step writes (the difference is printed above); nothing was changed. Add --update-existing to make the wanted one {}, or choose another name with {}",
+                ensured.report.call,
+                ensured.report.subject,
+                wanted.current_document(),
+                wanted.replacement(),
+                wanted.name_flag()
+            ),
+        ));
+    }
+    let reports = match wanted {
+        Wanted::Policy { document, .. } => iam.update_policy(&arn, document).await,
+        Wanted::Trust { role, document } => vec![iam.update_trust_policy(role, document).await],
+    };
+    for report in &reports {
+        progress.require(step, account, report)?;
+    }
+    Ok(arn)
 }
 
 /// A failure without the call's name: the code, AWS's message and the hint.
