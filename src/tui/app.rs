@@ -152,8 +152,8 @@ pub struct FlowState {
     pub step_runs: HashMap<usize, RunId>,
     /// Which account each side's profile is.
     pub identities: HashMap<Side, IdentityState>,
-    /// Where the registry account came from, once step 1 ran.
-    pub registry_note: Option<String>,
+    /// The registry account step 1 settled on, and where it came from.
+    pub registry_note: Option<(String, String)>,
     /// The repository policy before the last change this session applied.
     pub previous_policy: Option<(RepositoryName, Option<String>)>,
 }
@@ -467,8 +467,9 @@ fn on_finished(app: &mut App, run: RunId, cancelled: bool) {
         (Tone::Success, format!("“{title}” done."))
     };
     let restored = matches!(state.job, Job::Restore { .. });
-    // A run whose output told the operator what happened needs no "done".
-    if tone == Tone::Success && (state.spoke || !state.job.writes()) {
+    // A run whose output told the operator what happened (a registry found or
+    // fallen back to, a key created) needs no summary on top; nor does a read.
+    if state.spoke || (tone == Tone::Success && !state.job.writes()) {
         return;
     }
     let flow = state.flow;
@@ -532,22 +533,23 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
         Output::Registry(lookup) => {
             let explanation = lookup.explain();
             let state = app.flow_mut(flow);
-            if let Some(registry) = &lookup.registry {
-                let typed = state.form.is_edited(FieldId::RegistryAccount)
-                    && state.form.text(FieldId::RegistryAccount) != registry.account.as_str()
-                    && state.registry_note.is_none();
-                if typed {
-                    app.say(
-                        Tone::Info,
-                        format!("Found {explanation}; you typed another registry account, which is kept."),
-                    );
-                    return Vec::new();
-                }
-                state
-                    .form
-                    .set(FieldId::RegistryAccount, registry.account.as_str());
+            let Some(registry) = &lookup.registry else {
+                app.say(Tone::Error, format!("Step 1 found {explanation}."));
+                return Vec::new();
+            };
+            let account = registry.account.to_string();
+            let typed = state.form.is_edited(FieldId::RegistryAccount)
+                && state.form.text(FieldId::RegistryAccount) != account
+                && state.registry_note.is_none();
+            if typed {
+                app.say(
+                    Tone::Info,
+                    format!("Found {explanation}; the registry account you typed is kept."),
+                );
+                return Vec::new();
             }
-            state.registry_note = Some(explanation.clone());
+            state.form.set(FieldId::RegistryAccount, account.clone());
+            state.registry_note = Some((account, explanation.clone()));
             app.say(Tone::Success, format!("Step 2 uses {explanation}."));
         }
         Output::AccessKey(key) => {

@@ -562,6 +562,21 @@ fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
             .partition()
             .map(|p| format!("✓ partition {p}"))
             .unwrap_or_default(),
+        FieldId::RegistryAccount
+            if state
+                .registry_note
+                .as_ref()
+                .is_some_and(|(account, _)| *account == text) =>
+        {
+            format!(
+                "✓ {}",
+                state
+                    .registry_note
+                    .as_ref()
+                    .map(|(_, note)| note.as_str())
+                    .unwrap_or_default()
+            )
+        }
         FieldId::RegistryAccount if !form.is_edited(field) => {
             let region = form.text(FieldId::Region);
             if regions::curated_packages_registry(&region).is_some() {
