@@ -1017,3 +1017,88 @@ async fn the_event_loop_runs_a_confirmed_step_and_reports_each_call() {
         "“Role for curated packages” done."
     );
 }
+
+#[test]
+fn the_registry_of_step_1_fills_step_2_and_says_where_it_came_from() {
+    use ecr_share::aws::eks::{PackageRegistry, RegistryLookup, RegistrySource};
+    use ecr_share::core::validate::{AccountId, Region};
+
+    let lookup = |account: &str| RegistryLookup {
+        registry: Some(PackageRegistry::in_region(
+            AccountId::parse(account).unwrap(),
+            &Region::parse("us-west-2").unwrap(),
+        )),
+        source: RegistrySource::Subscription,
+        report: CallReport::new(
+            "eks:DescribeEksAnywhereSubscription",
+            "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964",
+            Outcome::Ok(format!(
+                "packageRegistry {account}.dkr.ecr.us-west-2.amazonaws.com"
+            )),
+        ),
+    };
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    fill(&mut app, 2, "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964");
+    let effects = press(&mut app, &[KeyCode::Char('x')]);
+    let [Effect::Start { run, job }] = effects.as_slice() else {
+        panic!("a read runs without asking: {effects:?}");
+    };
+    assert!(matches!(job.as_ref(), Job::FindRegistry { .. }));
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::Registry(lookup("111122223333")),
+        },
+    );
+    update(
+        &mut app,
+        Msg::Finished {
+            run: *run,
+            cancelled: false,
+        },
+    );
+    assert_eq!(
+        app.curated.form.text(FieldId::RegistryAccount),
+        "111122223333"
+    );
+    assert!(
+        app.status
+            .clone()
+            .unwrap()
+            .text
+            .contains("named by the subscription")
+    );
+    press(&mut app, &[KeyCode::Right]);
+    assert!(document(&app).contains("arn:aws:ecr:*:111122223333:repository/*"));
+    assert!(render(&app, 120, 40).contains("named by the subscription"));
+
+    // An account the operator typed before the lookup is kept.
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    press(&mut app, &[KeyCode::Char('2')]);
+    fill(&mut app, 0, "067575901363");
+    press(&mut app, &[KeyCode::Char('1')]);
+    fill(&mut app, 2, "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964");
+    let effects = press(&mut app, &[KeyCode::Char('x')]);
+    let [Effect::Start { run, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::Registry(lookup("111122223333")),
+        },
+    );
+    assert_eq!(
+        app.curated.form.text(FieldId::RegistryAccount),
+        "067575901363"
+    );
+    assert!(
+        app.status
+            .clone()
+            .unwrap()
+            .text
+            .contains("you typed is kept")
+    );
+}
