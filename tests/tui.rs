@@ -1071,7 +1071,7 @@ fn the_registry_of_step_1_fills_step_2_and_says_where_it_came_from() {
     );
     press(&mut app, &[KeyCode::Right]);
     assert!(document(&app).contains("arn:aws:ecr:*:111122223333:repository/*"));
-    assert!(render(&app, 120, 40).contains("named by the subscription"));
+    assert!(render(&app, 120, 40).contains("(named by the"));
 
     // An account the operator typed before the lookup is kept.
     let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
