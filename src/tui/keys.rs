@@ -53,6 +53,9 @@ pub fn hint(app: &App) -> &'static str {
         (None, Screen::Flow(flow)) if app.flow(flow).editing.is_some() => {
             "Tab/↓ next · ⇧Tab/↑ previous · Enter next · Esc done · Ctrl-R default"
         }
+        (None, Screen::Flow(flow)) if app.flow(flow).step_spec().fields.is_empty() => {
+            "→/← step · x run · c copy · s save · v doc · ? help · q quit"
+        }
         (None, Screen::Flow(_)) => {
             "→/← step · Tab edit · x run · c copy · s save · v doc · ? help · q quit"
         }
