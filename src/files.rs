@@ -1,5 +1,7 @@
 //! Writing documents to files. A file that may hold a secret is created with mode
-//! 0600 from the start, so it is never readable by others, not even for a moment.
+//! 0600 from the start, so it is never readable by others, not even for a moment:
+//! the wizard's saves use `write_document`, the `curated` command's config file and
+//! manifest `write_private`, which also leaves an unchanged file alone.
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
@@ -48,6 +50,49 @@ pub fn write_document(
     file.sync_all()
 }
 
+/// What `write_private` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Created,
+    Unchanged,
+}
+
+#[cfg(unix)]
+/// Replaces a file that holds a secret. It is created 0600 under a temporary name in
+/// the same folder and renamed over the target, so the secret is never in a file
+/// that others may read, not even for a moment.
+pub fn write_private(path: &Path, content: &str) -> std::io::Result<Written> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if let Ok(current) = std::fs::read(path)
+        && current == content.as_bytes()
+    {
+        let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        if mode != 0o600 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        return Ok(Written::Unchanged);
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("not a file name"))?
+        .to_string_lossy();
+    let temporary = path.with_file_name(format!(".{name}.ecr-share-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temporary)?;
+        file.write_all(content.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result.map(|()| Written::Created)
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -75,5 +120,26 @@ mod tests {
             std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[test]
+    fn private_files_are_0600_even_when_replacing_an_open_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            write_private(&path, "new").unwrap(),
+            Written::Created
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert!(matches!(
+            write_private(&path, "new").unwrap(),
+            Written::Unchanged
+        ));
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
     }
 }

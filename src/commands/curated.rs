@@ -713,6 +713,7 @@ fn saved_key(config_file: &str, user: &IamName) -> Option<AccessKeyPair> {
 }
 
 fn write_report(path: &Path, content: &str) -> CallReport {
+    use crate::files::{Written, write_private};
     let subject = path.display().to_string();
     let outcome = match write_private(path, content) {
         Ok(Written::Unchanged) => Outcome::AlreadyExisted("unchanged, mode 0600".to_string()),
@@ -722,50 +723,9 @@ fn write_report(path: &Path, content: &str) -> CallReport {
     CallReport::new("write", subject, outcome)
 }
 
-enum Written {
-    Created,
-    Unchanged,
-}
-
-/// Writes a file that holds a secret. It is created 0600 under a temporary name in
-/// the same folder and renamed over the target, so the secret is never in a file
-/// that others may read, not even for a moment.
-fn write_private(path: &Path, content: &str) -> std::io::Result<Written> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    if let Ok(current) = std::fs::read(path)
-        && current == content.as_bytes()
-    {
-        let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
-        if mode != 0o600 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-        }
-        return Ok(Written::Unchanged);
-    }
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("not a file name"))?
-        .to_string_lossy();
-    let temporary = path.with_file_name(format!(".{name}.ecr-share-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temporary)?;
-        file.write_all(content.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result.map(|()| Written::Created)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     fn user() -> IamName {
         IamName::parse(IamKind::User, "curated-packages-user").unwrap()
@@ -794,26 +754,5 @@ mod tests {
             ),
             None
         );
-    }
-
-    #[test]
-    fn private_files_are_0600_even_when_replacing_an_open_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config");
-        std::fs::write(&path, "old").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(
-            write_private(&path, "new").unwrap(),
-            Written::Created
-        ));
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        assert!(matches!(
-            write_private(&path, "new").unwrap(),
-            Written::Unchanged
-        ));
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
     }
 }
