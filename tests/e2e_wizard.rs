@@ -103,16 +103,7 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
     let profiles = moto.profiles(dir.path());
     // SAFETY: this test binary changes the environment only here, while it holds the
     // emulator, before the runtime that reads it starts.
-    unsafe {
-        for (name, _) in std::env::vars() {
-            if name.starts_with("AWS_") {
-                std::env::remove_var(name);
-            }
-        }
-        for (name, value) in profiles.env() {
-            std::env::set_var(name, value);
-        }
-    }
+    unsafe { common::set_only_aws_env(&profiles.env()) };
     let destination_keys = moto.assume_into(DESTINATION_ACCOUNT);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

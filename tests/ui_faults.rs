@@ -1,6 +1,8 @@
 //! The wizard under network faults: keys keep working while AWS does not answer, and
 //! an endpoint that cannot be reached fails with a message an operator can act on.
 
+mod common;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -57,21 +59,21 @@ fn use_endpoint(endpoint: &str) {
     // SAFETY: the only test of this binary sets the environment before it starts the
     // runtime whose threads read it.
     unsafe {
-        for (name, _) in std::env::vars() {
-            if name.starts_with("AWS_") {
-                std::env::remove_var(name);
-            }
-        }
-        std::env::set_var("AWS_ENDPOINT_URL", endpoint);
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/ecr-share-config");
-        std::env::set_var(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ecr-share-credentials",
-        );
-    }
+        common::set_only_aws_env(&[
+            ("AWS_ENDPOINT_URL", endpoint.to_string()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+            (
+                "AWS_CONFIG_FILE",
+                "/nonexistent/ecr-share-config".to_string(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/ecr-share-credentials".to_string(),
+            ),
+        ])
+    };
 }
 
 /// Opens the curated flow, types a destination account while the profile lookups

@@ -363,13 +363,6 @@ impl App {
         }
     }
 
-    fn active_mut(&mut self) -> Option<&mut FlowState> {
-        match self.screen {
-            Screen::Flow(flow) => Some(self.flow_mut(flow)),
-            Screen::Menu => None,
-        }
-    }
-
     /// Whether keys go into a text field (so `q` is a letter, not quit).
     pub fn is_typing(&self) -> bool {
         matches!(self.overlay, Some(Overlay::Save(_)))
@@ -1134,12 +1127,5 @@ fn on_saved(app: &mut App, result: Result<PathBuf, SaveError>) {
             );
         }
         Err(SaveError::Io(reason)) => app.say(Tone::Error, format!("Not saved: {reason}")),
-    }
-}
-
-/// Leaves text editing, if any, so keys act as commands again.
-pub fn stop_editing(app: &mut App) {
-    if let Some(flow) = app.active_mut() {
-        flow.editing = None;
     }
 }

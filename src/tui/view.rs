@@ -700,14 +700,33 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         }
     }
     let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 4;
-    let rect = centered(area, width, lines.len() as u16 + 2);
+    popup(
+        frame,
+        centered(area, width, lines.len() as u16 + 2),
+        " Keys ".to_string(),
+        Span::styled(" Esc or ? closes ", DIM),
+        Style::new(),
+        lines,
+    );
+}
+
+/// A window over the screen: cleared, bordered, a title, a footer on the right.
+fn popup(
+    frame: &mut Frame,
+    rect: Rect,
+    title: String,
+    footer: Span<'static>,
+    border: Style,
+    lines: Vec<Line>,
+) {
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).block(
             Block::bordered()
                 .border_type(BorderType::Rounded)
-                .title(Span::styled(" Keys ", ACCENT))
-                .title_bottom(Line::from(Span::styled(" Esc or ? closes ", DIM)).right_aligned()),
+                .border_style(border)
+                .title(Span::styled(title, ACCENT))
+                .title_bottom(Line::from(footer).right_aligned()),
         ),
         rect,
     );
@@ -823,23 +842,13 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     } else {
         " cannot run: Esc closes "
     };
-    let rect = centered(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .border_type(BorderType::Rounded)
-                .border_style(Style::new().fg(Color::Yellow))
-                .title(Span::styled(format!(" {}? ", confirm.title), ACCENT))
-                .title_bottom(
-                    Line::from(Span::styled(
-                        footer,
-                        Style::new().add_modifier(Modifier::BOLD),
-                    ))
-                    .right_aligned(),
-                ),
-        ),
-        rect,
+    popup(
+        frame,
+        centered(area, width, lines.len() as u16 + 2),
+        format!(" {}? ", confirm.title),
+        Span::styled(footer, Style::new().add_modifier(Modifier::BOLD)),
+        Style::new().fg(Color::Yellow),
+        lines,
     );
 }
 
@@ -870,21 +879,13 @@ fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker) {
         .max()
         .unwrap_or(0) as u16
         + 6;
-    let rect = centered(area, width.max(40), height);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .border_type(BorderType::Rounded)
-                .title(Span::styled(
-                    format!(" Repositories ({}) ", picker.names.len()),
-                    ACCENT,
-                ))
-                .title_bottom(
-                    Line::from(Span::styled(" Enter take it · Esc close ", DIM)).right_aligned(),
-                ),
-        ),
-        rect,
+    popup(
+        frame,
+        centered(area, width.max(40), height),
+        format!(" Repositories ({}) ", picker.names.len()),
+        Span::styled(" Enter take it · Esc close ", DIM),
+        Style::new(),
+        lines,
     );
 }
 

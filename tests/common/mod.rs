@@ -151,6 +151,25 @@ impl Profiles {
     }
 }
 
+/// Makes these the only AWS settings of this test process.
+///
+/// # Safety
+/// The environment is process-wide: call it only from a test binary's single test,
+/// before starting any runtime or thread that reads the environment.
+pub unsafe fn set_only_aws_env(vars: &[(&str, String)]) {
+    // SAFETY: the caller guarantees no other thread reads the environment meanwhile.
+    unsafe {
+        for (name, _) in std::env::vars() {
+            if name.starts_with("AWS_") {
+                std::env::remove_var(name);
+            }
+        }
+        for (name, value) in vars {
+            std::env::set_var(name, value);
+        }
+    }
+}
+
 /// The built binary, with every inherited AWS setting removed.
 pub fn ecr_share_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ecr-share"));
