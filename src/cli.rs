@@ -182,6 +182,10 @@ pub struct CuratedArgs {
     /// stopping.
     #[arg(long)]
     pub update_existing: bool,
+    /// Replace --config-out and --secret-out even when they are files ecr-share did
+    /// not write for this user (without it such a file stops the run before any call).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Run without asking.
     #[arg(long)]
     pub yes: bool,

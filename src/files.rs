@@ -143,3 +143,41 @@ mod tests {
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
     }
 }
+
+/// Which existing file a prepared write may replace.
+pub enum Replace<'a> {
+    Never,
+    /// A file the caller recognises as one it wrote.
+    IfOurs(&'a dyn Fn(&str) -> bool),
+    Always,
+}
+
+/// A file about to be written (interim form: checks only).
+pub struct PreparedFile {
+    path: std::path::PathBuf,
+}
+
+impl PreparedFile {
+    pub fn prepare(path: &Path, replace: Replace<'_>) -> io::Result<PreparedFile> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let allowed = match replace {
+                Replace::Never => false,
+                Replace::IfOurs(ours) => ours(&text),
+                Replace::Always => true,
+            };
+            if !allowed {
+                return Err(io::Error::other(format!(
+                    "{} exists and was not written by ecr-share for this user",
+                    path.display()
+                )));
+            }
+        }
+        Ok(PreparedFile {
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn commit(self, contents: &str) -> io::Result<Written> {
+        write_private(&self.path, contents)
+    }
+}

@@ -14,4 +14,6 @@ pub mod core;
 pub mod files;
 pub mod kube;
 pub mod logging;
+pub mod output;
+pub mod procedure;
 pub mod tui;

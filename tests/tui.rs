@@ -847,10 +847,14 @@ fn the_access_key_is_masked_until_revealed_and_reaches_the_config_file() {
         &mut app,
         Msg::Output {
             run: *run,
-            output: Output::AccessKey(AccessKeyPair {
-                access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-                secret_access_key: Secret::new(secret),
-            }),
+            output: Output::AccessKey {
+                key: AccessKeyPair {
+                    access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                    secret_access_key: Secret::new(secret),
+                },
+                saved_to: "./curated-packages-aws-config".into(),
+                created: true,
+            },
         },
     );
     let screen = render(&app, 120, 40);

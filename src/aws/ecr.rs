@@ -165,6 +165,7 @@ impl Ecr {
         &self,
         repository: &RepositoryName,
         previous: Option<&str>,
+        _current: Option<&str>,
     ) -> Vec<CallReport> {
         let mut reports = Vec::new();
         self.write_and_confirm(repository, previous, &mut reports)
@@ -373,8 +374,11 @@ pub async fn restore(
     config: &SdkConfig,
     repository: &RepositoryName,
     previous: Option<&str>,
+    current: Option<&str>,
 ) -> Vec<CallReport> {
-    Ecr::new(config).restore(repository, previous).await
+    Ecr::new(config)
+        .restore(repository, previous, current)
+        .await
 }
 
 #[cfg(test)]

@@ -61,6 +61,8 @@ pub struct NewAccessKey {
     pub report: CallReport,
     /// The new key pair, when one was created. Its secret is shown only once.
     pub key: Option<AccessKeyPair>,
+    /// Calls made to find out what a lost answer did, reported before `report`.
+    pub recovered: Vec<CallReport>,
     /// The keys the user had before.
     pub existing: Vec<AccessKeyInfo>,
 }
@@ -537,6 +539,7 @@ impl Iam {
                     report: CallReport::new(CREATE, user.as_str(), Outcome::Failed(error)),
                     key: None,
                     existing: Vec::new(),
+                    recovered: Vec::new(),
                 };
             }
         };
@@ -550,6 +553,7 @@ impl Iam {
                 report: CallReport::new(CREATE, user.as_str(), Outcome::Failed(error)),
                 key: None,
                 existing,
+                recovered: Vec::new(),
             };
         }
         let created = self
@@ -588,7 +592,25 @@ impl Iam {
             report: CallReport::new(CREATE, user.as_str(), outcome),
             key,
             existing,
+            recovered: Vec::new(),
         }
+    }
+
+    /// Deletes one of the user's access keys.
+    pub async fn delete_access_key(&self, user: &IamName, key_id: &str) -> CallReport {
+        const DELETE: &str = "iam:DeleteAccessKey";
+        let outcome = match self
+            .client
+            .delete_access_key()
+            .user_name(user.as_str())
+            .access_key_id(key_id)
+            .send()
+            .await
+        {
+            Ok(_) => Outcome::Done(format!("deleted {key_id}")),
+            Err(error) => Outcome::Failed(CallError::from_sdk(DELETE, error)),
+        };
+        CallReport::new(DELETE, user.as_str(), outcome)
     }
 }
 

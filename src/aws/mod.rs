@@ -51,7 +51,7 @@ impl Target {
 /// Loads the SDK configuration for a target: the standard credential chain
 /// (environment, profiles, SSO, instance roles), `AWS_ENDPOINT_URL`, explicit
 /// timeouts and standard retries.
-pub async fn load_config(target: &Target) -> SdkConfig {
+pub async fn load_config(target: &Target) -> Result<SdkConfig, CallError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -67,7 +67,7 @@ pub async fn load_config(target: &Target) -> SdkConfig {
     if let Some(region) = &target.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
     }
-    loader.load().await
+    Ok(loader.load().await)
 }
 
 /// What one AWS call came to, as the wizard's live status and the commands' output

@@ -169,7 +169,9 @@ struct Session {
 
 impl Session {
     async fn open(input: &Input) -> anyhow::Result<Session> {
-        let config = aws::load_config(&input.target).await;
+        let config = aws::load_config(&input.target)
+            .await
+            .map_err(|e| anyhow!("{e}. Nothing was changed."))?;
         let region = match (&input.region, config.region()) {
             (Some(region), _) => region.clone(),
             (None, Some(region)) => Region::parse(region.as_ref())

@@ -20,6 +20,113 @@ pub enum FlowId {
     RepositorySharing,
 }
 
+/// The steps of the curated-packages procedure, in order. Each is declared once in
+/// the flow's table below (its fields, documents and calls) and planned and executed
+/// by [`crate::procedure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CuratedStep {
+    Registry,
+    ReadPolicy,
+    Role,
+    User,
+    AccessKey,
+    ConfigFile,
+    Cluster,
+    Verify,
+}
+
+impl CuratedStep {
+    pub const ALL: [CuratedStep; 8] = [
+        CuratedStep::Registry,
+        CuratedStep::ReadPolicy,
+        CuratedStep::Role,
+        CuratedStep::User,
+        CuratedStep::AccessKey,
+        CuratedStep::ConfigFile,
+        CuratedStep::Cluster,
+        CuratedStep::Verify,
+    ];
+
+    /// Its position in the procedure, from 0.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The number the operator sees, from 1.
+    pub fn number(self) -> usize {
+        self.index() + 1
+    }
+
+    pub fn spec(self) -> &'static StepSpec {
+        &CURATED_PACKAGES.steps[self.index()]
+    }
+}
+
+/// The steps of sharing a repository, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RepositoryStep {
+    Choose,
+    Grantees,
+    Apply,
+}
+
+impl RepositoryStep {
+    pub const ALL: [RepositoryStep; 3] = [
+        RepositoryStep::Choose,
+        RepositoryStep::Grantees,
+        RepositoryStep::Apply,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn spec(self) -> &'static StepSpec {
+        &REPOSITORY_SHARING.steps[self.index()]
+    }
+}
+
+/// A step of either procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    Curated(CuratedStep),
+    Repository(RepositoryStep),
+}
+
+impl Step {
+    /// The step at a position of a flow, as the wizard numbers them from 0.
+    pub fn at(flow: FlowId, index: usize) -> Option<Step> {
+        match flow {
+            FlowId::CuratedPackages => CuratedStep::ALL.get(index).copied().map(Step::Curated),
+            FlowId::RepositorySharing => RepositoryStep::ALL
+                .get(index)
+                .copied()
+                .map(Step::Repository),
+        }
+    }
+
+    pub fn flow(self) -> FlowId {
+        match self {
+            Step::Curated(_) => FlowId::CuratedPackages,
+            Step::Repository(_) => FlowId::RepositorySharing,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        match self {
+            Step::Curated(step) => step.index(),
+            Step::Repository(step) => step.index(),
+        }
+    }
+
+    pub fn spec(self) -> &'static StepSpec {
+        match self {
+            Step::Curated(step) => step.spec(),
+            Step::Repository(step) => step.spec(),
+        }
+    }
+}
+
 /// Whose credentials a step runs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
@@ -268,16 +375,16 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
             title: "Access key",
             short: "Key",
             side: Side::Destination,
-            instructions: "Create an access key for the user. The secret access key is shown once, masked until you reveal it; it goes into the config file of the next step and nowhere else unless you save it.",
-            fields: &[],
+            instructions: "Create an access key for the user, straight into the AWS config file at this path (mode 0600), so its secret is never only on screen. When that file already holds a key of the user that IAM still lists, the key is reused and none is created. The secret is shown masked until you reveal it.",
+            fields: &[FieldId::ConfigPath],
             documents: &[DocumentKind::AccessKey],
-            calls: &["iam:CreateAccessKey"],
+            calls: &["iam:ListAccessKeys", "iam:CreateAccessKey"],
         },
         StepSpec {
             title: "AWS config file",
             short: "Config",
             side: Side::Destination,
-            instructions: "The curated-packages controller reads an AWS config file: its default profile assumes the role, using the user's keys from a profile of their own. Save it with mode 0600; it holds the secret key.",
+            instructions: "The curated-packages controller reads an AWS config file: its default profile assumes the role, using the user's keys from a profile of their own. Step 5 wrote it with the key; x writes it again after a change (mode 0600), s saves a copy elsewhere.",
             fields: &[FieldId::Region, FieldId::ConfigPath],
             documents: &[DocumentKind::AwsConfigFile],
             calls: &[],
@@ -361,6 +468,9 @@ pub struct Form {
     pub resolved: HashMap<Side, AccountId>,
     /// The grant merged into the repository's current policy, once that was read.
     pub merged: Option<MergedGrant>,
+    /// Whether files that ecr-share did not write for this user may be replaced
+    /// (`--overwrite`, or a confirmation that named the file).
+    pub overwrite_files: bool,
 }
 
 /// A repository grant worked out against the policy as read from AWS. Shown only
@@ -382,6 +492,7 @@ impl Form {
             reveal_secret: false,
             resolved: HashMap::new(),
             merged: None,
+            overwrite_files: false,
         }
     }
 
@@ -762,6 +873,29 @@ mod tests {
         form.cycle(FieldId::Access, false);
         form.cycle(FieldId::Access, false);
         assert_eq!(form.access(), Access::LambdaPull);
+    }
+
+    #[test]
+    fn the_step_enums_name_every_declared_step_in_order() {
+        assert_eq!(
+            FlowSpec::get(FlowId::CuratedPackages).steps.len(),
+            CuratedStep::ALL.len()
+        );
+        assert_eq!(
+            FlowSpec::get(FlowId::RepositorySharing).steps.len(),
+            RepositoryStep::ALL.len()
+        );
+        for (index, step) in CuratedStep::ALL.into_iter().enumerate() {
+            assert_eq!(step.index(), index);
+            assert_eq!(
+                Step::at(FlowId::CuratedPackages, index),
+                Some(Step::Curated(step))
+            );
+        }
+        assert_eq!(CuratedStep::Role.spec().short, "Role");
+        assert_eq!(CuratedStep::AccessKey.spec().short, "Key");
+        assert_eq!(RepositoryStep::Apply.spec().short, "Apply");
+        assert_eq!(Step::at(FlowId::RepositorySharing, 3), None);
     }
 
     #[test]

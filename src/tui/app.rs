@@ -154,8 +154,12 @@ pub struct FlowState {
     pub identities: HashMap<Side, IdentityState>,
     /// The registry account step 1 settled on, and where it came from.
     pub registry_note: Option<(String, String)>,
-    /// The repository policy before the last change this session applied.
-    pub previous_policy: Option<(RepositoryName, Option<String>)>,
+    /// The last change this session applied to a repository policy: the repository,
+    /// the policy before it and the policy it wrote (`None`: no policy). Restoring
+    /// checks the repository still holds what was written.
+    pub previous_policy: Option<(RepositoryName, Option<String>, Option<String>)>,
+    /// The config file that holds the access key of step 5.
+    pub key_saved_to: Option<PathBuf>,
 }
 
 /// What is known of the account behind a profile.
@@ -205,6 +209,7 @@ impl FlowState {
             identities: HashMap::new(),
             registry_note: None,
             previous_policy: None,
+            key_saved_to: None,
         }
     }
 
@@ -259,6 +264,9 @@ pub struct App {
     /// Every run started, by id.
     pub runs: HashMap<RunId, RunState>,
     next_run: RunId,
+    /// Set once quitting was refused because a secret is in no file: the next quit
+    /// goes through.
+    pub quit_armed: bool,
 }
 
 impl Default for App {
@@ -280,6 +288,7 @@ impl App {
             document_height: Cell::new(0),
             runs: HashMap::new(),
             next_run: 1,
+            quit_armed: false,
         }
     }
 
@@ -545,14 +554,28 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
             state.registry_note = Some((account, explanation.clone()));
             app.say(Tone::Success, format!("Step 2 uses {explanation}."));
         }
-        Output::AccessKey(key) => {
+        Output::AccessKey {
+            key,
+            saved_to,
+            created,
+        } => {
             let state = app.flow_mut(flow);
+            let id = key.access_key_id.clone();
             state.form.access_key = Some(key);
             state.form.reveal_secret = false;
-            app.say(
-                Tone::Success,
-                "New access key created. Its secret is shown only now: r reveals it, Y copies it; step 6 puts it in the config file.",
-            );
+            state.key_saved_to = Some(saved_to.clone());
+            let text = if created {
+                format!(
+                    "New access key {id} created, straight into {} (mode 0600). r reveals the secret, Y copies it.",
+                    saved_to.display()
+                )
+            } else {
+                format!(
+                    "Key {id} reused from {}: no new key was created.",
+                    saved_to.display()
+                )
+            };
+            app.say(Tone::Success, text);
         }
         Output::Repositories(names) => {
             if names.is_empty() {
@@ -577,9 +600,17 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
             state.document = 0;
             state.scroll = 0;
             if !changes {
+                let revoking = app
+                    .runs
+                    .get(&run)
+                    .is_some_and(|r| matches!(r.job, Job::PlanRevoke { .. }));
                 app.say(
                     Tone::Success,
-                    "Nothing to change: the current policy already says this.",
+                    if revoking {
+                        "Nothing to revoke: no statement of ecr-share's grants these accounts; nothing was changed."
+                    } else {
+                        "Nothing to change: the current policy already grants this."
+                    },
                 );
                 return Vec::new();
             }
@@ -593,9 +624,10 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
         Output::Applied {
             repository,
             previous,
+            current,
         } => {
             let state = app.flow_mut(flow);
-            state.previous_policy = Some((repository, previous));
+            state.previous_policy = Some((repository, previous, current));
             app.say(
                 Tone::Success,
                 "Applied and read back. u puts the previous policy back.",
@@ -606,8 +638,8 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
 }
 
 /// Opens the confirmation for a job that changes something.
-fn open_confirm(app: &mut App, flow: FlowId, step: usize, job: Job) {
-    let (title, lines, problems) = steps::describe(app, flow, step, &job);
+fn open_confirm(app: &mut App, flow: FlowId, step: usize, mut job: Job) {
+    let (title, lines, problems) = steps::describe(app, flow, step, &mut job);
     app.status = None;
     app.overlay = Some(Overlay::Confirm(Box::new(Confirm {
         flow,
@@ -644,7 +676,7 @@ pub fn refresh_identities(app: &mut App, flow: FlowId) -> Vec<Effect> {
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        return vec![Effect::Quit];
+        return quit(app);
     }
     match &mut app.overlay {
         Some(Overlay::Help) => {
@@ -736,7 +768,7 @@ fn on_pick_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 fn on_menu_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match key.code {
-        KeyCode::Char('q') => return vec![Effect::Quit],
+        KeyCode::Char('q') => return quit(app),
         KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
         KeyCode::Up | KeyCode::Char('k') => app.menu_selected = app.menu_selected.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => {
@@ -757,7 +789,7 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
     let state = app.flow_mut(flow);
     let steps = state.spec().steps.len();
     match key.code {
-        KeyCode::Char('q') => return vec![Effect::Quit],
+        KeyCode::Char('q') => return quit(app),
         KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
         KeyCode::Esc => {
             let run = state.step_runs.get(&state.step).copied();
@@ -854,6 +886,31 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Quits, unless a created key's secret is in no file: then the first press says so
+/// and only a second one quits.
+fn quit(app: &mut App) -> Vec<Effect> {
+    let unsaved = FLOWS.into_iter().find_map(|flow| {
+        let state = app.flow(flow);
+        match (&state.form.access_key, &state.key_saved_to) {
+            (Some(key), None) => Some(key.access_key_id.clone()),
+            _ => None,
+        }
+    });
+    match unsaved {
+        Some(id) if !app.quit_armed => {
+            app.quit_armed = true;
+            app.say(
+                Tone::Error,
+                format!(
+                    "The secret of access key {id} is in no file and IAM cannot show it again: s on step 6 saves the config file. Press q again to quit anyway."
+                ),
+            );
+            Vec::new()
+        }
+        _ => vec![Effect::Quit],
+    }
+}
+
 fn state_step(app: &App, flow: FlowId) -> usize {
     app.flow(flow).step
 }
@@ -926,7 +983,7 @@ fn revoke_grant(app: &mut App, flow: FlowId) -> Vec<Effect> {
 
 /// `u` on the repository flow: puts back the policy the last change replaced.
 fn restore_policy(app: &mut App, flow: FlowId) -> Vec<Effect> {
-    let Some((repository, previous)) = app.flow(flow).previous_policy.clone() else {
+    let Some((repository, previous, current)) = app.flow(flow).previous_policy.clone() else {
         app.say(
             Tone::Info,
             "Nothing to put back: no change was applied in this session.",
@@ -937,6 +994,7 @@ fn restore_policy(app: &mut App, flow: FlowId) -> Vec<Effect> {
         target: steps::target(app, flow, Side::RepositoryOwner),
         repository,
         previous,
+        current,
     };
     let step = state_step(app, flow);
     open_confirm(app, flow, step, job);
@@ -1111,6 +1169,13 @@ fn on_save_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 fn on_saved(app: &mut App, result: Result<PathBuf, SaveError>) {
     match result {
         Ok(path) => {
+            let config_saved = matches!(&app.overlay, Some(Overlay::Save(prompt)) if prompt.kind == DocumentKind::AwsConfigFile);
+            if let (true, Screen::Flow(flow)) = (config_saved, app.screen) {
+                let state = app.flow_mut(flow);
+                if state.form.access_key.is_some() {
+                    state.key_saved_to = Some(path.clone());
+                }
+            }
             app.overlay = None;
             app.say(Tone::Success, format!("Saved to {}", path.display()));
         }

@@ -1,18 +1,16 @@
-//! From what the operator entered to the work a step does: which credentials, which
-//! account, which calls. This is also where a step is refused before it runs in the
+//! The wizard's side of planning a step: which credentials and account each side
+//! uses, handed to the procedure engine that plans the work, and what the
+//! confirmation says, which is also where a step is refused before it runs in the
 //! wrong account.
 
 use crate::aws::Target;
-use crate::aws::eks::PackageRegistry;
-use crate::aws::verify::VerifyPlan;
-use crate::core::documents::{self, DocumentKind};
-use crate::core::flow::{FieldId, FlowId, Form, Side, field_spec};
-use crate::core::merge::Grant;
-use crate::core::validate::{IamName, Invalid};
-use serde_json::Value;
+use crate::core::documents;
+use crate::core::flow::{FieldId, FlowId, Side, Step};
+use crate::core::validate::AccountId;
+use crate::procedure::{self, SecretHome, Sides};
 
 use super::app::{App, IdentityState};
-use super::jobs::{IamTarget, Job};
+use super::jobs::Job;
 
 /// The sides whose profiles a flow uses.
 pub fn sides(flow: FlowId) -> &'static [Side] {
@@ -41,214 +39,44 @@ pub fn target(app: &App, flow: FlowId, side: Side) -> Target {
     )
 }
 
-fn valid<T>(field: FieldId, result: Result<T, Invalid>) -> Result<T, String> {
-    result.map_err(|reason| format!("{} is not valid yet: {reason}", field_spec(field).label))
-}
-
-/// IAM in the side's account: the account must be known from its profile.
-fn iam_target(app: &App, flow: FlowId, side: Side) -> Result<IamTarget, String> {
-    let form = &app.flow(flow).form;
-    let region = valid(FieldId::Region, form.region())?;
-    let account = match app.flow(flow).identities.get(&side) {
-        Some(IdentityState::Known(_, identity)) => valid(
-            FieldId::SourceAccount,
-            crate::core::validate::AccountId::parse(&identity.account),
-        )?,
-        Some(IdentityState::Resolving(target)) => {
-            return Err(format!(
+/// What the wizard knows of each side of a flow, for the engine to plan with.
+pub fn known_sides(app: &App, flow: FlowId) -> Sides {
+    let mut known = Sides::new();
+    for &side in sides(flow) {
+        let account = match app.flow(flow).identities.get(&side) {
+            Some(IdentityState::Known(target, identity)) => AccountId::parse(&identity.account)
+                .map_err(|reason| {
+                    format!("{} names an odd account: {reason}", target.profile_label())
+                }),
+            Some(IdentityState::Resolving(target)) => Err(format!(
                 "Still looking up which account {} is; try again in a moment.",
                 target.profile_label()
-            ));
-        }
-        Some(IdentityState::Failed(target, error)) => {
-            return Err(format!(
+            )),
+            Some(IdentityState::Failed(target, error)) => Err(format!(
                 "{} could not be used: {error}",
                 target.profile_label()
-            ));
-        }
-        None => {
-            return Err(format!(
+            )),
+            None => Err(format!(
                 "The {} profile has not been looked up yet.",
                 side.label()
-            ));
-        }
-    };
-    Ok(IamTarget {
-        target: target(app, flow, side),
-        partition: region.partition(),
-        account,
-    })
-}
-
-/// Step 2's policy: its name and the ECR read document for the registry account.
-fn read_policy(form: &Form) -> Result<(IamName, Value), String> {
-    let registry = valid(
-        FieldId::RegistryAccount,
-        form.account(FieldId::RegistryAccount),
-    )?;
-    Ok((
-        valid(
-            FieldId::ReadPolicyName,
-            form.iam_name(FieldId::ReadPolicyName),
-        )?,
-        documents::ecr_read_policy(form.partition(), Some(&registry)),
-    ))
-}
-
-/// Step 3's trust policy for the destination account, within its size limit.
-fn trust_policy(form: &Form) -> Result<Value, String> {
-    let destination = valid(
-        FieldId::DestinationAccount,
-        form.account(FieldId::DestinationAccount),
-    )?;
-    if let Some(problem) = form.document_size_problem(DocumentKind::TrustPolicy) {
-        return Err(problem.to_string());
+            )),
+        };
+        known.insert(side, target(app, flow, side), account);
     }
-    Ok(documents::trust_policy(
-        form.partition(),
-        Some(&destination),
-    ))
+    known
 }
 
-/// Step 4's policy: its name and the permission to assume the role of step 3.
-fn assume_role_policy(form: &Form) -> Result<(IamName, Value), String> {
-    let role_arn = valid(FieldId::RoleArn, form.role_arn())?;
-    Ok((
-        valid(
-            FieldId::AssumePolicyName,
-            form.iam_name(FieldId::AssumePolicyName),
-        )?,
-        documents::assume_role_policy(Some(&role_arn)),
-    ))
-}
-
-/// The work of a step, built from values that all validate.
+/// The work of a step, planned by the procedure engine from the form.
 pub fn job_for_step(app: &App, flow: FlowId, step: usize) -> Result<Job, String> {
-    let form = &app.flow(flow).form;
-    match (flow, step) {
-        (FlowId::CuratedPackages, 0) => Ok(Job::FindRegistry {
-            target: target(app, flow, Side::Source),
-            region: valid(FieldId::Region, form.region())?,
-            subscription: valid(FieldId::SubscriptionId, form.subscription())?,
-        }),
-        (FlowId::CuratedPackages, 1) => {
-            let (name, document) = read_policy(form)?;
-            Ok(Job::ReadPolicy {
-                name,
-                document,
-                iam: iam_target(app, flow, Side::Source)?,
-            })
-        }
-        (FlowId::CuratedPackages, 2) => Ok(Job::Role {
-            role: valid(FieldId::RoleName, form.iam_name(FieldId::RoleName))?,
-            trust: trust_policy(form)?,
-            policy: valid(
-                FieldId::ReadPolicyName,
-                form.iam_name(FieldId::ReadPolicyName),
-            )?,
-            iam: iam_target(app, flow, Side::Source)?,
-        }),
-        (FlowId::CuratedPackages, 3) => {
-            let (policy, document) = assume_role_policy(form)?;
-            Ok(Job::User {
-                policy,
-                document,
-                user: valid(FieldId::UserName, form.iam_name(FieldId::UserName))?,
-                iam: iam_target(app, flow, Side::Destination)?,
-            })
-        }
-        (FlowId::CuratedPackages, 4) => Ok(Job::AccessKey {
-            user: valid(FieldId::UserName, form.iam_name(FieldId::UserName))?,
-            iam: iam_target(app, flow, Side::Destination)?,
-        }),
-        (FlowId::CuratedPackages, 5) => Err(
-            "This step makes no AWS call: s saves the config file (mode 0600), c copies it.".into(),
-        ),
-        (FlowId::CuratedPackages, 6) => {
-            let manifest = form.export(DocumentKind::SecretManifest);
-            if form.access_key.is_none() || documents::has_placeholder(&manifest) {
-                return Err(
-                    "The Secret still has placeholders: create the access key in step 5 first (its secret cannot be read back later).".into(),
-                );
-            }
-            valid(FieldId::KubeContext, form.check(FieldId::KubeContext))?;
-            let context = form.text(FieldId::KubeContext).trim().to_string();
-            Ok(Job::Kubectl {
-                context: (!context.is_empty()).then_some(context),
-                manifest,
-            })
-        }
-        (FlowId::CuratedPackages, 7) => {
-            let Some(key) = form.access_key.clone() else {
-                return Err(
-                    "Verifying needs the access key created in step 5 of this session: its secret cannot be read back.".into(),
-                );
-            };
-            let region = valid(FieldId::Region, form.region())?;
-            let registry = valid(
-                FieldId::RegistryAccount,
-                form.account(FieldId::RegistryAccount),
-            )?;
-            let role_arn = valid(FieldId::RoleArn, form.role_arn())?;
-            Ok(Job::Verify {
-                target: target(app, flow, Side::Destination),
-                key,
-                plan: VerifyPlan::new(role_arn, PackageRegistry::in_region(registry, &region).host),
-            })
-        }
-        (FlowId::RepositorySharing, 0) => {
-            valid(FieldId::Region, form.region())?;
-            Ok(Job::Repositories {
-                target: target(app, flow, Side::RepositoryOwner),
-            })
-        }
-        (FlowId::RepositorySharing, 1) => {
-            Err("Nothing runs here: step 3 merges this grant into the repository's policy.".into())
-        }
-        (FlowId::RepositorySharing, _) => Ok(Job::PlanGrant {
-            target: target(app, flow, Side::RepositoryOwner),
-            repository: valid(FieldId::Repository, form.repository())?,
-            grant: grant(form)?,
-        }),
-        (FlowId::CuratedPackages, _) => Err("This step has nothing to run.".into()),
-    }
+    let step = Step::at(flow, step).ok_or_else(|| "This step has nothing to run.".to_string())?;
+    procedure::plan(step, &app.flow(flow).form, &known_sides(app, flow))
 }
 
-fn grant(form: &Form) -> Result<Grant, String> {
-    Ok(Grant {
-        access: form.access(),
-        accounts: valid(FieldId::Grantees, form.grantees())?,
-        region: valid(FieldId::Region, form.region())?,
-    })
-}
-
-/// Making the wanted document current where the step found one that differs: a new
-/// default version of a policy, or a role's trust policy.
+/// Making the wanted document current where the step found one that differs.
 pub fn update_job(app: &App, flow: FlowId, step: usize) -> Result<Job, String> {
-    let form = &app.flow(flow).form;
-    match (flow, step) {
-        (FlowId::CuratedPackages, 1) => {
-            let (name, document) = read_policy(form)?;
-            Ok(Job::UpdatePolicy {
-                side: Side::Source,
-                name,
-                document,
-                iam: iam_target(app, flow, Side::Source)?,
-            })
-        }
-        (FlowId::CuratedPackages, 2) => Ok(Job::UpdateTrust {
-            role: valid(FieldId::RoleName, form.iam_name(FieldId::RoleName))?,
-            trust: trust_policy(form)?,
-            iam: iam_target(app, flow, Side::Source)?,
-        }),
-        (FlowId::CuratedPackages, 3) => {
-            let (name, document) = assume_role_policy(form)?;
-            Ok(Job::UpdatePolicy {
-                side: Side::Destination,
-                name,
-                document,
-                iam: iam_target(app, flow, Side::Destination)?,
-            })
+    match Step::at(flow, step) {
+        Some(Step::Curated(step)) => {
+            procedure::plan_update(step, &app.flow(flow).form, &known_sides(app, flow))
         }
         _ => Err("Nothing on this step has a document to replace.".into()),
     }
@@ -256,30 +84,36 @@ pub fn update_job(app: &App, flow: FlowId, step: usize) -> Result<Job, String> {
 
 /// Taking the grant for the entered accounts out of the repository's policy.
 pub fn revoke_job(app: &App, flow: FlowId) -> Result<Job, String> {
-    let form = &app.flow(flow).form;
-    let region = valid(FieldId::Region, form.region())?;
-    Ok(Job::PlanRevoke {
-        target: target(app, flow, Side::RepositoryOwner),
-        repository: valid(FieldId::Repository, form.repository())?,
-        accounts: valid(FieldId::Grantees, form.grantees())?,
-        partition: region.partition(),
-    })
+    procedure::plan_revoke(&app.flow(flow).form, &known_sides(app, flow))
 }
 
-/// The side whose credentials a job uses.
-fn side_of(flow: FlowId, job: &Job) -> Option<Side> {
-    match job {
-        Job::Kubectl { .. } => None,
-        Job::UpdatePolicy { side, .. } => Some(*side),
-        Job::ReadPolicy { .. }
-        | Job::Role { .. }
-        | Job::UpdateTrust { .. }
-        | Job::FindRegistry { .. } => Some(Side::Source),
-        Job::User { .. } | Job::AccessKey { .. } | Job::Verify { .. } => Some(Side::Destination),
-        Job::Identity { side, .. } => Some(*side),
-        _ if flow == FlowId::RepositorySharing => Some(Side::RepositoryOwner),
-        _ => None,
+/// A file the job would replace although ecr-share did not write it for this user.
+/// The confirmation names it, and confirming is then the operator's yes to replacing
+/// it, so the job is allowed to.
+fn name_replaced_file(job: &mut Job) -> Option<String> {
+    let (path, home, ours): (std::path::PathBuf, _, fn(&SecretHome, &str) -> bool) = match job {
+        Job::AccessKey { home, .. } | Job::WriteConfig { home, .. } => {
+            (home.path.clone(), home, |home, text| home.is_ours(text))
+        }
+        Job::WriteManifest { path, home, .. } => (path.clone(), home, |_, text| {
+            documents::is_secret_manifest(text)
+        }),
+        _ => return None,
+    };
+    let metadata = std::fs::symlink_metadata(&path).ok()?;
+    if !metadata.file_type().is_file() {
+        // Symlinks and folders are refused when the job runs, with the reason.
+        return None;
     }
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    if ours(home, &text) {
+        return None;
+    }
+    home.overwrite = true;
+    Some(format!(
+        "Replaces  {}, which ecr-share did not write for this user (its contents are lost)",
+        path.display()
+    ))
 }
 
 /// What the confirmation says: a title, the lines naming profile, account, region
@@ -288,7 +122,7 @@ pub fn describe(
     app: &App,
     flow: FlowId,
     step: usize,
-    job: &Job,
+    job: &mut Job,
 ) -> (String, Vec<String>, Vec<String>) {
     let state = app.flow(flow);
     let title = match job {
@@ -306,7 +140,7 @@ pub fn describe(
     let mut lines = Vec::new();
     let mut problems = Vec::new();
 
-    if let Some(side) = side_of(flow, job) {
+    if let Some(side) = job.side(flow) {
         let target = target(app, flow, side);
         lines.push(format!("Using    {}", target.profile_label()));
         match state.identities.get(&side) {
@@ -336,6 +170,17 @@ pub fn describe(
         lines.push(format!(
             "Region   {}",
             target.region.as_deref().unwrap_or("the profile's own")
+        ));
+    }
+    if let Some(line) = name_replaced_file(job) {
+        lines.push(line);
+    }
+    if let Job::AccessKey { home, .. } = job
+        && let Some(id) = procedure::saved_key_reusable(&app.flow(flow).form)
+    {
+        lines.push(format!(
+            "Reuses   key {id} from {}, if IAM still lists it: no new key then",
+            home.path.display()
         ));
     }
     if let Job::Kubectl { context, .. } = job {

@@ -1,0 +1,495 @@
+//! Executing a [`Job`]: every call is made here, for the wizard and the commands
+//! alike, and each is reported through [`Report`] as soon as it finishes.
+
+use std::path::Path;
+
+use aws_config::SdkConfig;
+
+use crate::aws::ecr::{self, Plan};
+use crate::aws::eks;
+use crate::aws::iam::{self, Iam};
+use crate::aws::verify;
+use crate::aws::{self, CallError, CallReport, Outcome, Target};
+use crate::core::documents;
+use crate::core::secret::AccessKeyPair;
+use crate::core::validate::{IamName, RepositoryName};
+use crate::files::{PreparedFile, Replace};
+use crate::kube;
+
+use super::job::{IamTarget, Job, Output, SecretHome};
+
+/// Where a running job tells what happened. The wizard's sends each call to the
+/// screen as it finishes; the commands' print a line per call.
+pub trait Report {
+    /// One call (or file write) finished.
+    fn call(&mut self, report: CallReport);
+    /// The job found something that later steps use.
+    fn output(&mut self, output: Output);
+}
+
+/// Reports calls and tells whether the job should go on: a failure or an entity that
+/// exists but differs ends it.
+struct Calls<'a, R: Report + ?Sized>(&'a mut R);
+
+impl<R: Report + ?Sized> Calls<'_, R> {
+    fn call(&mut self, report: CallReport) -> bool {
+        let go_on = !report.outcome.is_failure() && !matches!(report.outcome, Outcome::Differs(_));
+        tracing::info!(call = %report.call, subject = %report.subject, outcome = report.outcome.label(), "call");
+        self.0.call(report);
+        go_on
+    }
+
+    fn calls(&mut self, reports: Vec<CallReport>) -> bool {
+        reports.into_iter().all(|report| self.call(report))
+    }
+
+    fn output(&mut self, output: Output) {
+        self.0.output(output);
+    }
+}
+
+const WRITE: &str = "write";
+
+/// Runs a job's calls in order, reporting each one. A call that fails or finds
+/// something that differs ends the job; nothing after it runs.
+pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
+    let mut calls = Calls(report);
+    let calls = &mut calls;
+    match job {
+        Job::Identity { flow, side, target } => {
+            let result = match config(&target).await {
+                Ok(config) => aws::caller_identity(&config).await,
+                Err(error) => Err(error),
+            };
+            let outcome = match &result {
+                Ok(identity) => {
+                    Outcome::Ok(format!("account {} ({})", identity.account, identity.arn))
+                }
+                Err(error) => Outcome::Failed(error.clone()),
+            };
+            calls.call(CallReport::new(
+                "sts:GetCallerIdentity",
+                target.profile_label(),
+                outcome,
+            ));
+            calls.output(Output::Identity {
+                flow,
+                side,
+                profile: target.profile,
+                result,
+            });
+        }
+        Job::FindRegistry {
+            target,
+            region,
+            subscription,
+        } => {
+            let Some(config) = config_or_report(&target, calls).await else {
+                return;
+            };
+            let lookup = eks::find_package_registry(&config, &region, &subscription).await;
+            calls.call(lookup.report.clone());
+            calls.output(Output::Registry(lookup));
+        }
+        Job::ReadPolicy {
+            iam,
+            name,
+            document,
+        } => {
+            let Some(iam) = iam_client(&iam, calls).await else {
+                return;
+            };
+            calls.call(iam.ensure_policy(&name, &document).await.report);
+        }
+        Job::UpdatePolicy {
+            iam,
+            name,
+            document,
+            ..
+        } => {
+            let Some(iam) = iam_client(&iam, calls).await else {
+                return;
+            };
+            calls.calls(iam.update_policy(&iam.policy_arn(&name), &document).await);
+        }
+        Job::UpdateTrust { iam, role, trust } => {
+            let Some(iam) = iam_client(&iam, calls).await else {
+                return;
+            };
+            calls.call(iam.update_trust_policy(&role, &trust).await);
+        }
+        Job::Role {
+            iam,
+            role,
+            trust,
+            policy,
+        } => {
+            let Some(iam) = iam_client(&iam, calls).await else {
+                return;
+            };
+            if calls.call(iam.ensure_role(&role, &trust).await.report) {
+                calls.call(
+                    iam.attach_role_policy(&role, &iam.policy_arn(&policy))
+                        .await,
+                );
+            }
+        }
+        Job::User {
+            iam,
+            policy,
+            document,
+            user,
+        } => {
+            let Some(iam) = iam_client(&iam, calls).await else {
+                return;
+            };
+            if calls.call(iam.ensure_policy(&policy, &document).await.report)
+                && calls.call(iam.ensure_user(&user).await.report)
+            {
+                calls.call(
+                    iam.attach_user_policy(&user, &iam.policy_arn(&policy))
+                        .await,
+                );
+            }
+        }
+        Job::AccessKey { iam, user, home } => {
+            let Some(iam) = iam_client(&iam, calls).await else {
+                return;
+            };
+            access_key(&iam, &user, home, calls).await;
+        }
+        Job::WriteConfig { home, key } => {
+            let contents = home.config_file(&key);
+            calls.call(write_file(&home.path, &contents, home.overwrite, |text| {
+                home.is_ours(text)
+            }));
+        }
+        Job::WriteManifest { path, home, key } => {
+            let manifest = documents::aws_secret_manifest(&home.config_file(&key));
+            calls.call(write_file(
+                &path,
+                &manifest,
+                home.overwrite,
+                documents::is_secret_manifest,
+            ));
+        }
+        Job::Kubectl { context, home, key } => {
+            let manifest = documents::aws_secret_manifest(&home.config_file(&key));
+            let outcome = match kube::apply_manifest(context.as_deref(), &manifest).await {
+                Ok(output) => Outcome::Done(output.trim().to_string()),
+                Err(error) => {
+                    Outcome::Failed(CallError::new("kubectl apply", None, error.to_string()))
+                }
+            };
+            calls.call(CallReport::new(
+                "kubectl apply",
+                "secret eksa-packages/aws-secret",
+                outcome,
+            ));
+        }
+        Job::Verify { target, key, plan } => {
+            let Some(config) = config_or_report(&target, calls).await else {
+                return;
+            };
+            calls.calls(verify::verify(&config, &key, &plan).await);
+        }
+        Job::Repositories { target } => {
+            let Some(config) = config_or_report(&target, calls).await else {
+                return;
+            };
+            match ecr::list_repositories(&config).await {
+                Ok(names) => {
+                    calls.call(CallReport::new(
+                        "ecr:DescribeRepositories",
+                        target.region.clone().unwrap_or_default(),
+                        Outcome::Ok(format!("{} repositories", names.len())),
+                    ));
+                    calls.output(Output::Repositories(names));
+                }
+                Err(error) => {
+                    calls.call(CallReport::new(
+                        "ecr:DescribeRepositories",
+                        "",
+                        Outcome::Failed(error),
+                    ));
+                }
+            }
+        }
+        Job::PlanGrant {
+            target,
+            repository,
+            grant,
+        } => {
+            let Some(config) = config_or_report(&target, calls).await else {
+                return;
+            };
+            let planned = ecr::plan_grant(&config, &repository, &grant).await;
+            plan_result(calls, &repository, planned);
+        }
+        Job::PlanRevoke {
+            target,
+            repository,
+            accounts,
+            partition,
+        } => {
+            let Some(config) = config_or_report(&target, calls).await else {
+                return;
+            };
+            let planned = ecr::plan_revoke(&config, &repository, &accounts, partition).await;
+            plan_result(calls, &repository, planned);
+        }
+        Job::Apply { target, plan } => {
+            let Some(config) = config_or_report(&target, calls).await else {
+                return;
+            };
+            let reports = ecr::apply(&config, &plan).await;
+            if calls.calls(reports) {
+                calls.output(Output::Applied {
+                    repository: plan.repository.clone(),
+                    previous: plan.change.previous.clone(),
+                    current: plan.change.policy_text(),
+                });
+            }
+        }
+        Job::Restore {
+            target,
+            repository,
+            previous,
+            current,
+        } => {
+            let Some(config) = config_or_report(&target, calls).await else {
+                return;
+            };
+            let reports = ecr::restore(
+                &config,
+                &repository,
+                previous.as_deref(),
+                current.as_deref(),
+            )
+            .await;
+            calls.calls(reports);
+        }
+    }
+}
+
+/// Step 5. A key's secret cannot be read back from IAM, so a key is reused only from
+/// the config file written when it was created, a user with a key that file does not
+/// hold stops the step, and a new key is created only once its config file is open:
+/// after `iam:CreateAccessKey` nothing but that one write can fail.
+async fn access_key<R: Report + ?Sized>(
+    iam: &Iam,
+    user: &IamName,
+    home: SecretHome,
+    calls: &mut Calls<'_, R>,
+) {
+    const LIST: &str = "iam:ListAccessKeys";
+    let path = home.path.display().to_string();
+    let existing = match iam.list_access_keys(user).await {
+        Ok(keys) => keys,
+        Err(error) => {
+            calls.call(CallReport::new(LIST, user.as_str(), Outcome::Failed(error)));
+            return;
+        }
+    };
+    let saved = saved_key(&home.path, user);
+    if let Some(key) = saved.filter(|key| existing.iter().any(|k| k.id == key.access_key_id)) {
+        calls.call(CallReport::new(
+            "iam:CreateAccessKey",
+            user.as_str(),
+            Outcome::AlreadyExisted(format!(
+                "{} exists and {path} holds it; reused, no new key",
+                key.access_key_id
+            )),
+        ));
+        calls.output(Output::AccessKey {
+            key,
+            saved_to: home.path,
+            created: false,
+        });
+        return;
+    }
+    if !existing.is_empty() {
+        let reason = if existing.len() >= iam::MAX_ACCESS_KEYS {
+            format!(
+                "{}; {path} holds neither, so there is no secret to reuse",
+                iam::key_limit_message(user, &existing)
+            )
+        } else {
+            let ids: Vec<&str> = existing.iter().map(|k| k.id.as_str()).collect();
+            format!(
+                "user {user} already has access key {}, whose secret IAM cannot show again, and {path} does not hold it. Point the config file path at the file written when that key was created, or delete the key (aws iam delete-access-key --user-name {user} --access-key-id {}) and run again",
+                ids.join(", "),
+                ids[0]
+            )
+        };
+        calls.call(CallReport::new(
+            LIST,
+            user.as_str(),
+            Outcome::Failed(CallError::new(LIST, Some("KeyNotReusable"), reason)),
+        ));
+        return;
+    }
+    calls.call(CallReport::new(
+        LIST,
+        user.as_str(),
+        Outcome::Ok("the user has no access key yet".into()),
+    ));
+
+    // The home first: a refusal or an unwritable folder stops here, before any key.
+    let prepared = match prepare(&home.path, home.overwrite, |text| home.is_ours(text)) {
+        Ok(prepared) => prepared,
+        Err(reason) => {
+            calls.call(CallReport::new(
+                WRITE,
+                &path,
+                Outcome::Failed(CallError::new(
+                    WRITE,
+                    Some("NotWritten"),
+                    format!("{reason}; no key was created"),
+                )),
+            ));
+            return;
+        }
+    };
+    let created = iam.create_access_key(user).await;
+    for report in created.recovered {
+        calls.call(report);
+    }
+    let Some(key) = created.key else {
+        calls.call(created.report);
+        return;
+    };
+    calls.call(created.report);
+    match prepared.commit(&home.config_file(&key)) {
+        Ok(_) => {
+            calls.call(CallReport::new(
+                WRITE,
+                &path,
+                Outcome::Done("the new key is in it, mode 0600".into()),
+            ));
+            calls.output(Output::AccessKey {
+                key,
+                saved_to: home.path,
+                created: true,
+            });
+        }
+        Err(error) => {
+            calls.call(CallReport::new(
+                WRITE,
+                &path,
+                Outcome::Failed(CallError::new(
+                    WRITE,
+                    None,
+                    format!("{path}: {error}; the new key's secret could not be saved"),
+                )),
+            ));
+            // A key whose secret is lost only counts against IAM's limit of two.
+            calls.call(iam.delete_access_key(user, &key.access_key_id).await);
+        }
+    }
+}
+
+/// The key of `user` in the config file at `path`, if the file is there and holds one.
+fn saved_key(path: &Path, user: &IamName) -> Option<AccessKeyPair> {
+    let text = std::fs::read_to_string(path).ok()?;
+    documents::saved_key(&text, user)
+}
+
+/// Opens the temporary file that becomes `path`, refusing a path it must not replace.
+fn prepare(
+    path: &Path,
+    overwrite: bool,
+    is_ours: impl Fn(&str) -> bool,
+) -> Result<PreparedFile, String> {
+    let replace = if overwrite {
+        Replace::Always
+    } else {
+        Replace::IfOurs(&is_ours)
+    };
+    PreparedFile::prepare(path, replace).map_err(|refusal| refusal.to_string())
+}
+
+/// Writes a file that holds the secret: left alone when it already says this, else
+/// replaced atomically, 0600.
+fn write_file(
+    path: &Path,
+    contents: &str,
+    overwrite: bool,
+    is_ours: impl Fn(&str) -> bool,
+) -> CallReport {
+    let subject = path.display().to_string();
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
+        && std::fs::read_to_string(path).is_ok_and(|text| text == contents)
+    {
+        return CallReport::new(
+            WRITE,
+            subject,
+            Outcome::AlreadyExisted("it already holds this, unchanged".into()),
+        );
+    }
+    let outcome = match prepare(path, overwrite, is_ours) {
+        Err(reason) => Outcome::Failed(CallError::new(WRITE, Some("NotWritten"), reason)),
+        Ok(prepared) => match prepared.commit(contents) {
+            Ok(_) => Outcome::Done("written, mode 0600".into()),
+            Err(error) => {
+                Outcome::Failed(CallError::new(WRITE, None, format!("{subject}: {error}")))
+            }
+        },
+    };
+    CallReport::new(WRITE, subject, outcome)
+}
+
+fn plan_result<R: Report + ?Sized>(
+    calls: &mut Calls<'_, R>,
+    repository: &RepositoryName,
+    result: Result<Plan, ecr::PlanError>,
+) {
+    match result {
+        Ok(plan) => {
+            calls.call(plan.read.clone());
+            calls.output(Output::Plan(Box::new(plan)));
+        }
+        Err(ecr::PlanError::Call(error)) => {
+            calls.call(CallReport::new(
+                "ecr:GetRepositoryPolicy",
+                repository.as_str(),
+                Outcome::Failed(error),
+            ));
+        }
+        Err(ecr::PlanError::Merge(error)) => {
+            calls.call(CallReport::new(
+                "merge",
+                repository.as_str(),
+                Outcome::Failed(CallError::new("merge", None, error.to_string())),
+            ));
+        }
+    }
+}
+
+/// The SDK configuration for a target.
+async fn config(target: &Target) -> Result<SdkConfig, CallError> {
+    aws::load_config(target).await
+}
+
+/// The configuration, or a failed report saying why there is none.
+async fn config_or_report<R: Report + ?Sized>(
+    target: &Target,
+    calls: &mut Calls<'_, R>,
+) -> Option<SdkConfig> {
+    match config(target).await {
+        Ok(config) => Some(config),
+        Err(error) => {
+            calls.call(CallReport::new(
+                error.operation.clone(),
+                target.profile_label(),
+                Outcome::Failed(error),
+            ));
+            None
+        }
+    }
+}
+
+async fn iam_client<R: Report + ?Sized>(iam: &IamTarget, calls: &mut Calls<'_, R>) -> Option<Iam> {
+    let config = config_or_report(&iam.target, calls).await?;
+    Some(Iam::new(&config, iam.partition, iam.account.clone()))
+}

@@ -1,0 +1,325 @@
+//! A [`Job`] is one step's work as plain data: every value it needs is validated
+//! before it exists, so executing it only makes calls. [`Output`] is what a job found
+//! that later steps use.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::aws::ecr::Plan;
+use crate::aws::eks::RegistryLookup;
+use crate::aws::verify::VerifyPlan;
+use crate::aws::{CallError, Identity, Target};
+use crate::core::documents;
+use crate::core::flow::{FlowId, Side};
+use crate::core::merge::Grant;
+use crate::core::regions::Partition;
+use crate::core::secret::AccessKeyPair;
+use crate::core::validate::{AccountId, IamName, Region, RepositoryName, RoleArn, SubscriptionId};
+
+/// IAM in one account, as a job needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamTarget {
+    pub target: Target,
+    pub partition: Partition,
+    pub account: AccountId,
+}
+
+/// The AWS config file that holds a new access key: where it goes and what else it
+/// says. It is prepared before the key is created, so the secret always has a home.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretHome {
+    pub path: PathBuf,
+    pub user: IamName,
+    pub role_arn: RoleArn,
+    pub region: Region,
+    /// Whether a file that ecr-share did not write for this user may be replaced.
+    pub overwrite: bool,
+}
+
+impl SecretHome {
+    /// The config file with this key in it.
+    pub fn config_file(&self, key: &AccessKeyPair) -> String {
+        documents::aws_config_file(
+            Some(&self.user),
+            Some(&self.role_arn),
+            Some(&self.region),
+            Some(key),
+        )
+    }
+
+    /// Whether `text` is a config file ecr-share wrote for this user, which it may
+    /// replace without asking.
+    pub fn is_ours(&self, text: &str) -> bool {
+        documents::is_config_file_for(text, &self.user)
+    }
+}
+
+/// One step's work, with every value it needs already validated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Which account a profile is (`sts:GetCallerIdentity`).
+    Identity {
+        flow: FlowId,
+        side: Side,
+        target: Target,
+    },
+    /// Curated step 1: ask the subscription for its registry.
+    FindRegistry {
+        target: Target,
+        region: Region,
+        subscription: SubscriptionId,
+    },
+    /// Curated step 2: the ECR read policy.
+    ReadPolicy {
+        iam: IamTarget,
+        name: IamName,
+        document: Value,
+    },
+    /// Make the wanted document the policy's default version (it exists and differs).
+    UpdatePolicy {
+        side: Side,
+        iam: IamTarget,
+        name: IamName,
+        document: Value,
+    },
+    /// Make the wanted trust policy the role's (it exists and differs).
+    UpdateTrust {
+        iam: IamTarget,
+        role: IamName,
+        trust: Value,
+    },
+    /// Curated step 3: the role, its trust policy, and the read policy attached.
+    Role {
+        iam: IamTarget,
+        role: IamName,
+        trust: Value,
+        policy: IamName,
+    },
+    /// Curated step 4: the assume-role policy, the user, and the attachment.
+    User {
+        iam: IamTarget,
+        policy: IamName,
+        document: Value,
+        user: IamName,
+    },
+    /// Curated step 5: the user's access key, reused from its config file when that
+    /// file holds a key IAM still lists, otherwise created straight into the file.
+    AccessKey {
+        iam: IamTarget,
+        user: IamName,
+        home: SecretHome,
+    },
+    /// Curated step 6: the config file with the key, written 0600.
+    WriteConfig {
+        home: SecretHome,
+        key: AccessKeyPair,
+    },
+    /// Curated step 7: the `aws-secret` manifest written to a file, 0600.
+    WriteManifest {
+        path: PathBuf,
+        home: SecretHome,
+        key: AccessKeyPair,
+    },
+    /// Curated step 7: `kubectl apply` of the `aws-secret` manifest.
+    Kubectl {
+        context: Option<String>,
+        home: SecretHome,
+        key: AccessKeyPair,
+    },
+    /// Curated step 8: the new key assumes the role, logs in to ECR, asks the registry.
+    Verify {
+        target: Target,
+        key: AccessKeyPair,
+        plan: VerifyPlan,
+    },
+    /// Repository step 1: the repositories to pick from.
+    Repositories { target: Target },
+    /// Repository step 3: read the current policy and merge the grant into it.
+    PlanGrant {
+        target: Target,
+        repository: RepositoryName,
+        grant: Grant,
+    },
+    /// Repository step 3: read the current policy and take the grant out of it.
+    PlanRevoke {
+        target: Target,
+        repository: RepositoryName,
+        accounts: Vec<AccountId>,
+        partition: Partition,
+    },
+    /// Write a worked-out policy change and read it back.
+    Apply { target: Target, plan: Box<Plan> },
+    /// Put the policy from before the last change back, unless somebody changed the
+    /// policy since that change.
+    Restore {
+        target: Target,
+        repository: RepositoryName,
+        previous: Option<String>,
+        /// The policy the last change wrote: what the repository must still hold.
+        current: Option<String>,
+    },
+}
+
+/// What a run found that later steps use.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Identity {
+        flow: FlowId,
+        side: Side,
+        profile: Option<String>,
+        result: Result<Identity, CallError>,
+    },
+    Registry(RegistryLookup),
+    /// The user's key, and the config file that holds it.
+    AccessKey {
+        key: AccessKeyPair,
+        saved_to: PathBuf,
+        /// Created by this run (else reused from the file).
+        created: bool,
+    },
+    Repositories(Vec<String>),
+    Plan(Box<Plan>),
+    /// A policy change was applied: `previous` is the text it replaced, `current`
+    /// the text it wrote (`None`: the policy was deleted).
+    Applied {
+        repository: RepositoryName,
+        previous: Option<String>,
+        current: Option<String>,
+    },
+}
+
+impl Job {
+    /// The calls the job makes, in order, as the live status lists them before they
+    /// run and the confirmation names them.
+    pub fn calls(&self) -> Vec<String> {
+        match self {
+            Job::Identity { .. } => vec!["sts:GetCallerIdentity".into()],
+            Job::FindRegistry { subscription, .. } => {
+                vec![format!(
+                    "eks:DescribeEksAnywhereSubscription {subscription}"
+                )]
+            }
+            Job::ReadPolicy { name, .. } => vec![format!("iam:CreatePolicy {name}")],
+            Job::UpdatePolicy { name, .. } => vec![format!(
+                "iam:CreatePolicyVersion {name}, as the default (the oldest other version is deleted first when there are five)"
+            )],
+            Job::UpdateTrust { role, .. } => vec![format!("iam:UpdateAssumeRolePolicy {role}")],
+            Job::Role { role, policy, .. } => vec![
+                format!("iam:CreateRole {role}"),
+                format!("iam:AttachRolePolicy {policy} to {role}"),
+            ],
+            Job::User { policy, user, .. } => vec![
+                format!("iam:CreatePolicy {policy}"),
+                format!("iam:CreateUser {user}"),
+                format!("iam:AttachUserPolicy {policy} to {user}"),
+            ],
+            Job::AccessKey { user, home, .. } => vec![
+                format!("iam:ListAccessKeys {user}"),
+                format!(
+                    "iam:CreateAccessKey {user}, straight into {} (unless that file holds a key of the user)",
+                    home.path.display()
+                ),
+            ],
+            Job::WriteConfig { home, .. } => {
+                vec![format!("write {} (mode 0600)", home.path.display())]
+            }
+            Job::WriteManifest { path, .. } => {
+                vec![format!("write {} (mode 0600)", path.display())]
+            }
+            Job::Kubectl { context, .. } => vec![match context {
+                Some(context) => format!("kubectl apply -f - --context {context}"),
+                None => "kubectl apply -f - (current context)".to_string(),
+            }],
+            Job::Verify { plan, .. } => vec![
+                format!("sts:AssumeRole {}", plan.role_arn),
+                "ecr:GetAuthorizationToken (as the role)".to_string(),
+                format!(
+                    "GET {}/v2/eks-anywhere-packages/manifests/latest",
+                    plan.registry_base()
+                ),
+            ],
+            Job::Repositories { .. } => vec!["ecr:DescribeRepositories".into()],
+            Job::PlanGrant { repository, .. } | Job::PlanRevoke { repository, .. } => {
+                vec![format!("ecr:GetRepositoryPolicy {repository}")]
+            }
+            Job::Apply { plan, .. } => {
+                let repository = &plan.repository;
+                let write = if plan.change.policy.is_some() {
+                    format!("ecr:SetRepositoryPolicy {repository}")
+                } else {
+                    format!("ecr:DeleteRepositoryPolicy {repository}")
+                };
+                vec![
+                    format!("ecr:GetRepositoryPolicy {repository} (unchanged since read?)"),
+                    write,
+                    format!("ecr:GetRepositoryPolicy {repository} (read back)"),
+                ]
+            }
+            Job::Restore {
+                repository,
+                previous,
+                ..
+            } => vec![
+                format!("ecr:GetRepositoryPolicy {repository} (unchanged since applied?)"),
+                match previous {
+                    Some(_) => format!("ecr:SetRepositoryPolicy {repository} (the previous text)"),
+                    None => format!("ecr:DeleteRepositoryPolicy {repository} (it had none)"),
+                },
+                format!("ecr:GetRepositoryPolicy {repository} (read back)"),
+            ],
+        }
+    }
+
+    /// Whether the job changes anything (reads run without a confirmation).
+    pub fn writes(&self) -> bool {
+        !matches!(
+            self,
+            Job::Identity { .. }
+                | Job::FindRegistry { .. }
+                | Job::Repositories { .. }
+                | Job::PlanGrant { .. }
+                | Job::PlanRevoke { .. }
+                | Job::Verify { .. }
+        )
+    }
+
+    /// The credentials it runs with, when it runs against AWS.
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Job::Identity { target, .. }
+            | Job::FindRegistry { target, .. }
+            | Job::Verify { target, .. }
+            | Job::Repositories { target }
+            | Job::PlanGrant { target, .. }
+            | Job::PlanRevoke { target, .. }
+            | Job::Apply { target, .. }
+            | Job::Restore { target, .. } => Some(target),
+            Job::ReadPolicy { iam, .. }
+            | Job::UpdatePolicy { iam, .. }
+            | Job::UpdateTrust { iam, .. }
+            | Job::Role { iam, .. }
+            | Job::User { iam, .. }
+            | Job::AccessKey { iam, .. } => Some(&iam.target),
+            Job::Kubectl { .. } | Job::WriteConfig { .. } | Job::WriteManifest { .. } => None,
+        }
+    }
+
+    /// The side whose credentials the job uses (`None` for local work and jobs that
+    /// are not tied to one side).
+    pub fn side(&self, flow: FlowId) -> Option<Side> {
+        match self {
+            Job::Kubectl { .. } | Job::WriteConfig { .. } | Job::WriteManifest { .. } => None,
+            Job::UpdatePolicy { side, .. } | Job::Identity { side, .. } => Some(*side),
+            Job::ReadPolicy { .. }
+            | Job::Role { .. }
+            | Job::UpdateTrust { .. }
+            | Job::FindRegistry { .. } => Some(Side::Source),
+            Job::User { .. } | Job::AccessKey { .. } | Job::Verify { .. } => {
+                Some(Side::Destination)
+            }
+            _ if flow == FlowId::RepositorySharing => Some(Side::RepositoryOwner),
+            _ => None,
+        }
+    }
+}

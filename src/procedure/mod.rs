@@ -1,0 +1,19 @@
+//! The one procedure engine that the wizard and the commands both drive.
+//!
+//! Each step of a procedure is a named variant ([`CuratedStep`], [`RepositoryStep`])
+//! whose inputs, documents and calls are declared once in [`crate::core::flow`].
+//! Here a step is planned into a [`Job`] from validated inputs ([`plan`]) and the job
+//! is executed against AWS, reporting every call through [`Report`] ([`execute`]).
+//! The wizard's report sends each call over its channel to the screen; `curated`,
+//! `grant` and `revoke` print a line per call. How they show progress and how they
+//! ask for confirmation is all that differs between them: the calls made, the
+//! safety checks and the order are the same.
+
+mod execute;
+mod job;
+mod plan;
+
+pub use crate::core::flow::{CuratedStep, RepositoryStep, Step};
+pub use execute::{Report, execute};
+pub use job::{IamTarget, Job, Output, SecretHome};
+pub use plan::{Sides, plan, plan_manifest, plan_revoke, plan_update, saved_key_reusable};
