@@ -6,6 +6,8 @@
 //! - [`tui`]: the wizard, one state machine drawn with ratatui.
 //! - [`kube`]: `kubectl apply` for the cluster step.
 //! - [`commands`]: the scriptable subcommands.
+//! - [`files`] and [`output`]: writing files that may hold secrets, and printing
+//!   that never panics.
 
 pub mod aws;
 pub mod cli;
@@ -14,4 +16,5 @@ pub mod core;
 pub mod files;
 pub mod kube;
 pub mod logging;
+pub mod output;
 pub mod tui;
