@@ -21,7 +21,7 @@ use super::app::{App, Effect, Msg, SaveError, update};
 use super::clipboard::{Clipboard, Environment, SystemClipboard};
 use super::jobs::{AwsRunner, RunId, Runner};
 use super::view;
-use crate::files::{Privacy, write_document};
+use crate::files::{FileRefusal, Privacy, refuse_placeholders_over_existing, write_document};
 
 /// How often spinners move while something runs.
 const TICK: Duration = Duration::from_millis(120);
@@ -136,12 +136,19 @@ where
     }
 }
 
+/// Saves a document the operator asked for. Never through a symbolic link, never
+/// over a folder, an existing file only once the operator said yes (then replaced
+/// by a rename, not rewritten in place), and never a document that still has
+/// placeholders over an existing file.
 fn save(
     path: PathBuf,
     contents: &str,
     private: bool,
     overwrite: bool,
 ) -> Result<PathBuf, SaveError> {
+    if let Err(refusal) = refuse_placeholders_over_existing(&path, contents) {
+        return Err(SaveError::Io(refusal.to_string()));
+    }
     let privacy = if private {
         Privacy::Private
     } else {
@@ -155,7 +162,14 @@ fn save(
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(SaveError::Exists(path))
         }
-        Err(error) => Err(SaveError::Io(format!("{}: {error}", path.display()))),
+        // A refusal names the path and the way out itself.
+        Err(error) => match error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<FileRefusal>())
+        {
+            Some(refusal) => Err(SaveError::Io(refusal.to_string())),
+            None => Err(SaveError::Io(format!("{}: {error}", path.display()))),
+        },
     }
 }
 
