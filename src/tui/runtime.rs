@@ -193,3 +193,46 @@ fn spawn_terminal_events(sender: mpsc::UnboundedSender<Msg>) {
         }
     });
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_refuses_links_and_placeholders_over_a_file_and_asks_before_replacing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trust-policy.json");
+        let finished = "{\"Principal\": \"arn:aws:iam::999999999999:root\"}\n";
+        let unfinished = "{\"Principal\": \"arn:aws:iam::<DESTINATION_ACCOUNT_ID>:root\"}\n";
+
+        assert_eq!(
+            save(path.clone(), unfinished, false, false),
+            Ok(path.clone())
+        );
+        assert_eq!(
+            save(path.clone(), finished, false, false),
+            Err(SaveError::Exists(path.clone()))
+        );
+        assert_eq!(save(path.clone(), finished, false, true), Ok(path.clone()));
+        match save(path.clone(), unfinished, false, true) {
+            Err(SaveError::Io(reason)) => assert!(reason.contains("placeholders"), "{reason}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), finished);
+
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        match save(link.clone(), "secret", true, true) {
+            Err(SaveError::Io(reason)) => {
+                assert!(reason.contains("symbolic link"), "{reason}");
+                assert_eq!(reason.matches(&*link.display().to_string()).count(), 1);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), finished);
+        match save(dir.path().to_path_buf(), finished, false, true) {
+            Err(SaveError::Io(reason)) => assert!(reason.contains("is a folder"), "{reason}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}
