@@ -6,6 +6,8 @@
 //! - [`tui`]: the wizard, one state machine drawn with ratatui.
 //! - [`kube`]: `kubectl apply` for the cluster step.
 //! - [`commands`]: the scriptable subcommands.
+//! - [`files`] and [`output`]: writing files that may hold secrets, and printing
+//!   that never panics.
 
 pub mod aws;
 pub mod cli;

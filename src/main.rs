@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("ecr-share: {error:#}");
+            ecr_share::errln!("ecr-share: {error:#}");
             ExitCode::FAILURE
         }
     }

@@ -22,11 +22,11 @@ use crate::aws::iam;
 use crate::aws::verify;
 use crate::aws::{self as aws_layer, CallError, CallReport, Outcome, Target};
 use crate::cli::CuratedArgs;
-use crate::core::documents;
 use crate::core::flow::{CuratedStep, FieldId, FlowId, Form, Side, Step};
 use crate::core::validate::{AccountId, IamKind, IamName, Region, SubscriptionId};
+use crate::files;
 use crate::procedure::{self, Job, Output, Report, Sides};
-use crate::{errln, errout, outln};
+use crate::{errln, outln};
 
 /// Everything the operator typed, validated.
 struct Input {
@@ -143,7 +143,8 @@ pub fn run(region: Option<String>, args: CuratedArgs) -> anyhow::Result<ExitCode
 /// this user (an operator's own `~/.aws/config`, say) unless `--overwrite` says so,
 /// and any symlink.
 fn check_files(input: &Input) -> anyhow::Result<()> {
-    let config_ours = |text: &str| documents::is_config_file_for(text, &input.user_name);
+    let user = input.user_name.as_str();
+    let config_ours = |text: &str| files::is_config_for_user(user, text);
     check_replaceable(
         "--config-out",
         &input.config_out,
@@ -151,12 +152,8 @@ fn check_files(input: &Input) -> anyhow::Result<()> {
         &config_ours,
     )?;
     if let Some(path) = &input.secret_out {
-        check_replaceable(
-            "--secret-out",
-            path,
-            input.overwrite,
-            &documents::is_secret_manifest,
-        )?;
+        let manifest_ours = |text: &str| files::is_secret_manifest_for_user(user, text);
+        check_replaceable("--secret-out", path, input.overwrite, &manifest_ours)?;
     }
     Ok(())
 }
@@ -449,11 +446,14 @@ fn confirm(update_existing: bool) -> anyhow::Result<()> {
         );
     }
     if update_existing {
-        errout!(
-            "Proceed, replacing the document of any existing policy or role that differs (--update-existing)? [y/N] "
+        crate::output::print_stderr(
+            format_args!(
+                "Proceed, replacing the document of any existing policy or role that differs (--update-existing)? [y/N] "
+            ),
+            false,
         );
     } else {
-        errout!("Proceed? [y/N] ");
+        crate::output::print_stderr(format_args!("Proceed? [y/N] "), false);
     }
     let mut answer = String::new();
     std::io::stdin()

@@ -14,15 +14,14 @@
 //! - 1: the document could not be written (standard output closed, for example).
 
 use std::fmt;
-use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use serde_json::Value;
 
 use crate::cli::PolicyCommand;
 use crate::core::documents::{self, Access};
 use crate::core::validate::{self, AccountId, Invalid, Region, RoleArn, SizeLimit};
+use crate::output;
 
 /// The exit code for a refused command line, the same as clap's usage errors.
 pub const REFUSED: u8 = 2;
@@ -59,17 +58,23 @@ impl fmt::Display for Refused {
 impl std::error::Error for Refused {}
 
 /// Prints the document the command asks for, or says on one line why it cannot.
+/// Printing never panics: a closed or full standard output ends with exit code 1
+/// and the reason on standard error.
 pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match document(&command) {
         Ok(text) => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .context("writing the document to standard output")?;
+            crate::out!("{text}");
+            if output::stdout_failed() {
+                crate::errln!(
+                    "ecr-share: the document could not be written to standard output: {}",
+                    output::stdout_error().unwrap_or("unknown error")
+                );
+                return Ok(ExitCode::FAILURE);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(refused) => {
-            eprintln!("ecr-share: {refused}");
+            crate::errln!("ecr-share: {refused}");
             Ok(ExitCode::from(REFUSED))
         }
     }

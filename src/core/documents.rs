@@ -291,42 +291,6 @@ pub fn saved_key(config_file: &str, user: &IamName) -> Option<AccessKeyPair> {
     })
 }
 
-/// Whether a file is a config file of the shape [`aws_config_file`] writes for this
-/// user: a `[default]` profile whose `source_profile` is the user, and the user's own
-/// profile. Such a file may be replaced without asking; any other file is the
-/// operator's own (their `~/.aws/config`, say) and is not.
-pub fn is_config_file_for(text: &str, user: &IamName) -> bool {
-    let mut section = "";
-    let mut default_source = false;
-    let mut user_section = false;
-    let header = format!("[profile {user}]");
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            section = line;
-            user_section |= line == header;
-            continue;
-        }
-        if section == "[default]"
-            && let Some((key, value)) = line.split_once('=')
-            && key.trim() == "source_profile"
-            && value.trim() == user.as_str()
-        {
-            default_source = true;
-        }
-    }
-    default_source && user_section
-}
-
-/// Whether a file is an `aws-secret` manifest as [`aws_secret_manifest`] writes it.
-pub fn is_secret_manifest(text: &str) -> bool {
-    text.lines()
-        .any(|l| l.trim() == format!("name: {PACKAGES_SECRET}"))
-        && text
-            .lines()
-            .any(|l| l.trim() == format!("namespace: {PACKAGES_NAMESPACE}"))
-        && text.lines().any(|l| l.trim() == "kind: Secret")
-}
-
 /// The namespace and name of the Secret the curated-packages controller reads.
 pub const PACKAGES_NAMESPACE: &str = "eksa-packages";
 pub const PACKAGES_SECRET: &str = "aws-secret";
@@ -509,7 +473,7 @@ mod tests {
     }
 
     #[test]
-    fn config_files_are_recognised_and_their_key_read_back() {
+    fn the_key_is_read_back_from_the_users_profile_only() {
         let user = IamName::parse(
             super::super::validate::IamKind::User,
             "curated-packages-user",
@@ -523,13 +487,8 @@ mod tests {
         let region = Region::parse("us-west-2").unwrap();
         let text = aws_config_file(Some(&user), Some(&role), Some(&region), Some(&keys));
         assert_eq!(saved_key(&text, &user), Some(keys));
-        assert!(is_config_file_for(&text, &user));
         let other = IamName::parse(super::super::validate::IamKind::User, "someone-else").unwrap();
         assert_eq!(saved_key(&text, &other), None);
-        assert!(!is_config_file_for(&text, &other));
-        // An operator's own config file is not ours, whatever profiles it has.
-        let own = "[default]\nregion = us-east-1\n\n[profile prod]\nsso_start_url = https://x\n";
-        assert!(!is_config_file_for(own, &user));
         assert_eq!(
             saved_key(
                 "[profile curated-packages-user]\naws_access_key_id=A\n",
@@ -537,8 +496,6 @@ mod tests {
             ),
             None
         );
-        assert!(is_secret_manifest(&aws_secret_manifest(&text)));
-        assert!(!is_secret_manifest(own));
     }
 
     #[test]

@@ -166,12 +166,9 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
         }
         Job::WriteManifest { path, home, key } => {
             let manifest = documents::aws_secret_manifest(&home.config_file(&key));
-            calls.call(write_file(
-                &path,
-                &manifest,
-                home.overwrite,
-                documents::is_secret_manifest,
-            ));
+            calls.call(write_file(&path, &manifest, home.overwrite, |text| {
+                home.is_our_manifest(text)
+            }));
         }
         Job::Kubectl { context, home, key } => {
             let manifest = documents::aws_secret_manifest(&home.config_file(&key));

@@ -16,6 +16,7 @@ use crate::core::merge::Grant;
 use crate::core::regions::Partition;
 use crate::core::secret::AccessKeyPair;
 use crate::core::validate::{AccountId, IamName, Region, RepositoryName, RoleArn, SubscriptionId};
+use crate::files;
 
 /// IAM in one account, as a job needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +52,12 @@ impl SecretHome {
     /// Whether `text` is a config file ecr-share wrote for this user, which it may
     /// replace without asking.
     pub fn is_ours(&self, text: &str) -> bool {
-        documents::is_config_file_for(text, &self.user)
+        files::is_config_for_user(self.user.as_str(), text)
+    }
+
+    /// Whether `text` is an `aws-secret` manifest ecr-share wrote for this user.
+    pub fn is_our_manifest(&self, text: &str) -> bool {
+        files::is_secret_manifest_for_user(self.user.as_str(), text)
     }
 }
 

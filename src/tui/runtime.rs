@@ -21,7 +21,7 @@ use super::app::{App, Effect, Msg, SaveError, update};
 use super::clipboard::{Clipboard, Environment, SystemClipboard};
 use super::jobs::{AwsRunner, RunId, Runner};
 use super::view;
-use crate::files::{Privacy, write_document};
+use crate::files::{FileRefusal, Privacy, refuse_placeholders_over_existing, write_document};
 
 /// How often spinners move while something runs.
 const TICK: Duration = Duration::from_millis(120);
@@ -136,12 +136,19 @@ where
     }
 }
 
+/// Saves a document the operator asked for. Never through a symbolic link, never
+/// over a folder, an existing file only once the operator said yes (then replaced
+/// by a rename, not rewritten in place), and never a document that still has
+/// placeholders over an existing file.
 fn save(
     path: PathBuf,
     contents: &str,
     private: bool,
     overwrite: bool,
 ) -> Result<PathBuf, SaveError> {
+    if let Err(refusal) = refuse_placeholders_over_existing(&path, contents) {
+        return Err(SaveError::Io(refusal.to_string()));
+    }
     let privacy = if private {
         Privacy::Private
     } else {
@@ -155,7 +162,14 @@ fn save(
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(SaveError::Exists(path))
         }
-        Err(error) => Err(SaveError::Io(format!("{}: {error}", path.display()))),
+        // A refusal names the path and the way out itself.
+        Err(error) => match error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<FileRefusal>())
+        {
+            Some(refusal) => Err(SaveError::Io(refusal.to_string())),
+            None => Err(SaveError::Io(format!("{}: {error}", path.display()))),
+        },
     }
 }
 
@@ -178,4 +192,47 @@ fn spawn_terminal_events(sender: mpsc::UnboundedSender<Msg>) {
             }
         }
     });
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_refuses_links_and_placeholders_over_a_file_and_asks_before_replacing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trust-policy.json");
+        let finished = "{\"Principal\": \"arn:aws:iam::999999999999:root\"}\n";
+        let unfinished = "{\"Principal\": \"arn:aws:iam::<DESTINATION_ACCOUNT_ID>:root\"}\n";
+
+        assert_eq!(
+            save(path.clone(), unfinished, false, false),
+            Ok(path.clone())
+        );
+        assert_eq!(
+            save(path.clone(), finished, false, false),
+            Err(SaveError::Exists(path.clone()))
+        );
+        assert_eq!(save(path.clone(), finished, false, true), Ok(path.clone()));
+        match save(path.clone(), unfinished, false, true) {
+            Err(SaveError::Io(reason)) => assert!(reason.contains("placeholders"), "{reason}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), finished);
+
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        match save(link.clone(), "secret", true, true) {
+            Err(SaveError::Io(reason)) => {
+                assert!(reason.contains("symbolic link"), "{reason}");
+                assert_eq!(reason.matches(&*link.display().to_string()).count(), 1);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), finished);
+        match save(dir.path().to_path_buf(), finished, false, true) {
+            Err(SaveError::Io(reason)) => assert!(reason.contains("is a folder"), "{reason}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
 }

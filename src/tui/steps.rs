@@ -4,7 +4,6 @@
 //! wrong account.
 
 use crate::aws::Target;
-use crate::core::documents;
 use crate::core::flow::{FieldId, FlowId, Side, Step};
 use crate::core::validate::AccountId;
 use crate::procedure::{self, SecretHome, Sides};
@@ -95,9 +94,9 @@ fn name_replaced_file(job: &mut Job) -> Option<String> {
         Job::AccessKey { home, .. } | Job::WriteConfig { home, .. } => {
             (home.path.clone(), home, |home, text| home.is_ours(text))
         }
-        Job::WriteManifest { path, home, .. } => (path.clone(), home, |_, text| {
-            documents::is_secret_manifest(text)
-        }),
+        Job::WriteManifest { path, home, .. } => {
+            (path.clone(), home, |home, text| home.is_our_manifest(text))
+        }
         _ => return None,
     };
     let metadata = std::fs::symlink_metadata(&path).ok()?;
