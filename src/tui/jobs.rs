@@ -20,7 +20,7 @@ use crate::core::secret::AccessKeyPair;
 use crate::core::validate::{AccountId, IamName, Region, RepositoryName, SubscriptionId};
 use crate::kube;
 
-use super::app::Msg;
+use super::message::Msg;
 
 /// Tells runs apart, so a late answer of a cancelled run is recognised.
 pub type RunId = u64;

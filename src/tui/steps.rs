@@ -11,8 +11,8 @@ use crate::core::merge::Grant;
 use crate::core::validate::{IamName, Invalid};
 use serde_json::Value;
 
-use super::app::{App, IdentityState};
 use super::jobs::{IamTarget, Job};
+use super::model::{App, IdentityState};
 
 /// The sides whose profiles a flow uses.
 pub fn sides(flow: FlowId) -> &'static [Side] {
