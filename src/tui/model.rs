@@ -25,15 +25,20 @@ pub struct Status {
 /// How a status line reads: plain, good news, or a problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
+    /// Plain information.
     Info,
+    /// Something worked.
     Success,
+    /// Something failed or was refused.
     Error,
 }
 
 /// A window drawn over the screen that takes the keys while open.
 #[derive(Debug)]
 pub enum Overlay {
+    /// Every key, by mode.
     Help,
+    /// The file name to save the shown document to.
     Save(SavePrompt),
     /// A step that changes something waits for a yes.
     Confirm(Box<Confirm>),
@@ -75,6 +80,7 @@ pub struct SavePrompt {
 pub enum Screen {
     /// The start screen, with one entry per flow.
     Menu,
+    /// A flow, on the step it was left at.
     Flow(FlowId),
 }
 
