@@ -5,57 +5,26 @@
 mod common;
 
 use aws_sdk_iam::config::BehaviorVersion;
+use common::harness::Harness;
 use common::{DESTINATION_ACCOUNT, Moto, SOURCE_ACCOUNT};
 use ecr_share::aws::Outcome;
 use ecr_share::core::flow::{FieldId, FlowId};
-use ecr_share::tui::app::{App, Effect, Msg, Overlay, update};
-use ecr_share::tui::jobs::{AwsRunner, Runner};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ecr_share::tui::jobs::AwsRunner;
+use ecr_share::tui::model::{App, Overlay};
+use ratatui::crossterm::event::KeyCode;
 
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-/// Presses keys, runs every job they start on the AWS runner, and feeds the answers
-/// back until nothing is in flight.
-async fn press(app: &mut App, codes: &[KeyCode]) {
-    let mut effects = Vec::new();
-    for code in codes {
-        effects.extend(update(app, key(*code)));
-    }
-    drive(app, effects).await;
-}
-
-async fn drive(app: &mut App, mut effects: Vec<Effect>) {
-    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-    let mut in_flight = 0;
-    loop {
-        for effect in effects.drain(..) {
-            if let Effect::Start { run, job } = effect {
-                AwsRunner.start(run, *job, sender.clone());
-                in_flight += 1;
-            }
-        }
-        if in_flight == 0 {
-            return;
-        }
-        let msg = receiver.recv().await.expect("a running job answers");
-        if matches!(msg, Msg::Finished { .. }) {
-            in_flight -= 1;
-        }
-        effects.extend(update(app, msg));
-    }
-}
+/// The wizard with its jobs on the real AWS runner.
+type Wizard = Harness<AwsRunner>;
 
 /// Runs the current step: x, then y for the confirmation.
-async fn run_step(app: &mut App) {
-    press(app, &[KeyCode::Char('x')]).await;
+async fn run_step(wizard: &mut Wizard) {
+    wizard.press(&[KeyCode::Char('x')]).await;
     assert!(
-        matches!(&app.overlay, Some(Overlay::Confirm(confirm)) if confirm.problems.is_empty()),
+        matches!(&wizard.app.overlay, Some(Overlay::Confirm(confirm)) if confirm.problems.is_empty()),
         "expected a confirmation without problems, got {:?}",
-        app.overlay
+        wizard.app.overlay
     );
-    press(app, &[KeyCode::Char('y')]).await;
+    wizard.press(&[KeyCode::Char('y')]).await;
 }
 
 fn outcomes(app: &App, flow: FlowId, step: usize) -> Vec<String> {
@@ -111,25 +80,51 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut app = App::with_options(Some("source".into()), Some("us-east-1".into()));
-        app.curated.form.set(FieldId::DestinationProfile, "destination");
-        press(&mut app, &[KeyCode::Enter]).await;
-        assert_eq!(app.curated.form.text(FieldId::SourceAccount), SOURCE_ACCOUNT);
-        assert_eq!(app.curated.form.text(FieldId::DestinationAccount), DESTINATION_ACCOUNT);
+        let mut wizard = Harness::new(
+            App::with_options(Some("source".into()), Some("us-east-1".into())),
+            AwsRunner,
+        );
+        wizard.app.curated.form.set(FieldId::DestinationProfile, "destination");
+        wizard.press(&[KeyCode::Enter]).await;
+        assert_eq!(wizard.app.curated.form.text(FieldId::SourceAccount), SOURCE_ACCOUNT);
+        assert_eq!(wizard.app.curated.form.text(FieldId::DestinationAccount), DESTINATION_ACCOUNT);
 
+        // Step 5 puts the key straight into the config file at this path.
+        let config_path = dir.path().join("curated-packages-aws-config");
+        wizard.app.curated.form.set(FieldId::ConfigPath, config_path.display().to_string());
         for step in ['2', '3', '4', '5'] {
-            press(&mut app, &[KeyCode::Char(step)]).await;
-            run_step(&mut app).await;
+            wizard.press(&[KeyCode::Char(step)]).await;
+            run_step(&mut wizard).await;
         }
         let curated = FlowId::CuratedPackages;
-        assert_eq!(outcomes(&app, curated, 1), ["iam:CreatePolicy done"]);
-        assert_eq!(outcomes(&app, curated, 2), ["iam:CreateRole done", "iam:AttachRolePolicy done"]);
+        assert_eq!(outcomes(&wizard.app, curated, 1), ["iam:CreatePolicy done"]);
+        assert_eq!(outcomes(&wizard.app, curated, 2), ["iam:CreateRole done", "iam:AttachRolePolicy done"]);
         assert_eq!(
-            outcomes(&app, curated, 3),
+            outcomes(&wizard.app, curated, 3),
             ["iam:CreatePolicy done", "iam:CreateUser done", "iam:AttachUserPolicy done"]
         );
-        assert_eq!(outcomes(&app, curated, 4), ["iam:ListAccessKeys ok", "iam:CreateAccessKey done"]);
-        let key = app.curated.form.access_key.clone().expect("step 5 hands the key on");
+        assert_eq!(
+            outcomes(&wizard.app, curated, 4),
+            ["iam:ListAccessKeys ok", "iam:CreateAccessKey done", "write done"]
+        );
+        let key = wizard.app.curated.form.access_key.clone().expect("step 5 hands the key on");
+        let saved = std::fs::read_to_string(&config_path).unwrap();
+        assert!(saved.contains(&format!("aws_secret_access_key={}", key.secret_access_key.expose())));
+
+        // Running step 5 again reuses the key its config file holds: no second key.
+        wizard.press(&[KeyCode::Char('5')]).await;
+        wizard.press(&[KeyCode::Char('x')]).await;
+        let Some(Overlay::Confirm(confirm)) = &wizard.app.overlay else {
+            panic!("step 5 asks first: {:?}", wizard.app.overlay);
+        };
+        assert!(
+            confirm.lines.iter().any(|l| l.contains(&format!("Reuses   key {}", key.access_key_id))),
+            "{:?}",
+            confirm.lines
+        );
+        wizard.press(&[KeyCode::Char('y')]).await;
+        assert_eq!(outcomes(&wizard.app, curated, 4), ["iam:CreateAccessKey already existed"]);
+        assert_eq!(wizard.app.curated.form.access_key.as_ref(), Some(&key));
 
         // The entities are where the procedure says.
         let source = iam(&moto.url, "testing", "testing", None);
@@ -149,17 +144,17 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
         assert_eq!(ids, [key.access_key_id.as_str()]);
 
         // The config file of step 6 carries the new key, and the role in the source account.
-        press(&mut app, &[KeyCode::Char('6')]).await;
-        let config = app.curated.form.export(ecr_share::core::documents::DocumentKind::AwsConfigFile);
+        wizard.press(&[KeyCode::Char('6')]).await;
+        let config = wizard.app.curated.form.export(ecr_share::core::documents::DocumentKind::AwsConfigFile);
         assert!(config.contains(&format!("role_arn=arn:aws:iam::{SOURCE_ACCOUNT}:role/curated-packages-role")));
         assert!(config.contains(&format!("aws_access_key_id={}", key.access_key_id)));
         assert!(config.contains(&format!("aws_secret_access_key={}", key.secret_access_key.expose())));
 
         // Running step 3 again changes nothing and says so.
-        press(&mut app, &[KeyCode::Char('3')]).await;
-        run_step(&mut app).await;
+        wizard.press(&[KeyCode::Char('3')]).await;
+        run_step(&mut wizard).await;
         assert_eq!(
-            outcomes(&app, curated, 2),
+            outcomes(&wizard.app, curated, 2),
             ["iam:CreateRole already existed", "iam:AttachRolePolicy already existed"]
         );
 
@@ -173,17 +168,17 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
             .send()
             .await
             .unwrap();
-        run_step(&mut app).await;
+        run_step(&mut wizard).await;
         assert_eq!(
-            outcomes(&app, curated, 2),
+            outcomes(&wizard.app, curated, 2),
             ["iam:CreateRole exists, differs"],
             "a differing role stops the step before the attachment"
         );
-        assert!(app.status.clone().unwrap().text.contains("U makes the wanted document current"));
-        press(&mut app, &[KeyCode::Char('U')]).await;
-        assert!(matches!(&app.overlay, Some(Overlay::Confirm(c)) if c.problems.is_empty()));
-        press(&mut app, &[KeyCode::Char('y')]).await;
-        assert_eq!(outcomes(&app, curated, 2), ["iam:UpdateAssumeRolePolicy done"]);
+        assert!(wizard.app.status.clone().unwrap().text.contains("U makes the wanted document current"));
+        wizard.press(&[KeyCode::Char('U')]).await;
+        assert!(matches!(&wizard.app.overlay, Some(Overlay::Confirm(c)) if c.problems.is_empty()));
+        wizard.press(&[KeyCode::Char('y')]).await;
+        assert_eq!(outcomes(&wizard.app, curated, 2), ["iam:UpdateAssumeRolePolicy done"]);
         assert_eq!(
             trusted_principal(&source).await,
             format!("arn:aws:iam::{DESTINATION_ACCOUNT}:root")
@@ -207,16 +202,16 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
             .await
             .unwrap();
 
-        press(&mut app, &[KeyCode::Esc, KeyCode::Down, KeyCode::Enter]).await;
-        press(&mut app, &[KeyCode::Char('x')]).await;
-        assert!(matches!(app.overlay, Some(Overlay::Pick(_))), "{:?}", app.overlay);
-        press(&mut app, &[KeyCode::Enter, KeyCode::Right]).await;
-        assert_eq!(app.repository.form.text(FieldId::Repository), "team/app");
-        app.repository.form.set(FieldId::Grantees, "222222222222");
-        press(&mut app, &[KeyCode::Right, KeyCode::Char('x')]).await;
-        assert!(matches!(app.overlay, Some(Overlay::Confirm(_))), "the merge waits for a yes");
-        press(&mut app, &[KeyCode::Char('y')]).await;
-        let applied = outcomes(&app, FlowId::RepositorySharing, 2);
+        wizard.press(&[KeyCode::Esc, KeyCode::Down, KeyCode::Enter]).await;
+        wizard.press(&[KeyCode::Char('x')]).await;
+        assert!(matches!(wizard.app.overlay, Some(Overlay::Pick(_))), "{:?}", wizard.app.overlay);
+        wizard.press(&[KeyCode::Enter, KeyCode::Right]).await;
+        assert_eq!(wizard.app.repository.form.text(FieldId::Repository), "team/app");
+        wizard.app.repository.form.set(FieldId::Grantees, "222222222222");
+        wizard.press(&[KeyCode::Right, KeyCode::Char('x')]).await;
+        assert!(matches!(wizard.app.overlay, Some(Overlay::Confirm(_))), "the merge waits for a yes");
+        wizard.press(&[KeyCode::Char('y')]).await;
+        let applied = outcomes(&wizard.app, FlowId::RepositorySharing, 2);
         assert!(applied.iter().all(|o| !o.contains("failed")), "{applied:?}");
         let policy = ecr
             .get_repository_policy()
@@ -230,8 +225,8 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
         assert_eq!(policy["Statement"][1]["Principal"]["AWS"], "arn:aws:iam::222222222222:root");
 
         // u puts the previous policy back, exactly.
-        press(&mut app, &[KeyCode::Char('u')]).await;
-        press(&mut app, &[KeyCode::Char('y')]).await;
+        wizard.press(&[KeyCode::Char('u')]).await;
+        wizard.press(&[KeyCode::Char('y')]).await;
         let restored = ecr
             .get_repository_policy()
             .repository_name("team/app")
@@ -241,7 +236,7 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
         let restored: serde_json::Value = serde_json::from_str(restored.policy_text().unwrap()).unwrap();
         assert_eq!(restored, serde_json::from_str::<serde_json::Value>(foreign).unwrap());
         assert!(
-            app.step_run(FlowId::RepositorySharing, 2)
+            wizard.app.step_run(FlowId::RepositorySharing, 2)
                 .unwrap()
                 .reports
                 .iter()

@@ -5,15 +5,11 @@
 mod common;
 
 use std::net::TcpListener;
-use std::time::Duration;
 
 use aws_sdk_ecr::Client;
-use aws_sdk_ecr::config::retry::RetryConfig;
 use aws_sdk_ecr::operation::get_repository_policy::GetRepositoryPolicyOutput;
-use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::http::StatusCode;
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_mocks::{RuleMode, mock};
+use common::mocks::{self, Retries};
 use common::{stderr, stdout};
 use ecr_share::aws::ecr::{Ecr, PlanError};
 use ecr_share::aws::{self, MAX_ATTEMPTS, Outcome, Target};
@@ -35,12 +31,6 @@ fn pull_grant() -> Grant {
     }
 }
 
-/// An error answer as ECR's JSON protocol sends it.
-fn error_response(status: u16, code: &str, message: &str) -> HttpResponse {
-    let body = serde_json::json!({"__type": code, "message": message}).to_string();
-    HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body))
-}
-
 fn foreign_policy() -> String {
     serde_json::json!({"Version": "2012-10-17", "Statement": [{
         "Sid": "CiPush", "Effect": "Allow",
@@ -48,14 +38,6 @@ fn foreign_policy() -> String {
         "Action": "ecr:PutImage"
     }]})
     .to_string()
-}
-
-/// The retry settings the tool uses, with a backoff short enough for a test.
-fn quick_retries() -> RetryConfig {
-    RetryConfig::standard()
-        .with_max_attempts(MAX_ATTEMPTS)
-        .with_initial_backoff(Duration::from_millis(1))
-        .with_max_backoff(Duration::from_millis(5))
 }
 
 /// A port on 127.0.0.1 that nothing listens on.
@@ -75,8 +57,8 @@ async fn access_denied_on_write_shows_aws_code_and_message_and_nothing_was_chang
             .build()
     });
     let write = mock!(Client::set_repository_policy)
-        .then_http_response(|| error_response(400, "AccessDeniedException", ACCESS_DENIED));
-    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&read, &write]);
+        .then_http_response(|| mocks::json_error(400, "AccessDeniedException", ACCESS_DENIED));
+    let client = mocks::ecr(RuleMode::MatchAny, &[&read, &write], Retries::None);
     let ecr = Ecr::from_client(client);
 
     let plan = ecr.plan_grant(&repository(), &pull_grant()).await.unwrap();
@@ -109,13 +91,13 @@ async fn access_denied_on_write_shows_aws_code_and_message_and_nothing_was_chang
 #[tokio::test]
 async fn access_denied_on_read_stops_the_plan() {
     let read = mock!(Client::get_repository_policy).then_http_response(|| {
-        error_response(
+        mocks::json_error(
             400,
             "AccessDeniedException",
             "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: ecr:GetRepositoryPolicy",
         )
     });
-    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&read]);
+    let client = mocks::ecr(RuleMode::MatchAny, &[&read], Retries::None);
     let error = Ecr::from_client(client)
         .plan_grant(&repository(), &pull_grant())
         .await
@@ -135,9 +117,8 @@ async fn access_denied_on_read_stops_the_plan() {
 #[tokio::test]
 async fn throttling_is_retried_then_shown_with_aws_code_and_message() {
     let read = mock!(Client::get_repository_policy)
-        .then_http_response(|| error_response(400, "ThrottlingException", "Rate exceeded"));
-    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&read], |config| config
-        .retry_config(quick_retries()));
+        .then_http_response(|| mocks::json_error(400, "ThrottlingException", "Rate exceeded"));
+    let client = mocks::ecr(RuleMode::MatchAny, &[&read], Retries::AsTheTool);
     let error = Ecr::from_client(client)
         .current_policy(&repository())
         .await
@@ -159,15 +140,14 @@ async fn throttling_is_retried_then_shown_with_aws_code_and_message() {
 async fn throttling_that_passes_is_not_an_error() {
     let read = mock!(Client::get_repository_policy)
         .sequence()
-        .http_response(|| error_response(400, "ThrottlingException", "Rate exceeded"))
+        .http_response(|| mocks::json_error(400, "ThrottlingException", "Rate exceeded"))
         .output(|| {
             GetRepositoryPolicyOutput::builder()
                 .policy_text("{}")
                 .build()
         })
         .build();
-    let client = mock_client!(aws_sdk_ecr, RuleMode::Sequential, [&read], |config| config
-        .retry_config(quick_retries()));
+    let client = mocks::ecr(RuleMode::Sequential, &[&read], Retries::AsTheTool);
     let policy = Ecr::from_client(client)
         .current_policy(&repository())
         .await
@@ -199,7 +179,7 @@ async fn a_policy_changed_since_it_was_read_is_not_overwritten() {
     let write = mock!(Client::set_repository_policy).then_output(|| {
         aws_sdk_ecr::operation::set_repository_policy::SetRepositoryPolicyOutput::builder().build()
     });
-    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&read, &write]);
+    let client = mocks::ecr(RuleMode::MatchAny, &[&read, &write], Retries::None);
     let ecr = Ecr::from_client(client);
 
     let plan = ecr.plan_grant(&repository(), &pull_grant()).await.unwrap();

@@ -1,7 +1,8 @@
 //! Golden documents: for the example values of the two procedures ecr-share was
 //! specified from, every generated document equals the JSON the procedure shows, with
 //! the actions in the same order. The JSON is kept under `tests/fixtures/seeds/`, and
-//! checked against the procedures themselves when they sit beside the repository.
+//! checked against the procedures themselves (`shared/seeds/` beside the repository,
+//! or `ECR_SHARE_SEEDS`); a missing fixture or seed fails the test.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -30,8 +31,31 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seeds")
 }
 
+/// The procedures themselves: `ECR_SHARE_SEEDS` when set, else `shared/seeds` beside
+/// the repository or beside a folder that holds it (a worktree). Missing seeds fail
+/// the test with the way to point at them: a comparison that cannot run never passes.
 fn seeds() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds")
+    if let Some(dir) = std::env::var_os("ECR_SHARE_SEEDS") {
+        let dir = PathBuf::from(dir);
+        assert!(
+            dir.is_dir(),
+            "ECR_SHARE_SEEDS is {}, which is not a folder",
+            dir.display()
+        );
+        return dir;
+    }
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR"));
+    repository
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared/seeds"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| {
+            panic!(
+                "the seeds are not in shared/seeds beside {} or any folder above it: set ECR_SHARE_SEEDS to the folder holding curated-packages-sharing.md and ecr-repository-sharing.md",
+                repository.display()
+            )
+        })
 }
 
 /// The fixture files of one seed, in the order the seed shows its blocks.
@@ -137,13 +161,6 @@ fn json_blocks_are_taken_as_the_seeds_write_them() {
 #[test]
 fn the_fixtures_are_the_seeds_json_blocks() {
     let seeds = seeds();
-    if !seeds.is_dir() {
-        eprintln!(
-            "{} is not there: the fixtures are used as they are",
-            seeds.display()
-        );
-        return;
-    }
     for seed in [CURATED, REPOSITORY] {
         let markdown = fs::read_to_string(seeds.join(format!("{seed}.md")))
             .unwrap_or_else(|e| panic!("reading the seed {seed}: {e}"));

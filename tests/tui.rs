@@ -2,53 +2,26 @@
 //! ratatui's TestBackend and compared with snapshots, and the whole event loop with a
 //! fake clipboard.
 
-use std::collections::HashMap;
+mod common;
+
 use std::path::PathBuf;
 
+use common::harness::{
+    Harness, RecordingClipboard, ScriptedRunner, ctrl, key, press, render, type_text,
+};
 use ecr_share::aws::{CallReport, Identity, Outcome};
 use ecr_share::core::documents::DocumentKind;
 use ecr_share::core::flow::{FieldId, FlowId, Side};
 use ecr_share::core::secret::{AccessKeyPair, Secret};
-use ecr_share::tui::app::{App, Confirm, Effect, Msg, Overlay, SaveError, Screen, Tone, update};
-use ecr_share::tui::clipboard::{Clipboard, CopyMethod};
-use ecr_share::tui::jobs::{Job, Output, RunId, Runner};
+use ecr_share::tui::clipboard::CopyMethod;
+use ecr_share::tui::jobs::{Job, Output};
+use ecr_share::tui::message::{Effect, Msg, SaveError};
+use ecr_share::tui::model::{App, Confirm, Overlay, Screen, Tone};
 use ecr_share::tui::runtime::event_loop;
-use ecr_share::tui::view;
+use ecr_share::tui::update::update;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::JoinHandle;
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn press(app: &mut App, codes: &[KeyCode]) -> Vec<Effect> {
-    codes
-        .iter()
-        .flat_map(|code| update(app, key(*code)))
-        .collect()
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        assert!(
-            update(app, key(KeyCode::Char(c))).is_empty(),
-            "typing {c:?} asked for work"
-        );
-    }
-}
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| view::draw(frame, app)).unwrap();
-    terminal.backend().to_string()
-}
+use ratatui::crossterm::event::KeyCode;
 
 /// Opens a flow from the start screen.
 fn open(app: &mut App, flow: FlowId) {
@@ -426,19 +399,6 @@ fn every_step_of_both_flows_draws_at_every_size() {
     }
 }
 
-/// A clipboard that remembers what it was given.
-#[derive(Default)]
-struct RecordingClipboard {
-    copies: Vec<String>,
-}
-
-impl Clipboard for RecordingClipboard {
-    fn copy(&mut self, text: &str) -> Result<CopyMethod, String> {
-        self.copies.push(text.to_string());
-        Ok(CopyMethod::System)
-    }
-}
-
 #[tokio::test]
 async fn the_event_loop_runs_keys_through_to_the_clipboard_and_the_screen() {
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -481,62 +441,6 @@ async fn the_event_loop_runs_keys_through_to_the_clipboard_and_the_screen() {
         "{}",
         status.text
     );
-}
-
-/// A runner that answers as AWS would, without AWS: profiles resolve to the accounts
-/// it was given, and every other job reports one successful call per listed call.
-#[derive(Default)]
-struct ScriptedRunner {
-    started: std::sync::Mutex<Vec<Job>>,
-    accounts: HashMap<Side, &'static str>,
-    answered: std::sync::Arc<tokio::sync::Notify>,
-}
-
-impl ScriptedRunner {
-    fn with_accounts(source: &'static str, destination: &'static str) -> Self {
-        ScriptedRunner {
-            accounts: HashMap::from([(Side::Source, source), (Side::Destination, destination)]),
-            ..ScriptedRunner::default()
-        }
-    }
-}
-
-impl Runner for ScriptedRunner {
-    fn start(&self, run: RunId, job: Job, sender: UnboundedSender<Msg>) -> JoinHandle<()> {
-        self.started.lock().unwrap().push(job.clone());
-        let mut messages = Vec::new();
-        if let Job::Identity { flow, side, target } = &job {
-            let account = self.accounts.get(side).copied().unwrap_or("123456789012");
-            messages.push(Msg::Output {
-                run,
-                output: Output::Identity {
-                    flow: *flow,
-                    side: *side,
-                    profile: target.profile.clone(),
-                    result: Ok(Identity {
-                        account: account.to_string(),
-                        arn: format!("arn:aws:iam::{account}:user/admin"),
-                    }),
-                },
-            });
-        } else {
-            for call in job.calls() {
-                messages.push(Msg::Call {
-                    run,
-                    report: CallReport::new(call, "", Outcome::Done("created".into())),
-                });
-            }
-        }
-        messages.push(Msg::Finished {
-            run,
-            cancelled: false,
-        });
-        for msg in messages {
-            let _ = sender.send(msg);
-        }
-        let answered = self.answered.clone();
-        tokio::spawn(async move { answered.notify_one() })
-    }
 }
 
 /// Starts the runs an update asked for by feeding back what a scripted runner says,
@@ -1105,4 +1009,149 @@ fn the_registry_of_step_1_fills_step_2_and_says_where_it_came_from() {
             .text
             .contains("you typed is kept")
     );
+}
+
+#[tokio::test]
+async fn a_step_runs_in_the_harness_and_what_it_shows_is_copied_and_saved() {
+    let runner = ScriptedRunner::with_accounts("111111111111", "999999999999");
+    let mut wizard = Harness::new(App::new(), runner);
+    wizard.press(&[KeyCode::Enter]).await;
+    assert_eq!(
+        wizard.app.curated.form.text(FieldId::DestinationAccount),
+        "999999999999",
+        "the profiles were looked up when the flow opened"
+    );
+
+    wizard
+        .press(&[KeyCode::Char('3'), KeyCode::Char('x'), KeyCode::Char('y')])
+        .await;
+    let run = wizard
+        .app
+        .step_run(FlowId::CuratedPackages, 2)
+        .expect("step 3 ran");
+    assert!(!run.running);
+    assert_eq!(run.reports.len(), 2);
+    let screen = wizard.screen();
+    assert!(
+        screen.contains("“Role for curated packages” done."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("iam:CreateRole curated-packages-role"),
+        "{screen}"
+    );
+
+    wizard.press(&[KeyCode::Char('c')]).await;
+    let [copied] = wizard
+        .clipboard
+        .copies
+        .clone()
+        .try_into()
+        .unwrap_or_else(|copies| {
+            panic!("expected one copy, got {copies:?}");
+        });
+    assert!(
+        copied.contains("arn:aws:iam::999999999999:root"),
+        "{copied}"
+    );
+    assert!(wizard.screen().contains("Copied the Trust policy"));
+
+    // Saved once; the second save of the same name asks before it replaces the file.
+    let path = PathBuf::from("curated-packages-trust-policy.json");
+    wizard.press(&[KeyCode::Char('s'), KeyCode::Enter]).await;
+    assert_eq!(wizard.files.get(&path), Some(&copied));
+    assert!(wizard.app.overlay.is_none());
+    wizard.press(&[KeyCode::Char('s'), KeyCode::Enter]).await;
+    assert!(matches!(wizard.app.overlay, Some(Overlay::Save(_))));
+    assert!(
+        wizard.screen().contains("exists: Enter replaces it"),
+        "{}",
+        wizard.screen()
+    );
+    wizard.press(&[KeyCode::Enter]).await;
+    assert!(wizard.app.overlay.is_none());
+    assert_eq!(wizard.files.len(), 1);
+
+    assert!(!wizard.quit);
+    wizard.press(&[KeyCode::Char('q')]).await;
+    assert!(wizard.quit);
+}
+
+#[test]
+fn every_bound_key_of_a_step_does_what_its_binding_says_on_every_step() {
+    use ecr_share::tui::keys::{Action, Mode};
+    for flow in [FlowId::CuratedPackages, FlowId::RepositorySharing] {
+        let steps = App::new().flow(flow).spec().steps.len();
+        for step in 0..steps {
+            for binding in Mode::Step.bindings() {
+                for (bound, action) in binding.keys {
+                    let mut app = open_with_accounts(flow, "111111111111", "999999999999");
+                    app.flow_mut(flow).step = step;
+                    assert_eq!(Mode::of(&app), Mode::Step);
+                    let effects = update(&mut app, Msg::Key(bound.event()));
+                    let has_fields = !app.flow(flow).step_spec().fields.is_empty();
+                    let mode = Mode::of(&app);
+                    let expected = match action {
+                        Action::OpenHelp => Some(Mode::Help),
+                        Action::Save => Some(Mode::Save),
+                        Action::Back => Some(Mode::Menu),
+                        Action::Edit | Action::EditLast if has_fields => Some(Mode::Editing),
+                        Action::ScrollDown | Action::ScrollUp | Action::NextDocument => {
+                            Some(Mode::Step)
+                        }
+                        _ => None,
+                    };
+                    if let Some(expected) = expected {
+                        assert_eq!(mode, expected, "{flow:?} step {step}: {bound:?}");
+                    }
+                    match action {
+                        Action::Quit => assert_eq!(effects, vec![Effect::Quit]),
+                        Action::CopyDocument => assert!(
+                            matches!(effects.as_slice(), [Effect::Copy { .. }]),
+                            "{flow:?} step {step}: {effects:?}"
+                        ),
+                        Action::NextStep => {
+                            assert_eq!(app.flow(flow).step, (step + 1).min(steps - 1))
+                        }
+                        Action::PreviousStep => {
+                            assert_eq!(app.flow(flow).step, step.saturating_sub(1))
+                        }
+                        Action::GoToStep(to) if *to < steps => {
+                            assert_eq!(app.flow(flow).step, *to)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn quitting_with_a_secret_in_no_file_asks_first() {
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    // A key whose secret reached no file (as when its file could not be written).
+    app.curated.form.access_key = Some(AccessKeyPair {
+        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret_access_key: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    });
+    assert_eq!(press(&mut app, &[KeyCode::Char('q')]), Vec::<Effect>::new());
+    let status = app.status.clone().unwrap();
+    assert_eq!(status.tone, Tone::Error);
+    assert!(
+        status.text.contains("AKIAIOSFODNN7EXAMPLE"),
+        "{}",
+        status.text
+    );
+    assert!(status.text.contains("q again"), "{}", status.text);
+    assert_eq!(press(&mut app, &[KeyCode::Char('q')]), vec![Effect::Quit]);
+
+    // Once the config file holds it, q quits at once.
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    app.curated.form.access_key = Some(AccessKeyPair {
+        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret_access_key: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    });
+    app.curated.key_saved_to = Some(PathBuf::from("./curated-packages-aws-config"));
+    assert_eq!(press(&mut app, &[KeyCode::Char('q')]), vec![Effect::Quit]);
 }

@@ -6,29 +6,18 @@ mod common;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use common::harness::{NoClipboard, ctrl, key};
 use ecr_share::core::flow::{FieldId, FlowId, Side};
-use ecr_share::tui::app::{App, IdentityState, Msg};
-use ecr_share::tui::clipboard::{Clipboard, CopyMethod};
 use ecr_share::tui::jobs::{AwsRunner, Job, RunId, Runner};
+use ecr_share::tui::message::Msg;
+use ecr_share::tui::model::{App, IdentityState, Screen};
 use ecr_share::tui::runtime::event_loop;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::JoinHandle;
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-struct NoClipboard;
-
-impl Clipboard for NoClipboard {
-    fn copy(&mut self, _: &str) -> Result<CopyMethod, String> {
-        Err("not in this test".into())
-    }
-}
 
 /// The real AWS runner, with a signal each time a run ends.
 #[derive(Default)]
@@ -101,11 +90,7 @@ fn run_wizard(lookups_to_finish: usize) -> App {
             for _ in 0..lookups_to_finish {
                 finished.notified().await;
             }
-            keys.send(Msg::Key(KeyEvent::new(
-                KeyCode::Char('c'),
-                KeyModifiers::CONTROL,
-            )))
-            .unwrap();
+            keys.send(ctrl('c')).unwrap();
         });
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
         let app = event_loop(
@@ -166,8 +151,5 @@ fn the_wizard_answers_keys_while_aws_does_not_and_says_why_a_call_failed() {
         );
         assert!(error.to_string().contains("AWS_ENDPOINT_URL"), "{error}");
     }
-    assert_eq!(
-        app.screen,
-        ecr_share::tui::app::Screen::Flow(FlowId::CuratedPackages)
-    );
+    assert_eq!(app.screen, Screen::Flow(FlowId::CuratedPackages));
 }

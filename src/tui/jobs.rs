@@ -11,7 +11,7 @@ use crate::procedure::{self, Report};
 
 pub use crate::procedure::{IamTarget, Job, Output};
 
-use super::app::Msg;
+use super::message::Msg;
 
 /// Tells runs apart, so a late answer of a cancelled run is recognised.
 pub type RunId = u64;

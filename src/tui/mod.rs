@@ -1,13 +1,16 @@
-//! The terminal wizard: one state machine (`app`), drawn by `view`, driven by
-//! `runtime`.
+//! The terminal wizard: one state machine — its messages (`message`), its model
+//! (`model`) and `update`, with every key bound in `keys` — drawn by `view` and
+//! driven by `runtime`.
 
-pub mod app;
 pub mod clipboard;
 pub mod highlight;
 pub mod jobs;
 pub mod keys;
+pub mod message;
+pub mod model;
 pub mod runtime;
 pub mod steps;
+pub mod update;
 pub mod view;
 
 pub use runtime::run;

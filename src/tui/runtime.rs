@@ -17,9 +17,11 @@ use std::collections::HashMap;
 
 use tokio::task::JoinHandle;
 
-use super::app::{App, Effect, Msg, SaveError, update};
 use super::clipboard::{Clipboard, Environment, SystemClipboard};
 use super::jobs::{AwsRunner, RunId, Runner};
+use super::message::{Effect, Msg, SaveError};
+use super::model::App;
+use super::update::update;
 use super::view;
 use crate::files::{FileRefusal, Privacy, refuse_placeholders_over_existing, write_document};
 

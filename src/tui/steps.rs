@@ -8,8 +8,8 @@ use crate::core::flow::{FieldId, FlowId, Side, Step};
 use crate::core::validate::AccountId;
 use crate::procedure::{self, SecretHome, Sides};
 
-use super::app::{App, IdentityState};
 use super::jobs::Job;
+use super::model::{App, IdentityState};
 
 /// The sides whose profiles a flow uses.
 pub fn sides(flow: FlowId) -> &'static [Side] {

@@ -12,9 +12,11 @@ use crate::core::documents::Access;
 use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowSpec, field_spec};
 use crate::core::{documents, regions};
 
-use super::app::{App, Confirm, FlowState, IdentityState, Overlay, Picker, RunState, Screen, Tone};
 use super::highlight::highlight;
 use super::keys;
+use super::model::{
+    App, Confirm, FlowState, IdentityState, Overlay, Picker, RunState, SavePrompt, Screen, Tone,
+};
 
 /// Below this the wizard shows a message instead of its screens.
 pub const MIN_WIDTH: u16 = 60;
@@ -690,12 +692,12 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 fn draw_help(frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
-    for (group, entries) in keys::HELP {
-        for (index, entry) in entries.iter().enumerate() {
-            let heading = if index == 0 { *group } else { "" };
+    for group in keys::HELP {
+        for (index, entry) in group.lines.iter().enumerate() {
+            let heading = if index == 0 { group.heading } else { "" };
             lines.push(Line::from(vec![
                 Span::styled(format!("{heading:<12}"), ACCENT),
-                Span::raw(*entry),
+                Span::raw(keys::help_line(entry)),
             ]));
         }
     }
@@ -732,7 +734,7 @@ fn popup(
     );
 }
 
-fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &super::app::SavePrompt) {
+fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
     let rect = centered(area, 70, 6);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()

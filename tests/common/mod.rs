@@ -1,7 +1,11 @@
-//! Shared by the end-to-end tests: the local AWS emulator that `scripts/test.sh`
-//! starts, and two profiles on it that act as two different accounts.
+//! Shared by the tests: the local AWS emulator that `scripts/test.sh` starts, and two
+//! profiles on it that act as two different accounts; the wizard's test harness
+//! ([`harness`]); SDK clients answered by mocks ([`mocks`]).
 
 #![allow(dead_code)]
+
+pub mod harness;
+pub mod mocks;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,390 +1,26 @@
-//! The wizard's state machine: the model, the messages that change it, and `update`,
-//! which is plain and synchronous. Side effects (clipboard, files) are returned as
-//! [`Effect`]s for the runtime to perform; their results come back as messages.
+//! `update`: applies one message to the model and returns the work it asks for.
+//! It is plain and synchronous. A key becomes an [`Action`] through the bindings in
+//! [`keys`](super::keys); side effects (runs, clipboard, files) are returned as
+//! [`Effect`]s for the runtime to perform, and their results come back as messages.
 
-use std::cell::Cell;
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::aws::{CallError, CallReport, Identity, Outcome, Target};
+use crate::aws::Outcome;
 use crate::core::documents::{self, DocumentKind};
 use crate::core::flow::{
-    FLOWS, FieldId, FieldKind, FlowId, FlowSpec, Form, MergedGrant, Side, StepSpec, field_spec,
+    FLOWS, FieldId, FieldKind, FlowId, FlowSpec, MergedGrant, Side, field_spec,
 };
-use crate::core::validate::{AccountId, RepositoryName};
+use crate::core::validate::AccountId;
 
-use super::clipboard::CopyMethod;
 use super::jobs::{Job, Output, RunId};
+use super::keys::{Action, Mode};
+use super::message::{Effect, Msg, SaveError};
+use super::model::{App, Confirm, IdentityState, Overlay, Picker, SavePrompt, Screen, Tone};
 use super::steps;
-
-/// Everything that can change the wizard's state.
-#[derive(Debug)]
-pub enum Msg {
-    /// A key the operator pressed.
-    Key(KeyEvent),
-    /// The terminal changed size; the next frame lays out anew.
-    Resize,
-    /// Time passed: spinners move on.
-    Tick,
-    /// The clipboard answered a copy request.
-    Copied {
-        what: String,
-        result: Result<CopyMethod, String>,
-    },
-    /// A file write finished.
-    Saved(Result<PathBuf, SaveError>),
-    /// One call of a running step finished.
-    Call { run: RunId, report: CallReport },
-    /// A running step found something later steps use.
-    Output { run: RunId, output: Output },
-    /// A run ended: every call reported, or it was cancelled.
-    Finished { run: RunId, cancelled: bool },
-}
-
-/// Work for the runtime: the only ways `update` reaches outside the model.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Run a job in the background; it reports back as `Call`, `Output`, `Finished`.
-    Start { run: RunId, job: Box<Job> },
-    /// Stop a run still in flight.
-    Cancel { run: RunId },
-    /// Put text on the clipboard; `what` names it in the status line.
-    Copy { what: String, text: String },
-    /// Write a document to a file. A file that may hold a secret is created 0600.
-    Save {
-        path: PathBuf,
-        contents: String,
-        private: bool,
-        overwrite: bool,
-    },
-    /// Leave the program, restoring the terminal.
-    Quit,
-}
-
-/// Why a save did not happen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveError {
-    /// The file exists; the operator is asked before it is replaced.
-    Exists(PathBuf),
-    /// The operating system refused, with its reason.
-    Io(String),
-}
-
-/// A line of feedback at the bottom of the screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub text: String,
-    pub tone: Tone,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Info,
-    Success,
-    Error,
-}
-
-/// A window drawn over the screen that takes the keys while open.
-#[derive(Debug)]
-pub enum Overlay {
-    Help,
-    Save(SavePrompt),
-    /// A step that changes something waits for a yes.
-    Confirm(Box<Confirm>),
-    /// The repositories of the account and region, to pick one.
-    Pick(Picker),
-}
-
-/// What a confirmation shows: where the step runs, the calls it makes, and anything
-/// that stops it.
-#[derive(Debug)]
-pub struct Confirm {
-    pub flow: FlowId,
-    pub step: usize,
-    pub job: Job,
-    pub title: String,
-    pub lines: Vec<String>,
-    /// Reasons the step must not run as it stands; `y` does nothing while any is left.
-    pub problems: Vec<String>,
-}
-
-#[derive(Debug)]
-pub struct Picker {
-    pub names: Vec<String>,
-    pub selected: usize,
-}
-
-#[derive(Debug)]
-pub struct SavePrompt {
-    pub input: Input,
-    pub kind: DocumentKind,
-    /// Set once the operator was told the file exists: Enter then replaces it.
-    pub confirm_overwrite: bool,
-}
-
-/// Which screen is in front.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    /// The start screen, with one entry per flow.
-    Menu,
-    Flow(FlowId),
-}
-
-/// Where the operator is within one flow. Kept per flow, so going back to the menu
-/// and into the flow again loses nothing.
-#[derive(Debug)]
-pub struct FlowState {
-    pub form: Form,
-    pub step: usize,
-    /// The field the cursor is on, by index into the step's fields.
-    pub selected: usize,
-    /// The text input of the field being edited, when one is.
-    pub editing: Option<Input>,
-    /// Which of the step's documents is shown.
-    pub document: usize,
-    /// The document pane's first line.
-    pub scroll: u16,
-    /// The latest run of each step, shown on it: what it did or is doing.
-    pub step_runs: HashMap<usize, RunId>,
-    /// Which account each side's profile is.
-    pub identities: HashMap<Side, IdentityState>,
-    /// The registry account step 1 settled on, and where it came from.
-    pub registry_note: Option<(String, String)>,
-    /// The last change this session applied to a repository policy: the repository,
-    /// the policy before it and the policy it wrote (`None`: no policy). Restoring
-    /// checks the repository still holds what was written.
-    pub previous_policy: Option<(RepositoryName, Option<String>, Option<String>)>,
-    /// The config file that holds the access key of step 5.
-    pub key_saved_to: Option<PathBuf>,
-}
-
-/// What is known of the account behind a profile.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IdentityState {
-    Resolving(Target),
-    Known(Target, Identity),
-    Failed(Target, CallError),
-}
-
-impl IdentityState {
-    pub fn target(&self) -> &Target {
-        match self {
-            IdentityState::Resolving(target)
-            | IdentityState::Known(target, _)
-            | IdentityState::Failed(target, _) => target,
-        }
-    }
-}
-
-/// One run of a job and what its calls came to so far.
-#[derive(Debug, Clone)]
-pub struct RunState {
-    pub flow: FlowId,
-    /// The step it belongs to; `None` for looking up a profile's account.
-    pub step: Option<usize>,
-    pub job: Job,
-    /// The calls it will make, listed before they run.
-    pub calls: Vec<String>,
-    pub reports: Vec<CallReport>,
-    pub running: bool,
-    pub cancelled: bool,
-    /// What it found already told the operator; the end adds nothing generic.
-    pub spoke: bool,
-}
-
-impl FlowState {
-    fn new(flow: FlowId) -> Self {
-        FlowState {
-            form: Form::new(flow),
-            step: 0,
-            selected: 0,
-            editing: None,
-            document: 0,
-            scroll: 0,
-            step_runs: HashMap::new(),
-            identities: HashMap::new(),
-            registry_note: None,
-            previous_policy: None,
-            key_saved_to: None,
-        }
-    }
-
-    pub fn spec(&self) -> &'static FlowSpec {
-        FlowSpec::get(self.form.flow())
-    }
-
-    pub fn step_spec(&self) -> &'static StepSpec {
-        &self.spec().steps[self.step]
-    }
-
-    pub fn document_kind(&self) -> DocumentKind {
-        let documents = self.step_spec().documents;
-        documents[self.document.min(documents.len() - 1)]
-    }
-
-    pub fn selected_field(&self) -> Option<FieldId> {
-        self.step_spec().fields.get(self.selected).copied()
-    }
-
-    fn go_to_step(&mut self, step: usize) {
-        self.editing = None;
-        self.step = step.min(self.spec().steps.len() - 1);
-        self.selected = 0;
-        self.document = 0;
-        self.scroll = 0;
-    }
-
-    fn start_editing(&mut self, index: usize) {
-        let fields = self.step_spec().fields;
-        if fields.is_empty() {
-            return;
-        }
-        self.selected = index.min(fields.len() - 1);
-        let text = self.form.text(fields[self.selected]);
-        self.editing = Some(Input::new(text));
-    }
-}
-
-pub struct App {
-    pub screen: Screen,
-    /// The flow highlighted on the start screen.
-    pub menu_selected: usize,
-    pub curated: FlowState,
-    pub repository: FlowState,
-    pub overlay: Option<Overlay>,
-    pub status: Option<Status>,
-    /// Frames drawn since start, for spinners.
-    pub ticks: u64,
-    /// The height of the document pane in the last frame, so scrolling stops at the end.
-    pub document_height: Cell<u16>,
-    /// Every run started, by id.
-    pub runs: HashMap<RunId, RunState>,
-    next_run: RunId,
-    /// Set once quitting was refused because a secret is in no file: the next quit
-    /// goes through.
-    pub quit_armed: bool,
-}
-
-impl Default for App {
-    fn default() -> Self {
-        App::new()
-    }
-}
-
-impl App {
-    pub fn new() -> Self {
-        App {
-            screen: Screen::Menu,
-            menu_selected: 0,
-            curated: FlowState::new(FlowId::CuratedPackages),
-            repository: FlowState::new(FlowId::RepositorySharing),
-            overlay: None,
-            status: None,
-            ticks: 0,
-            document_height: Cell::new(0),
-            runs: HashMap::new(),
-            next_run: 1,
-            quit_armed: false,
-        }
-    }
-
-    /// The wizard with the command line's `--profile` and `--region` filled in.
-    pub fn with_options(profile: Option<String>, region: Option<String>) -> Self {
-        let mut app = App::new();
-        for flow in FLOWS {
-            let form = &mut app.flow_mut(flow).form;
-            if let Some(region) = &region {
-                form.set(FieldId::Region, region.clone());
-            }
-            if let Some(profile) = &profile {
-                let field = match flow {
-                    FlowId::CuratedPackages => FieldId::SourceProfile,
-                    FlowId::RepositorySharing => FieldId::Profile,
-                };
-                form.set(field, profile.clone());
-            }
-        }
-        app
-    }
-
-    /// The run shown on a step, if it ran.
-    pub fn step_run(&self, flow: FlowId, step: usize) -> Option<&RunState> {
-        self.flow(flow)
-            .step_runs
-            .get(&step)
-            .and_then(|run| self.runs.get(run))
-    }
-
-    /// Whether anything is in flight, so spinners need frames.
-    pub fn is_busy(&self) -> bool {
-        self.runs.values().any(|run| run.running)
-    }
-
-    /// Registers a run and returns the effect that starts it.
-    fn start(&mut self, flow: FlowId, step: Option<usize>, job: Job) -> Effect {
-        let run = self.next_run;
-        self.next_run += 1;
-        if let Some(step) = step {
-            self.flow_mut(flow).step_runs.insert(step, run);
-        }
-        self.runs.insert(
-            run,
-            RunState {
-                flow,
-                step,
-                calls: job.calls(),
-                job: job.clone(),
-                reports: Vec::new(),
-                running: true,
-                cancelled: false,
-                spoke: false,
-            },
-        );
-        Effect::Start {
-            run,
-            job: Box::new(job),
-        }
-    }
-
-    pub fn flow(&self, flow: FlowId) -> &FlowState {
-        match flow {
-            FlowId::CuratedPackages => &self.curated,
-            FlowId::RepositorySharing => &self.repository,
-        }
-    }
-
-    pub fn flow_mut(&mut self, flow: FlowId) -> &mut FlowState {
-        match flow {
-            FlowId::CuratedPackages => &mut self.curated,
-            FlowId::RepositorySharing => &mut self.repository,
-        }
-    }
-
-    /// The flow in front, if a flow is in front.
-    pub fn active(&self) -> Option<&FlowState> {
-        match self.screen {
-            Screen::Flow(flow) => Some(self.flow(flow)),
-            Screen::Menu => None,
-        }
-    }
-
-    /// Whether keys go into a text field (so `q` is a letter, not quit).
-    pub fn is_typing(&self) -> bool {
-        matches!(self.overlay, Some(Overlay::Save(_)))
-            || self.active().is_some_and(|flow| flow.editing.is_some())
-    }
-
-    fn say(&mut self, tone: Tone, text: impl Into<String>) {
-        self.status = Some(Status {
-            text: text.into(),
-            tone,
-        });
-    }
-}
 
 /// Applies one message to the model and returns the work it asks for.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -675,36 +311,28 @@ pub fn refresh_identities(app: &mut App, flow: FlowId) -> Vec<Effect> {
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+    let mode = Mode::of(app);
+    let Some(action) = mode.action(&key) else {
+        return Vec::new();
+    };
+    if action == Action::Quit {
         return quit(app);
     }
-    match &mut app.overlay {
-        Some(Overlay::Help) => {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
-            ) {
-                app.overlay = None;
-            }
-            return Vec::new();
+    let mut effects = match (mode, app.screen) {
+        (Mode::Help, _) => {
+            app.overlay = None;
+            Vec::new()
         }
-        Some(Overlay::Save(_)) => return on_save_prompt_key(app, key),
-        Some(Overlay::Confirm(_)) => return on_confirm_key(app, key),
-        Some(Overlay::Pick(_)) => return on_pick_key(app, key),
-        None => {}
-    }
-    let mut effects = match app.screen {
-        Screen::Menu => on_menu_key(app, key),
-        Screen::Flow(flow) => {
-            if app.flow(flow).editing.is_some() {
-                on_edit_key(app, flow, key)
-            } else {
-                on_flow_key(app, flow, key)
-            }
-        }
+        (Mode::Save, _) => on_save_prompt(app, action, key),
+        (Mode::Confirm, _) => on_confirm(app, action),
+        (Mode::Pick, _) => on_pick(app, action),
+        (Mode::Menu, _) | (_, Screen::Menu) => on_menu(app, action),
+        (Mode::Editing, Screen::Flow(flow)) => on_edit(app, flow, action, key),
+        (Mode::Step, Screen::Flow(flow)) => on_step(app, flow, action),
     };
     // Profiles are looked up once the operator is done typing them.
-    if let Screen::Flow(flow) = app.screen
+    if matches!(mode, Mode::Menu | Mode::Step | Mode::Editing)
+        && let Screen::Flow(flow) = app.screen
         && app.flow(flow).editing.is_none()
         && !effects.contains(&Effect::Quit)
     {
@@ -713,12 +341,12 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     effects
 }
 
-fn on_confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+fn on_confirm(app: &mut App, action: Action) -> Vec<Effect> {
     let Some(Overlay::Confirm(confirm)) = &app.overlay else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Enter => {
+    match action {
+        Action::Confirm => {
             if !confirm.problems.is_empty() {
                 app.say(
                     Tone::Error,
@@ -732,7 +360,7 @@ fn on_confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.status = None;
             vec![app.start(confirm.flow, Some(confirm.step), confirm.job)]
         }
-        KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => {
+        Action::Decline => {
             app.overlay = None;
             app.say(Tone::Info, "Not run: nothing was changed.");
             Vec::new()
@@ -741,16 +369,16 @@ fn on_confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-fn on_pick_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+fn on_pick(app: &mut App, action: Action) -> Vec<Effect> {
     let Some(Overlay::Pick(picker)) = &mut app.overlay else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Up | KeyCode::Char('k') => picker.selected = picker.selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => {
+    match action {
+        Action::PickUp => picker.selected = picker.selected.saturating_sub(1),
+        Action::PickDown => {
             picker.selected = (picker.selected + 1).min(picker.names.len().saturating_sub(1));
         }
-        KeyCode::Enter => {
+        Action::PickTake => {
             let name = picker.names.get(picker.selected).cloned();
             app.overlay = None;
             if let (Some(name), Screen::Flow(flow)) = (name, app.screen) {
@@ -760,23 +388,21 @@ fn on_pick_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 app.say(Tone::Success, format!("Repository {name} chosen."));
             }
         }
-        KeyCode::Esc | KeyCode::Char('q') => app.overlay = None,
+        Action::PickClose => app.overlay = None,
         _ => {}
     }
     Vec::new()
 }
 
-fn on_menu_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Char('q') => return quit(app),
-        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
-        KeyCode::Up | KeyCode::Char('k') => app.menu_selected = app.menu_selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => {
+fn on_menu(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::OpenHelp => app.overlay = Some(Overlay::Help),
+        Action::MenuUp => app.menu_selected = app.menu_selected.saturating_sub(1),
+        Action::MenuDown => {
             app.menu_selected = (app.menu_selected + 1).min(FLOWS.len() - 1);
         }
-        KeyCode::Char('1') => app.menu_selected = 0,
-        KeyCode::Char('2') => app.menu_selected = 1,
-        KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => {
+        Action::MenuSelect(index) => app.menu_selected = index.min(FLOWS.len() - 1),
+        Action::MenuStart => {
             app.screen = Screen::Flow(FLOWS[app.menu_selected]);
             app.status = None;
         }
@@ -785,13 +411,12 @@ fn on_menu_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
+fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
     let state = app.flow_mut(flow);
     let steps = state.spec().steps.len();
-    match key.code {
-        KeyCode::Char('q') => return quit(app),
-        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
-        KeyCode::Esc => {
+    match action {
+        Action::OpenHelp => app.overlay = Some(Overlay::Help),
+        Action::Back => {
             let run = state.step_runs.get(&state.step).copied();
             if let Some(run) = run
                 && app.runs.get(&run).is_some_and(|r| r.running)
@@ -801,12 +426,12 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
             app.screen = Screen::Menu;
             app.status = None;
         }
-        KeyCode::Char('x') => return execute_step(app, flow),
-        KeyCode::Char('d') if flow == FlowId::RepositorySharing => return revoke_grant(app, flow),
-        KeyCode::Char('u') if flow == FlowId::RepositorySharing => {
+        Action::Run => return execute_step(app, flow),
+        Action::Revoke if flow == FlowId::RepositorySharing => return revoke_grant(app, flow),
+        Action::Restore if flow == FlowId::RepositorySharing => {
             return restore_policy(app, flow);
         }
-        KeyCode::Char('r') if state.form.access_key.is_some() => {
+        Action::RevealSecret if state.form.access_key.is_some() => {
             state.form.reveal_secret = !state.form.reveal_secret;
             let shown = state.form.reveal_secret;
             app.say(
@@ -818,28 +443,21 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
                 },
             );
         }
-        KeyCode::Char('Y') => return copy_secret(app, flow),
-        KeyCode::Char('U') => return update_existing(app, flow),
-        KeyCode::Right | KeyCode::Char('n') | KeyCode::Char('l') | KeyCode::PageDown
-            if state.step + 1 < steps =>
-        {
+        Action::CopySecret => return copy_secret(app, flow),
+        Action::UpdateExisting => return update_existing(app, flow),
+        Action::NextStep if state.step + 1 < steps => {
             state.go_to_step(state.step + 1);
             app.status = None;
         }
-        KeyCode::Left | KeyCode::Char('p') | KeyCode::Char('h') | KeyCode::PageUp
-            if state.step > 0 =>
-        {
+        Action::PreviousStep if state.step > 0 => {
             state.go_to_step(state.step - 1);
             app.status = None;
         }
-        KeyCode::Char(digit @ '1'..='9') => {
-            let step = digit as usize - '1' as usize;
-            if step < steps {
-                state.go_to_step(step);
-                app.status = None;
-            }
+        Action::GoToStep(step) if step < steps => {
+            state.go_to_step(step);
+            app.status = None;
         }
-        KeyCode::Tab | KeyCode::Enter | KeyCode::Char('e') | KeyCode::Char('i') => {
+        Action::Edit => {
             if state.step_spec().fields.is_empty() {
                 app.say(Tone::Info, "This step has nothing to fill in.");
             } else {
@@ -847,15 +465,15 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
                 state.start_editing(selected);
             }
         }
-        KeyCode::BackTab => {
+        Action::EditLast => {
             let last = state.step_spec().fields.len().saturating_sub(1);
             state.start_editing(last);
         }
-        KeyCode::Down | KeyCode::Char('j') => scroll_document(app, flow, 1),
-        KeyCode::Up | KeyCode::Char('k') => scroll_document(app, flow, -1),
-        KeyCode::Char('g') | KeyCode::Home => app.flow_mut(flow).scroll = 0,
-        KeyCode::Char('G') | KeyCode::End => scroll_document(app, flow, i32::from(u16::MAX)),
-        KeyCode::Char('v') => {
+        Action::ScrollDown => scroll_document(app, flow, 1),
+        Action::ScrollUp => scroll_document(app, flow, -1),
+        Action::ScrollTop => app.flow_mut(flow).scroll = 0,
+        Action::ScrollBottom => scroll_document(app, flow, i32::from(u16::MAX)),
+        Action::NextDocument => {
             let count = state.step_spec().documents.len();
             if count > 1 {
                 state.document = (state.document + 1) % count;
@@ -864,9 +482,9 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
                 app.say(Tone::Info, "This step shows one document.");
             }
         }
-        KeyCode::Char('c') => return copy_document(app, flow),
-        KeyCode::Char('y') => return copy_field(app, flow),
-        KeyCode::Char('s') => {
+        Action::CopyDocument => return copy_document(app, flow),
+        Action::CopyValue => return copy_field(app, flow),
+        Action::Save => {
             let kind = state.document_kind();
             let path = if kind == DocumentKind::AwsConfigFile
                 && state.form.check(FieldId::ConfigPath).is_ok()
@@ -884,31 +502,6 @@ fn on_flow_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-/// Quits, unless a created key's secret is in no file: then the first press says so
-/// and only a second one quits.
-fn quit(app: &mut App) -> Vec<Effect> {
-    let unsaved = FLOWS.into_iter().find_map(|flow| {
-        let state = app.flow(flow);
-        match (&state.form.access_key, &state.key_saved_to) {
-            (Some(key), None) => Some(key.access_key_id.clone()),
-            _ => None,
-        }
-    });
-    match unsaved {
-        Some(id) if !app.quit_armed => {
-            app.quit_armed = true;
-            app.say(
-                Tone::Error,
-                format!(
-                    "The secret of access key {id} is in no file and IAM cannot show it again: s on step 6 saves the config file. Press q again to quit anyway."
-                ),
-            );
-            Vec::new()
-        }
-        _ => vec![Effect::Quit],
-    }
 }
 
 fn state_step(app: &App, flow: FlowId) -> usize {
@@ -1017,39 +610,32 @@ fn copy_secret(app: &mut App, flow: FlowId) -> Vec<Effect> {
     }
 }
 
-fn on_edit_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
+fn on_edit(app: &mut App, flow: FlowId, action: Action, key: KeyEvent) -> Vec<Effect> {
     let state = app.flow_mut(flow);
     let fields = state.step_spec().fields;
     let field = fields[state.selected];
     let last = fields.len() - 1;
-    match key.code {
-        KeyCode::Esc => state.editing = None,
-        KeyCode::Tab | KeyCode::Down => {
+    match action {
+        Action::StopEditing => state.editing = None,
+        Action::NextField => {
             if state.selected < last {
                 state.start_editing(state.selected + 1);
             } else {
                 state.editing = None;
             }
         }
-        KeyCode::Enter => {
-            if state.selected < last {
-                state.start_editing(state.selected + 1);
-            } else {
-                state.editing = None;
-            }
-        }
-        KeyCode::BackTab | KeyCode::Up => {
+        Action::PreviousField => {
             if state.selected > 0 {
                 state.start_editing(state.selected - 1);
             } else {
                 state.editing = None;
             }
         }
-        KeyCode::PageDown | KeyCode::PageUp => {
+        Action::NextStep | Action::PreviousStep => {
             state.editing = None;
-            return on_flow_key(app, flow, key);
+            return on_step(app, flow, action);
         }
-        KeyCode::Char('r') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+        Action::ResetField => {
             state.form.reset(field);
             let selected = state.selected;
             state.start_editing(selected);
@@ -1059,11 +645,9 @@ fn on_edit_key(app: &mut App, flow: FlowId, key: KeyEvent) -> Vec<Effect> {
             );
         }
         _ => match field_spec(field).kind {
-            FieldKind::Choice(_) => match key.code {
-                KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('l') => {
-                    state.form.cycle(field, true)
-                }
-                KeyCode::Left | KeyCode::Char('h') => state.form.cycle(field, false),
+            FieldKind::Choice(_) => match action {
+                Action::NextChoice => state.form.cycle(field, true),
+                Action::PreviousChoice => state.form.cycle(field, false),
                 _ => {}
             },
             FieldKind::Text => {
@@ -1129,16 +713,16 @@ fn copy_field(app: &mut App, flow: FlowId) -> Vec<Effect> {
     }]
 }
 
-fn on_save_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+fn on_save_prompt(app: &mut App, action: Action, key: KeyEvent) -> Vec<Effect> {
     let Some(Overlay::Save(prompt)) = &mut app.overlay else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc => {
+    match action {
+        Action::CancelSave => {
             app.overlay = None;
             app.say(Tone::Info, "Not saved.");
         }
-        KeyCode::Enter => {
+        Action::SaveFile => {
             let path = prompt.input.value().trim().to_string();
             if path.is_empty() {
                 app.say(Tone::Error, "Enter a file name to save to.");
@@ -1192,5 +776,30 @@ fn on_saved(app: &mut App, result: Result<PathBuf, SaveError>) {
             );
         }
         Err(SaveError::Io(reason)) => app.say(Tone::Error, format!("Not saved: {reason}")),
+    }
+}
+
+/// Quits, unless a created key's secret is in no file: then the first press says so
+/// and only a second one quits.
+fn quit(app: &mut App) -> Vec<Effect> {
+    let unsaved = FLOWS.into_iter().find_map(|flow| {
+        let state = app.flow(flow);
+        match (&state.form.access_key, &state.key_saved_to) {
+            (Some(key), None) => Some(key.access_key_id.clone()),
+            _ => None,
+        }
+    });
+    match unsaved {
+        Some(id) if !app.quit_armed => {
+            app.quit_armed = true;
+            app.say(
+                Tone::Error,
+                format!(
+                    "The secret of access key {id} is in no file and IAM cannot show it again: s on step 6 saves the config file. Press q again to quit anyway."
+                ),
+            );
+            Vec::new()
+        }
+        _ => vec![Effect::Quit],
     }
 }

@@ -1,0 +1,340 @@
+//! The wizard's model: which screen is in front, each flow's form and step, the
+//! overlays, and every run with what its calls came to. `update` changes it; `view`
+//! draws it.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use tui_input::Input;
+
+use crate::aws::{CallError, CallReport, Identity, Target};
+use crate::core::documents::DocumentKind;
+use crate::core::flow::{FLOWS, FieldId, FlowId, FlowSpec, Form, Side, StepSpec};
+use crate::core::validate::RepositoryName;
+
+use super::jobs::{Job, RunId};
+use super::message::Effect;
+
+/// A line of feedback at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub tone: Tone,
+}
+
+/// How a status line reads: plain, good news, or a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Plain information.
+    Info,
+    /// Something worked.
+    Success,
+    /// Something failed or was refused.
+    Error,
+}
+
+/// A window drawn over the screen that takes the keys while open.
+#[derive(Debug)]
+pub enum Overlay {
+    /// Every key, by mode.
+    Help,
+    /// The file name to save the shown document to.
+    Save(SavePrompt),
+    /// A step that changes something waits for a yes.
+    Confirm(Box<Confirm>),
+    /// The repositories of the account and region, to pick one.
+    Pick(Picker),
+}
+
+/// What a confirmation shows: where the step runs, the calls it makes, and anything
+/// that stops it.
+#[derive(Debug)]
+pub struct Confirm {
+    pub flow: FlowId,
+    pub step: usize,
+    pub job: Job,
+    pub title: String,
+    pub lines: Vec<String>,
+    /// Reasons the step must not run as it stands; `y` does nothing while any is left.
+    pub problems: Vec<String>,
+}
+
+/// The repositories to choose from, and the one highlighted.
+#[derive(Debug)]
+pub struct Picker {
+    pub names: Vec<String>,
+    pub selected: usize,
+}
+
+/// The file name being typed for a save.
+#[derive(Debug)]
+pub struct SavePrompt {
+    pub input: Input,
+    pub kind: DocumentKind,
+    /// Set once the operator was told the file exists: Enter then replaces it.
+    pub confirm_overwrite: bool,
+}
+
+/// Which screen is in front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The start screen, with one entry per flow.
+    Menu,
+    /// A flow, on the step it was left at.
+    Flow(FlowId),
+}
+
+/// Where the operator is within one flow. Kept per flow, so going back to the menu
+/// and into the flow again loses nothing.
+#[derive(Debug)]
+pub struct FlowState {
+    pub form: Form,
+    pub step: usize,
+    /// The field the cursor is on, by index into the step's fields.
+    pub selected: usize,
+    /// The text input of the field being edited, when one is.
+    pub editing: Option<Input>,
+    /// Which of the step's documents is shown.
+    pub document: usize,
+    /// The document pane's first line.
+    pub scroll: u16,
+    /// The latest run of each step, shown on it: what it did or is doing.
+    pub step_runs: HashMap<usize, RunId>,
+    /// Which account each side's profile is.
+    pub identities: HashMap<Side, IdentityState>,
+    /// The registry account step 1 settled on, and where it came from.
+    pub registry_note: Option<(String, String)>,
+    /// The last change this session applied to a repository policy: the repository,
+    /// the policy before it and the policy it wrote (`None`: no policy). Restoring
+    /// checks the repository still holds what was written.
+    pub previous_policy: Option<(RepositoryName, Option<String>, Option<String>)>,
+    /// The config file that holds the access key of step 5.
+    pub key_saved_to: Option<PathBuf>,
+}
+
+/// What is known of the account behind a profile.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdentityState {
+    Resolving(Target),
+    Known(Target, Identity),
+    Failed(Target, CallError),
+}
+
+impl IdentityState {
+    pub fn target(&self) -> &Target {
+        match self {
+            IdentityState::Resolving(target)
+            | IdentityState::Known(target, _)
+            | IdentityState::Failed(target, _) => target,
+        }
+    }
+}
+
+/// One run of a job and what its calls came to so far.
+#[derive(Debug, Clone)]
+pub struct RunState {
+    pub flow: FlowId,
+    /// The step it belongs to; `None` for looking up a profile's account.
+    pub step: Option<usize>,
+    pub job: Job,
+    /// The calls it will make, listed before they run.
+    pub calls: Vec<String>,
+    pub reports: Vec<CallReport>,
+    pub running: bool,
+    pub cancelled: bool,
+    /// What it found already told the operator; the end adds nothing generic.
+    pub spoke: bool,
+}
+
+impl FlowState {
+    fn new(flow: FlowId) -> Self {
+        FlowState {
+            form: Form::new(flow),
+            step: 0,
+            selected: 0,
+            editing: None,
+            document: 0,
+            scroll: 0,
+            step_runs: HashMap::new(),
+            identities: HashMap::new(),
+            registry_note: None,
+            previous_policy: None,
+            key_saved_to: None,
+        }
+    }
+
+    pub fn spec(&self) -> &'static FlowSpec {
+        FlowSpec::get(self.form.flow())
+    }
+
+    pub fn step_spec(&self) -> &'static StepSpec {
+        &self.spec().steps[self.step]
+    }
+
+    pub fn document_kind(&self) -> DocumentKind {
+        let documents = self.step_spec().documents;
+        documents[self.document.min(documents.len() - 1)]
+    }
+
+    pub fn selected_field(&self) -> Option<FieldId> {
+        self.step_spec().fields.get(self.selected).copied()
+    }
+
+    pub(super) fn go_to_step(&mut self, step: usize) {
+        self.editing = None;
+        self.step = step.min(self.spec().steps.len() - 1);
+        self.selected = 0;
+        self.document = 0;
+        self.scroll = 0;
+    }
+
+    pub(super) fn start_editing(&mut self, index: usize) {
+        let fields = self.step_spec().fields;
+        if fields.is_empty() {
+            return;
+        }
+        self.selected = index.min(fields.len() - 1);
+        let text = self.form.text(fields[self.selected]);
+        self.editing = Some(Input::new(text));
+    }
+}
+
+/// The whole state of the wizard.
+pub struct App {
+    pub screen: Screen,
+    /// The flow highlighted on the start screen.
+    pub menu_selected: usize,
+    pub curated: FlowState,
+    pub repository: FlowState,
+    pub overlay: Option<Overlay>,
+    pub status: Option<Status>,
+    /// Frames drawn since start, for spinners.
+    pub ticks: u64,
+    /// The height of the document pane in the last frame, so scrolling stops at the end.
+    pub document_height: Cell<u16>,
+    /// Every run started, by id.
+    pub runs: HashMap<RunId, RunState>,
+    next_run: RunId,
+    /// Set once quitting was refused because a secret is in no file: the next quit
+    /// goes through.
+    pub quit_armed: bool,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+impl App {
+    pub fn new() -> Self {
+        App {
+            screen: Screen::Menu,
+            menu_selected: 0,
+            curated: FlowState::new(FlowId::CuratedPackages),
+            repository: FlowState::new(FlowId::RepositorySharing),
+            overlay: None,
+            status: None,
+            ticks: 0,
+            document_height: Cell::new(0),
+            runs: HashMap::new(),
+            next_run: 1,
+            quit_armed: false,
+        }
+    }
+
+    /// The wizard with the command line's `--profile` and `--region` filled in.
+    pub fn with_options(profile: Option<String>, region: Option<String>) -> Self {
+        let mut app = App::new();
+        for flow in FLOWS {
+            let form = &mut app.flow_mut(flow).form;
+            if let Some(region) = &region {
+                form.set(FieldId::Region, region.clone());
+            }
+            if let Some(profile) = &profile {
+                let field = match flow {
+                    FlowId::CuratedPackages => FieldId::SourceProfile,
+                    FlowId::RepositorySharing => FieldId::Profile,
+                };
+                form.set(field, profile.clone());
+            }
+        }
+        app
+    }
+
+    /// The run shown on a step, if it ran.
+    pub fn step_run(&self, flow: FlowId, step: usize) -> Option<&RunState> {
+        self.flow(flow)
+            .step_runs
+            .get(&step)
+            .and_then(|run| self.runs.get(run))
+    }
+
+    /// Whether anything is in flight, so spinners need frames.
+    pub fn is_busy(&self) -> bool {
+        self.runs.values().any(|run| run.running)
+    }
+
+    /// Registers a run and returns the effect that starts it.
+    pub(super) fn start(&mut self, flow: FlowId, step: Option<usize>, job: Job) -> Effect {
+        let run = self.next_run;
+        self.next_run += 1;
+        if let Some(step) = step {
+            self.flow_mut(flow).step_runs.insert(step, run);
+        }
+        self.runs.insert(
+            run,
+            RunState {
+                flow,
+                step,
+                calls: job.calls(),
+                job: job.clone(),
+                reports: Vec::new(),
+                running: true,
+                cancelled: false,
+                spoke: false,
+            },
+        );
+        Effect::Start {
+            run,
+            job: Box::new(job),
+        }
+    }
+
+    pub fn flow(&self, flow: FlowId) -> &FlowState {
+        match flow {
+            FlowId::CuratedPackages => &self.curated,
+            FlowId::RepositorySharing => &self.repository,
+        }
+    }
+
+    pub fn flow_mut(&mut self, flow: FlowId) -> &mut FlowState {
+        match flow {
+            FlowId::CuratedPackages => &mut self.curated,
+            FlowId::RepositorySharing => &mut self.repository,
+        }
+    }
+
+    /// The flow in front, if a flow is in front.
+    pub fn active(&self) -> Option<&FlowState> {
+        match self.screen {
+            Screen::Flow(flow) => Some(self.flow(flow)),
+            Screen::Menu => None,
+        }
+    }
+
+    /// Whether keys go into a text field (so `q` is a letter, not quit).
+    pub fn is_typing(&self) -> bool {
+        matches!(self.overlay, Some(Overlay::Save(_)))
+            || self.active().is_some_and(|flow| flow.editing.is_some())
+    }
+
+    /// Puts a line in the status bar.
+    pub(super) fn say(&mut self, tone: Tone, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            tone,
+        });
+    }
+}
