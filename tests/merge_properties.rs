@@ -167,7 +167,7 @@ fn statements(policy: Option<&Value>) -> Vec<Value> {
 fn foreign(policy: Option<&Value>) -> Vec<Value> {
     statements(policy)
         .into_iter()
-        .filter(|s| !merge::is_own(s))
+        .filter(|s| !merge::is_owned(s))
         .collect()
 }
 
@@ -219,7 +219,7 @@ proptest! {
         // own statements are replaced in place and new ones appended.
         prop_assert!(after.len() >= before.len());
         for (old, new) in before.iter().zip(&after) {
-            if merge::is_own(old) {
+            if merge::is_owned(old) {
                 prop_assert_eq!(&old["Sid"], &new["Sid"]);
             } else {
                 prop_assert_eq!(old, new);
@@ -281,7 +281,7 @@ proptest! {
         let change = merge::revoke(current.as_deref(), &revoked, ecr_share::core::regions::Partition::Aws).unwrap();
         assert_well_formed(&change);
         prop_assert_eq!(foreign(change.policy.as_ref()), foreign(parsed(current.as_deref()).as_ref()));
-        for statement in statements(change.policy.as_ref()).iter().filter(|s| merge::is_own(s)) {
+        for statement in statements(change.policy.as_ref()).iter().filter(|s| merge::is_owned(s)) {
             for account in &revoked {
                 prop_assert!(!merge::aws_principals(statement).contains(&root(account)));
                 prop_assert!(!merge::source_arns(statement).contains(&function(account)));
