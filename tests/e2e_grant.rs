@@ -451,3 +451,220 @@ fn bad_input_is_refused_before_any_call() {
         "{err}"
     );
 }
+
+const PULL_ACTIONS: [&str; 3] = [
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchGetImage",
+    "ecr:BatchCheckLayerAvailability",
+];
+
+/// An organization-wide pull that carries the tool's Sid: not the tool's statement.
+fn organization_pull() -> Value {
+    json!({
+        "Sid": "AllowPull",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": PULL_ACTIONS,
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}
+    })
+}
+
+/// A Deny that carries the tool's Sid.
+fn deny_under_the_pull_sid() -> Value {
+    json!({
+        "Sid": "AllowPull",
+        "Effect": "Deny",
+        "Principal": {"AWS": "arn:aws:iam::333333333333:root"},
+        "Action": PULL_ACTIONS
+    })
+}
+
+/// A guard that denies pushing to everyone but the owner, under the tool's Sid.
+fn push_guard() -> Value {
+    json!({
+        "Sid": "AllowPullAndPush",
+        "Effect": "Deny",
+        "NotPrincipal": {"AWS": format!("arn:aws:iam::{SOURCE_ACCOUNT}:root")},
+        "Action": ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"]
+    })
+}
+
+/// Whether any statement lets every principal in without a condition.
+fn has_unconditional_public_statement(policy: &Value) -> bool {
+    let statements = match &policy["Statement"] {
+        Value::Array(items) => items.clone(),
+        one => vec![one.clone()],
+    };
+    statements.iter().any(|s| {
+        let principal = &s["Principal"];
+        let star = principal == "*"
+            || principal["AWS"] == "*"
+            || principal["AWS"]
+                .as_array()
+                .is_some_and(|list| list.iter().any(|p| p == "*"));
+        s["Effect"] == "Allow" && star && s.get("Condition").is_none()
+    })
+}
+
+/// Grants two accounts, one at a time, next to a statement that carries the tool's
+/// Sid but is not the tool's, then revokes both: the statement is never changed, the
+/// grant lives in `own_sid`, and the output says why.
+fn grant_and_revoke_beside(look_alike: Value, access: &str, own_sid: &str, why: &str) {
+    let setup = Setup::with_repository();
+    let original = json!({"Version": "2012-10-17", "Statement": [look_alike.clone()]});
+    setup.set_policy(&original.to_string());
+    let look_alike_sid = look_alike["Sid"].as_str().unwrap();
+    let own = |accounts: &[&str]| {
+        let mut statement = if access == "pull" {
+            pull_statement(accounts)
+        } else {
+            let mut statement = pull_statement(accounts);
+            statement["Action"] = json!([
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:PutImage",
+                "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart",
+                "ecr:CompleteLayerUpload"
+            ]);
+            statement
+        };
+        statement["Sid"] = json!(own_sid);
+        statement
+    };
+
+    let output = setup.grant(access, &[DESTINATION_ACCOUNT], &["--yes"]);
+    assert_success(&output);
+    let policy = setup.policy().unwrap();
+    assert_eq!(
+        policy,
+        json!({"Version": "2012-10-17", "Statement": [look_alike.clone(), own(&[DESTINATION_ACCOUNT])]})
+    );
+    assert!(!has_unconditional_public_statement(&policy), "{policy}");
+    let out = stdout(&output);
+    assert!(
+        out.contains(&format!(
+            "Note: statement `{look_alike_sid}` {why}, so it is not ecr-share's: it is kept as it is and the grant goes into `{own_sid}`"
+        )),
+        "{out}"
+    );
+
+    // A second grant extends the same statement.
+    assert_success(&setup.grant(access, &[OTHER_ACCOUNT], &["--yes"]));
+    assert_eq!(
+        setup.policy().unwrap(),
+        json!({"Version": "2012-10-17", "Statement": [
+            look_alike.clone(),
+            own(&[DESTINATION_ACCOUNT, OTHER_ACCOUNT]),
+        ]})
+    );
+
+    // Revoke finds it too, and leaves the look-alike alone.
+    let output = setup.revoke(&[DESTINATION_ACCOUNT, OTHER_ACCOUNT], &["--yes"]);
+    assert_success(&output);
+    assert_eq!(setup.policy().unwrap(), original);
+    let out = stdout(&output);
+    assert!(
+        out.contains(&format!(
+            "Note: statement `{look_alike_sid}` {why}, so it is not ecr-share's: revoke leaves it as it is"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_organization_pull_under_the_tools_sid_is_kept_and_never_made_public() {
+    grant_and_revoke_beside(
+        organization_pull(),
+        "pull",
+        "AllowPull2",
+        "has a condition (aws:PrincipalOrgID) and lets any principal in (\"Principal\": \"*\")",
+    );
+}
+
+#[test]
+fn a_deny_under_the_tools_sid_stays_a_deny() {
+    grant_and_revoke_beside(
+        deny_under_the_pull_sid(),
+        "pull",
+        "AllowPull2",
+        "has \"Effect\": \"Deny\"",
+    );
+}
+
+#[test]
+fn a_deny_not_principal_guard_under_the_tools_sid_is_kept() {
+    grant_and_revoke_beside(
+        push_guard(),
+        "pull-push",
+        "AllowPullAndPush2",
+        "has \"Effect\": \"Deny\", has NotPrincipal, has no Principal and allows other actions than ecr-share's pull and push actions",
+    );
+}
+
+#[test]
+fn revoke_says_which_other_statements_may_still_let_the_account_in() {
+    let setup = Setup::with_repository();
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        organization_pull(),
+        {
+            "Sid": "PartnerFunctions",
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Condition": {"StringLike": {"aws:sourceARN": format!("arn:aws:lambda:us-east-1:{DESTINATION_ACCOUNT}:function:*")}}
+        },
+        {
+            "Sid": "EveryoneButAuditors",
+            "Effect": "Allow",
+            "NotPrincipal": {"AWS": "arn:aws:iam::444444444444:root"},
+            "Action": "ecr:BatchGetImage"
+        }
+    ]});
+    setup.set_policy(&policy.to_string());
+    assert_success(&setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]));
+
+    let output = setup.revoke(&[DESTINATION_ACCOUNT], &["--yes"]);
+    assert_success(&output);
+    assert_eq!(setup.policy().unwrap(), policy);
+    let out = stdout(&output);
+    for note in [
+        format!(
+            "statement `AllowPull` was not written by ecr-share and lets any principal in, limited only by its conditions (aws:PrincipalOrgID), so account {DESTINATION_ACCOUNT} may still have access through it"
+        ),
+        format!(
+            "statement `PartnerFunctions` was not written by ecr-share and still lets Lambda functions of account {DESTINATION_ACCOUNT} in (arn:aws:lambda:us-east-1:{DESTINATION_ACCOUNT}:function:*)"
+        ),
+        format!(
+            "statement `EveryoneButAuditors` was not written by ecr-share and allows every principal except those under its NotPrincipal, so account {DESTINATION_ACCOUNT} may still have access through it"
+        ),
+    ] {
+        assert!(out.contains(&note), "{note}\n{out}");
+    }
+}
+
+#[test]
+fn a_policy_with_two_statement_keys_is_refused_and_left_as_it_is() {
+    let setup = Setup::with_repository();
+    let text = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}],"Statement":[{}]}}"#,
+        push_guard(),
+        foreign_statement()
+    );
+    setup.set_policy(&text);
+    for output in [
+        setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]),
+        setup.revoke(&[DESTINATION_ACCOUNT], &["--yes"]),
+    ] {
+        assert_failure(&output);
+        let err = stderr(&output);
+        assert!(
+            err.contains("`Statement` appears twice in the policy document"),
+            "{err}"
+        );
+        assert!(err.contains("Nothing was changed"), "{err}");
+        assert!(!stdout(&output).contains("ecr:SetRepositoryPolicy"));
+        assert_eq!(setup.policy_text().unwrap(), text);
+    }
+}

@@ -1,6 +1,8 @@
 //! Properties of merging a grant into a repository policy and revoking it, over
-//! arbitrary policies: other people's statements are never lost or altered, the result
-//! is always a valid document, and granting is idempotent.
+//! arbitrary policies: other people's statements (random ones, and look-alikes that
+//! carry this tool's Sids with some other shape) are never lost, altered or widened,
+//! no statement that lets anyone in unconditionally appears, the result is always a
+//! valid document, and granting is idempotent.
 
 use ecr_share::core::documents::{Access, OWN_REPOSITORY_SIDS};
 use ecr_share::core::merge::{self, Grant, PolicyChange, PolicyWrite};
@@ -60,13 +62,21 @@ fn condition() -> impl Strategy<Value = Option<Value>> {
     ]
 }
 
-/// A statement that is not this tool's: any Sid but ours (or none), any actions,
-/// principals, conditions and extra keys.
-fn foreign_statement() -> impl Strategy<Value = Value> {
+/// Whether a Sid is one of this tool's or of their numbered series (`AllowPull2`).
+fn is_tool_sid(sid: &str) -> bool {
+    OWN_REPOSITORY_SIDS.iter().any(|own| {
+        sid.strip_prefix(own)
+            .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// A statement that is not this tool's by its Sid: any Sid but ours (or none), any
+/// actions, principals, conditions and extra keys.
+fn random_statement() -> impl Strategy<Value = Value> {
     (
-        prop::option::of("[A-Za-z0-9]{1,16}".prop_filter("not one of ours", |sid| {
-            !OWN_REPOSITORY_SIDS.contains(&sid.as_str())
-        })),
+        prop::option::of(
+            "[A-Za-z0-9]{1,16}".prop_filter("not one of ours", |sid| !is_tool_sid(sid)),
+        ),
         prop::sample::select(vec!["Allow", "Deny"]),
         prop::collection::vec("ecr:[A-Z][A-Za-z]{2,12}", 1..4),
         principal(),
@@ -91,6 +101,209 @@ fn foreign_statement() -> impl Strategy<Value = Value> {
             }
             Value::Object(statement)
         })
+}
+
+/// One change that makes a statement of this tool's shape somebody else's.
+#[derive(Debug, Clone, Copy)]
+enum Defect {
+    Deny,
+    OrgCondition,
+    ExtraLambdaCondition,
+    StarPrincipal,
+    OrganizationForm,
+    NotPrincipal,
+    Resource,
+    NotResource,
+    NotAction,
+    FewerActions,
+    MoreActions,
+    NoAction,
+    RolePrincipal,
+    ServicePrincipal,
+    OneFunction,
+}
+
+fn defect() -> impl Strategy<Value = Defect> {
+    prop::sample::select(vec![
+        Defect::Deny,
+        Defect::OrgCondition,
+        Defect::ExtraLambdaCondition,
+        Defect::StarPrincipal,
+        Defect::OrganizationForm,
+        Defect::NotPrincipal,
+        Defect::Resource,
+        Defect::NotResource,
+        Defect::NotAction,
+        Defect::FewerActions,
+        Defect::MoreActions,
+        Defect::NoAction,
+        Defect::RolePrincipal,
+        Defect::ServicePrincipal,
+        Defect::OneFunction,
+    ])
+}
+
+fn apply_defect(statement: &mut Map<String, Value>, defect: Defect) {
+    let lambda = statement
+        .get("Sid")
+        .and_then(Value::as_str)
+        .is_some_and(|sid| sid.starts_with("AllowLambdaPull"));
+    match defect {
+        Defect::Deny => {
+            statement.insert("Effect".into(), json!("Deny"));
+        }
+        Defect::OrgCondition => {
+            let condition = statement.entry("Condition").or_insert_with(|| json!({}));
+            condition["StringEquals"] = json!({"aws:PrincipalOrgID": "o-abc123"});
+        }
+        Defect::ExtraLambdaCondition => {
+            let condition = statement.entry("Condition").or_insert_with(|| json!({}));
+            condition["StringEquals"] = json!({"aws:SourceAccount": "111111111111"});
+        }
+        Defect::StarPrincipal => {
+            statement.insert("Principal".into(), json!("*"));
+        }
+        Defect::OrganizationForm => {
+            statement.insert("Principal".into(), json!("*"));
+            statement.insert(
+                "Condition".into(),
+                json!({"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}),
+            );
+        }
+        Defect::NotPrincipal => {
+            let principal = statement.remove("Principal").unwrap_or(json!({"AWS": "*"}));
+            statement.insert("NotPrincipal".into(), principal);
+        }
+        Defect::Resource => {
+            statement.insert("Resource".into(), json!("*"));
+        }
+        Defect::NotResource => {
+            statement.insert(
+                "NotResource".into(),
+                json!("arn:aws:ecr:us-west-2:111111111111:repository/secret"),
+            );
+        }
+        Defect::NotAction => {
+            statement.insert("NotAction".into(), json!("ecr:DeleteRepository"));
+        }
+        Defect::FewerActions => {
+            let actions = match statement.get("Action") {
+                Some(Value::Array(items)) if items.len() > 1 => Value::Array(items[1..].to_vec()),
+                _ => json!("ecr:DescribeImages"),
+            };
+            statement.insert("Action".into(), actions);
+        }
+        Defect::MoreActions => {
+            let mut actions = match statement.get("Action") {
+                Some(Value::Array(items)) => items.clone(),
+                Some(one) => vec![one.clone()],
+                None => Vec::new(),
+            };
+            actions.push(json!("ecr:DeleteRepository"));
+            statement.insert("Action".into(), Value::Array(actions));
+        }
+        Defect::NoAction => {
+            statement.remove("Action");
+        }
+        Defect::RolePrincipal => {
+            statement.insert(
+                "Principal".into(),
+                json!({"AWS": ["arn:aws:iam::111111111111:root", "arn:aws:iam::555555555555:role/ci"]}),
+            );
+        }
+        Defect::ServicePrincipal => {
+            if let Some(Value::Object(principal)) = statement.get_mut("Principal") {
+                if lambda {
+                    principal.insert("AWS".into(), json!("arn:aws:iam::111111111111:root"));
+                } else {
+                    principal.insert("Service".into(), json!("codebuild.amazonaws.com"));
+                }
+            } else {
+                statement.insert(
+                    "Principal".into(),
+                    json!({"AWS": "111111111111", "Service": "codebuild.amazonaws.com"}),
+                );
+            }
+        }
+        Defect::OneFunction => {
+            if lambda {
+                statement.insert(
+                    "Condition".into(),
+                    json!({"StringLike": {"aws:sourceARN": "arn:aws:lambda:us-west-2:111111111111:function:deploy"}}),
+                );
+            } else {
+                statement.insert("Effect".into(), json!("Deny"));
+            }
+        }
+    }
+}
+
+/// A statement that looks like one of this tool's, with its Sid (or one of the
+/// numbered series), but has at least one defect that makes it somebody else's.
+fn look_alike() -> impl Strategy<Value = Value> {
+    (
+        grant(),
+        1..4u32,
+        prop::collection::vec(defect(), 1..4),
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|(grant, number, defects, pick)| {
+            let statements = grant.statements();
+            let Value::Object(mut statement) = statements[pick.index(statements.len())].clone()
+            else {
+                unreachable!("templates are objects")
+            };
+            if number > 1 {
+                let sid = format!("{}{number}", statement["Sid"].as_str().unwrap());
+                statement.insert("Sid".into(), json!(sid));
+            }
+            for defect in defects {
+                apply_defect(&mut statement, defect);
+            }
+            Value::Object(statement)
+        })
+}
+
+/// Somebody else's statement: a random one or a look-alike of this tool's.
+fn foreign_statement() -> impl Strategy<Value = Value> {
+    prop_oneof![random_statement(), look_alike()]
+}
+
+/// One of this tool's statements as an earlier grant or a person may have written
+/// it: the template, or with bare account ids, the actions in another order, or a Sid
+/// further along the series.
+fn owned_statements() -> impl Strategy<Value = Vec<Value>> {
+    (grant(), any::<bool>(), any::<bool>(), 1..3u32).prop_map(|(grant, bare, reversed, number)| {
+        grant
+            .statements()
+            .into_iter()
+            .map(|mut statement| {
+                if bare && let Some(aws) = statement.pointer_mut("/Principal/AWS") {
+                    let ids: Vec<String> = match aws {
+                        Value::String(one) => vec![one.clone()],
+                        Value::Array(many) => many
+                            .iter()
+                            .map(|v| v.as_str().unwrap().to_string())
+                            .collect(),
+                        _ => unreachable!(),
+                    };
+                    *aws = one_or_many(
+                        ids.iter()
+                            .map(|arn| arn.split(':').nth(4).unwrap().to_string())
+                            .collect(),
+                    );
+                }
+                if reversed && let Some(Value::Array(actions)) = statement.get_mut("Action") {
+                    actions.reverse();
+                }
+                if number > 1 {
+                    let sid = format!("{}{number}", statement["Sid"].as_str().unwrap());
+                    statement["Sid"] = json!(sid);
+                }
+                statement
+            })
+            .collect()
+    })
 }
 
 fn access() -> impl Strategy<Value = Access> {
@@ -118,31 +331,31 @@ fn grant() -> impl Strategy<Value = Grant> {
     })
 }
 
-/// A current policy: foreign statements, possibly with this tool's own statements from
-/// an earlier grant mixed in, `Statement` as an object or a list, any version.
-fn current_policy() -> impl Strategy<Value = Option<String>> {
+/// A current policy, with the foreign statements it holds: foreign statements
+/// (random ones and look-alikes of this tool's), possibly with this tool's own
+/// statements mixed in, `Statement` as an object or a list, any version.
+fn policy_and_foreign() -> impl Strategy<Value = (Option<String>, Vec<Value>)> {
     let statements = (
         prop::collection::vec(foreign_statement(), 0..5),
-        prop::option::of(grant()),
+        prop::option::of(owned_statements()),
         any::<prop::sample::Index>(),
     )
-        .prop_map(|(mut statements, earlier, at)| {
-            if let Some(earlier) = earlier {
-                for own in earlier.statements() {
-                    let position = at.index(statements.len() + 1);
-                    statements.insert(position, own);
-                }
+        .prop_map(|(foreign, owned, at)| {
+            let mut statements = foreign.clone();
+            for own in owned.unwrap_or_default() {
+                let position = at.index(statements.len() + 1);
+                statements.insert(position, own);
             }
-            statements
+            (statements, foreign)
         });
     prop_oneof![
-        1 => Just(None),
+        1 => Just((None, Vec::new())),
         6 => (
             statements,
             prop::sample::select(vec![Some("2008-10-17"), Some("2012-10-17"), None]),
             any::<bool>(),
         )
-            .prop_map(|(statements, version, as_object)| {
+            .prop_map(|((statements, foreign), version, as_object)| {
                 let mut policy = Map::new();
                 if let Some(version) = version {
                     policy.insert("Version".into(), json!(version));
@@ -153,9 +366,13 @@ fn current_policy() -> impl Strategy<Value = Option<String>> {
                     Value::Array(statements)
                 };
                 policy.insert("Statement".into(), statement);
-                Some(Value::Object(policy).to_string())
+                (Some(Value::Object(policy).to_string()), foreign)
             }),
     ]
+}
+
+fn current_policy() -> impl Strategy<Value = Option<String>> {
+    policy_and_foreign().prop_map(|(policy, _)| policy)
 }
 
 fn statements(policy: Option<&Value>) -> Vec<Value> {
@@ -167,7 +384,7 @@ fn statements(policy: Option<&Value>) -> Vec<Value> {
 fn foreign(policy: Option<&Value>) -> Vec<Value> {
     statements(policy)
         .into_iter()
-        .filter(|s| !merge::is_own(s))
+        .filter(|s| !merge::is_owned(s))
         .collect()
 }
 
@@ -200,14 +417,95 @@ fn assert_well_formed(change: &PolicyChange) {
     }
 }
 
+/// The statements of a result that are among the input's foreign ones, in order: the
+/// input's foreign statements exactly when none was changed, dropped or reordered
+/// (an owned statement never equals a foreign one, which has a defect).
+fn kept_foreign(after: &[Value], foreign: &[Value]) -> Vec<Value> {
+    after
+        .iter()
+        .filter(|s| foreign.contains(s))
+        .cloned()
+        .collect()
+}
+
+/// Whether a statement lets any principal in without a condition.
+fn unconditionally_public(statement: &Value) -> bool {
+    statement.get("Effect") == Some(&json!("Allow"))
+        && merge::aws_principals(statement).iter().any(|p| p == "*")
+        && statement.get("Condition").is_none()
+}
+
+/// No statement of the result lets anyone in unconditionally unless the input had
+/// that very statement.
+fn assert_no_new_public_statement(before: &[Value], after: &[Value]) {
+    for statement in after.iter().filter(|s| unconditionally_public(s)) {
+        assert!(
+            before.contains(statement),
+            "new public statement: {statement}"
+        );
+    }
+}
+
+/// Whether a Sid is `base` or `base` followed by a number (its series).
+fn in_series(statement: &Value, base: &str) -> bool {
+    statement["Sid"]
+        .as_str()
+        .and_then(|sid| sid.strip_prefix(base))
+        .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn names_account(statement: &Value, account: &AccountId) -> bool {
+    merge::aws_principals(statement)
+        .iter()
+        .any(|p| *p == root(account) || p == account.as_str())
+}
+
+/// Whether an owned statement is one of the input's with some grantees taken out.
+fn only_lost_grantees(before: &[Value], statement: &Value) -> bool {
+    before
+        .iter()
+        .filter(|was| was["Sid"] == statement["Sid"])
+        .any(|was| {
+            merge::aws_principals(statement)
+                .iter()
+                .all(|p| merge::aws_principals(was).contains(p))
+                && merge::source_arns(statement)
+                    .iter()
+                    .all(|a| merge::source_arns(was).contains(a))
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn granting_keeps_every_foreign_statement(current in current_policy(), grant in grant()) {
+    fn look_alikes_are_never_owned(statement in look_alike()) {
+        prop_assert!(!merge::is_owned(&statement), "{}", statement);
+    }
+
+    #[test]
+    fn owned_statements_are_owned(owned in owned_statements()) {
+        for statement in owned {
+            prop_assert!(merge::is_owned(&statement), "{}", statement);
+        }
+    }
+
+    #[test]
+    fn granting_keeps_every_foreign_statement_unchanged_and_in_order(
+        (current, foreign) in policy_and_foreign(),
+        grant in grant(),
+    ) {
         let change = merge::grant(current.as_deref(), &grant).unwrap();
         assert_well_formed(&change);
-        prop_assert_eq!(foreign(change.policy.as_ref()), foreign(parsed(current.as_deref()).as_ref()));
+        let before = statements(parsed(current.as_deref()).as_ref());
+        let after = statements(change.policy.as_ref());
+        prop_assert_eq!(kept_foreign(&after, &foreign), kept_foreign(&before, &foreign));
+        prop_assert_eq!(kept_foreign(&before, &foreign), foreign);
+        assert_no_new_public_statement(&before, &after);
+        // What is neither kept foreign nor was there before is the tool's own.
+        for statement in after.iter().filter(|s| !before.contains(s)) {
+            prop_assert!(merge::is_owned(statement), "{}", statement);
+        }
     }
 
     #[test]
@@ -215,11 +513,18 @@ proptest! {
         let change = merge::grant(current.as_deref(), &grant).unwrap();
         let before = statements(parsed(current.as_deref()).as_ref());
         let after = statements(change.policy.as_ref());
-        // The generated policies hold each own Sid at most once, so nothing is removed:
-        // own statements are replaced in place and new ones appended.
+        // Owned statements are extended in place and new ones appended; only a second
+        // owned statement under the same Sid is folded into the first. Without such
+        // duplicates nothing moves.
+        let mut owned_sids: Vec<&Value> = before.iter().filter(|s| merge::is_owned(s)).map(|s| &s["Sid"]).collect();
+        let count = owned_sids.len();
+        owned_sids.dedup();
+        owned_sids.sort_by_key(|v| v.to_string());
+        owned_sids.dedup();
+        prop_assume!(owned_sids.len() == count);
         prop_assert!(after.len() >= before.len());
         for (old, new) in before.iter().zip(&after) {
-            if merge::is_own(old) {
+            if merge::is_owned(old) {
                 prop_assert_eq!(&old["Sid"], &new["Sid"]);
             } else {
                 prop_assert_eq!(old, new);
@@ -232,16 +537,19 @@ proptest! {
         let change = merge::grant(current.as_deref(), &grant).unwrap();
         let after = statements(change.policy.as_ref());
         for wanted in grant.statements() {
-            let sid = wanted["Sid"].as_str().unwrap();
-            let own: Vec<&Value> = after.iter().filter(|s| s["Sid"] == sid).collect();
-            prop_assert_eq!(own.len(), 1, "one {} statement", sid);
-            for account in &grant.accounts {
-                if sid == "AllowLambdaPull" {
-                    prop_assert!(merge::source_arns(own[0]).contains(&function(account)));
-                } else {
-                    prop_assert!(merge::aws_principals(own[0]).contains(&root(account)));
-                }
-            }
+            let base = wanted["Sid"].as_str().unwrap();
+            let target: Vec<&Value> = after
+                .iter()
+                .filter(|s| merge::is_owned(s) && in_series(s, base))
+                .filter(|s| grant.accounts.iter().all(|account| {
+                    if base == "AllowLambdaPull" {
+                        merge::source_arns(s).contains(&function(account))
+                    } else {
+                        names_account(s, account)
+                    }
+                }))
+                .collect();
+            prop_assert!(!target.is_empty(), "no owned {} statement grants all of {:?}", base, grant.accounts);
         }
     }
 
@@ -250,16 +558,14 @@ proptest! {
         let change = merge::grant(current.as_deref(), &grant).unwrap();
         let before = statements(parsed(current.as_deref()).as_ref());
         let after = statements(change.policy.as_ref());
-        for wanted in grant.statements() {
-            let sid = wanted["Sid"].as_str().unwrap();
-            let merged = after.iter().find(|s| s["Sid"] == sid).unwrap();
-            for old in before.iter().filter(|s| s["Sid"] == sid) {
-                for principal in merge::aws_principals(old) {
-                    prop_assert!(merge::aws_principals(merged).contains(&principal), "{} lost", principal);
-                }
-                for arn in merge::source_arns(old) {
-                    prop_assert!(merge::source_arns(merged).contains(&arn), "{} lost", arn);
-                }
+        for old in before.iter().filter(|s| merge::is_owned(s)) {
+            let base = OWN_REPOSITORY_SIDS.iter().rev().find(|b| in_series(old, b)).unwrap();
+            let now: Vec<&Value> = after.iter().filter(|s| merge::is_owned(s) && in_series(s, base)).collect();
+            for principal in merge::aws_principals(old) {
+                prop_assert!(now.iter().any(|s| merge::aws_principals(s).contains(&principal)), "{} lost", principal);
+            }
+            for arn in merge::source_arns(old) {
+                prop_assert!(now.iter().any(|s| merge::source_arns(s).contains(&arn)), "{} lost", arn);
             }
         }
     }
@@ -275,20 +581,29 @@ proptest! {
 
     #[test]
     fn revoking_keeps_every_foreign_statement_and_removes_the_grantees(
-        current in current_policy(),
+        (current, foreign_statements) in policy_and_foreign(),
         revoked in accounts(),
     ) {
         let change = merge::revoke(current.as_deref(), &revoked, ecr_share::core::regions::Partition::Aws).unwrap();
         assert_well_formed(&change);
+        let before = statements(parsed(current.as_deref()).as_ref());
+        let after = statements(change.policy.as_ref());
+        prop_assert_eq!(kept_foreign(&after, &foreign_statements), foreign_statements.clone());
         prop_assert_eq!(foreign(change.policy.as_ref()), foreign(parsed(current.as_deref()).as_ref()));
-        for statement in statements(change.policy.as_ref()).iter().filter(|s| merge::is_own(s)) {
+        assert_no_new_public_statement(&before, &after);
+        for statement in after.iter().filter(|s| merge::is_owned(s)) {
+            prop_assert!(
+                before.contains(statement) || only_lost_grantees(&before, statement),
+                "{}",
+                statement
+            );
             for account in &revoked {
-                prop_assert!(!merge::aws_principals(statement).contains(&root(account)));
+                prop_assert!(!names_account(statement, account));
                 prop_assert!(!merge::source_arns(statement).contains(&function(account)));
             }
         }
         if change.policy.is_none() && current.is_some() {
-            prop_assert!(foreign(parsed(current.as_deref()).as_ref()).is_empty());
+            prop_assert!(foreign_statements.is_empty());
             prop_assert_eq!(change.write(), PolicyWrite::Delete);
         }
     }

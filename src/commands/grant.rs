@@ -15,7 +15,7 @@ use crate::aws::ecr::{Ecr, Plan, PlanError};
 use crate::aws::{self, CallReport, Identity, Outcome, Target};
 use crate::cli::{GrantArgs, RevokeArgs};
 use crate::core::documents::Access;
-use crate::core::merge::{self, Grant, PolicyWrite};
+use crate::core::merge::{self, Grant, OtherAccess, PolicyWrite};
 use crate::core::regions::Partition;
 use crate::core::validate::{AccountId, Region, RepositoryName, parse_account_list};
 
@@ -55,6 +55,9 @@ pub fn run_grant(
         let plan = session.reported(
             session.ecr.plan_grant(&input.repository, &grant).await,
         )?;
+        for note in &plan.change.notes {
+            println!("Note: {note}");
+        }
         if !plan.change.changes {
             println!(
                 "The policy of `{}` already grants this; nothing to change.",
@@ -87,6 +90,9 @@ pub fn run_revoke(
                 .plan_revoke(&input.repository, &input.accounts, partition)
                 .await,
         )?;
+        for note in &plan.change.notes {
+            println!("Note: {note}");
+        }
         for note in foreign_mentions(&plan, &input.accounts, partition) {
             println!("Note: {note}");
         }
@@ -312,31 +318,52 @@ impl Session {
     }
 }
 
-/// Statements not written by ecr-share that still name a revoked account: revoke
-/// leaves them alone, and the operator should know the account may keep access.
+/// Statements not written by ecr-share that may still let a revoked account in: they
+/// name it (or a principal in it), let its Lambda functions in through `aws:sourceARN`,
+/// allow everyone but the principals under `NotPrincipal`, or allow any principal.
+/// Revoke leaves them alone, and the operator should know the account may keep access.
 fn foreign_mentions(plan: &Plan, accounts: &[AccountId], partition: Partition) -> Vec<String> {
     let Some(policy) = &plan.change.policy else {
         return Vec::new();
     };
     let mut notes = Vec::new();
     for (index, statement) in merge::statements_of(policy).into_iter().enumerate() {
-        if merge::is_own(statement) {
+        if merge::is_owned(statement) {
             continue;
         }
-        let principals = merge::aws_principals(statement);
+        let name = statement
+            .get("Sid")
+            .and_then(|sid| sid.as_str())
+            .map_or_else(|| format!("number {}", index + 1), |sid| format!("`{sid}`"));
         for account in accounts {
-            if principals
-                .iter()
-                .any(|p| p == account.as_str() || *p == account.root_arn(partition))
-            {
-                let name = statement
-                    .get("Sid")
-                    .and_then(|sid| sid.as_str())
-                    .map_or_else(|| format!("number {}", index + 1), |sid| format!("`{sid}`"));
-                notes.push(format!(
-                    "statement {name} was not written by ecr-share and still names account {account}; it is left as it is"
-                ));
-            }
+            let how = match merge::other_access(statement, account, partition) {
+                None => continue,
+                Some(OtherAccess::Names(principal))
+                    if principal == account.as_str()
+                        || principal == account.root_arn(partition) =>
+                {
+                    format!("still names account {account}")
+                }
+                Some(OtherAccess::Names(principal)) => {
+                    format!("still names account {account} ({principal})")
+                }
+                Some(OtherAccess::LambdaFunctions(arn)) => {
+                    format!("still lets Lambda functions of account {account} in ({arn})")
+                }
+                Some(OtherAccess::AllBut) => format!(
+                    "allows every principal except those under its NotPrincipal, so account {account} may still have access through it"
+                ),
+                Some(OtherAccess::Anyone { conditions }) if conditions.is_empty() => format!(
+                    "lets any principal in, with no condition, so account {account} still has access through it"
+                ),
+                Some(OtherAccess::Anyone { conditions }) => format!(
+                    "lets any principal in, limited only by its conditions ({}), so account {account} may still have access through it",
+                    conditions.join(", ")
+                ),
+            };
+            notes.push(format!(
+                "statement {name} was not written by ecr-share and {how}; it is left as it is"
+            ));
         }
     }
     notes

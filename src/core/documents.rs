@@ -166,9 +166,32 @@ impl Access {
     }
 }
 
-/// The `Sid`s of every statement this tool writes into a repository policy. A merge
-/// replaces statements with these Sids and keeps every other statement.
+/// The `Sid`s of the statements this tool writes into a repository policy. A Sid
+/// alone does not make a statement the tool's: its shape has to match the template
+/// too (see `merge::is_owned`).
 pub const OWN_REPOSITORY_SIDS: [&str; 3] = ["AllowPull", "AllowPullAndPush", "AllowLambdaPull"];
+
+/// The actions of the statement this tool writes under `sid` (one of
+/// [`OWN_REPOSITORY_SIDS`]), as its template lists them; `None` for any other Sid.
+pub fn repository_statement_actions(sid: &str) -> Option<Vec<String>> {
+    [
+        REPOSITORY_PULL,
+        REPOSITORY_PULL_PUSH,
+        REPOSITORY_LAMBDA_PULL,
+    ]
+    .into_iter()
+    .map(|template| fill_template(template, &[]))
+    .find(|statement| statement["Sid"] == sid)
+    .map(|statement| {
+        statement["Action"]
+            .as_array()
+            .expect("the repository templates list their actions")
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    })
+}
 
 /// The statements that grant `accounts` the given access to a repository.
 pub fn repository_statements(
@@ -446,6 +469,29 @@ mod tests {
                 "arn:aws-cn:lambda:cn-north-1:333333333333:function:*"
             ])
         );
+    }
+
+    #[test]
+    fn each_own_sid_has_its_template_actions() {
+        assert_eq!(
+            repository_statement_actions("AllowPull").unwrap(),
+            [
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage",
+                "ecr:BatchCheckLayerAvailability"
+            ]
+        );
+        assert_eq!(
+            repository_statement_actions("AllowPullAndPush")
+                .unwrap()
+                .len(),
+            7
+        );
+        assert_eq!(
+            repository_statement_actions("AllowLambdaPull").unwrap(),
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+        );
+        assert_eq!(repository_statement_actions("CiPush"), None);
     }
 
     #[test]

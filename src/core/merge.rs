@@ -2,12 +2,24 @@
 //! out again.
 //!
 //! `ecr:SetRepositoryPolicy` replaces the whole policy, so a grant is always written as
-//! the current policy with this tool's statements merged in. The tool's statements are
-//! the ones whose `Sid` is one of [`OWN_REPOSITORY_SIDS`]; every other statement is
-//! somebody else's and is carried over untouched, at the same position. A statement
-//! someone else wrote under one of those Sids is indistinguishable from ours and is
-//! treated as ours.
+//! the current policy with this tool's statements merged in.
+//!
+//! A statement is this tool's (owned) only when it carries one of the tool's Sids
+//! ([`OWN_REPOSITORY_SIDS`], or one of them followed by a number from 2 on, such as
+//! `AllowPull2`) *and* has exactly the shape the tool writes: `Effect: Allow`, the
+//! level's actions, account roots as the only principals (for Lambda: the Lambda
+//! service limited by `aws:sourceARN` to whole accounts' functions), and nothing else.
+//! Every other statement is foreign: it is carried over as it is, at the same
+//! position, and never widened, narrowed or dropped. When a foreign statement holds
+//! the Sid a grant would use, the grant goes into a statement of its own under the
+//! next free Sid of the series (`AllowPull2`, `AllowPull3`, ...), and the change says
+//! why in its notes.
 
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+use std::sync::LazyLock;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::documents::{self, Access, OWN_REPOSITORY_SIDS, REPOSITORY_POLICY_VERSION};
@@ -17,6 +29,15 @@ use super::validate::{AccountId, Invalid, Region, SizeLimit};
 /// The condition key that limits `AllowLambdaPull` to the grantees' functions. IAM
 /// compares condition keys without regard to case, so `aws:SourceArn` is the same key.
 const SOURCE_ARN_KEY: &str = "aws:sourceARN";
+
+/// The condition operator of `AllowLambdaPull`.
+const STRING_LIKE: &str = "StringLike";
+
+/// The service principal of `AllowLambdaPull`.
+const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
+
+/// The partitions an account root ARN of an owned statement may name.
+const PARTITIONS: [Partition; 3] = [Partition::Aws, Partition::AwsCn, Partition::AwsUsGov];
 
 /// What to grant: the access level, to whom, and in which region (the region also
 /// decides the partition of every ARN).
@@ -51,6 +72,13 @@ pub enum MergeError {
         "the repository's current policy is not valid JSON ({0}); it is left as it is rather than overwritten"
     )]
     NotJson(String),
+    /// The current policy names a key twice in one object. JSON readers disagree on
+    /// which of the two counts (this tool's reader keeps the last), so a merge could
+    /// silently drop the other.
+    #[error(
+        "the repository's current policy has a duplicate key: {0}; which of the two counts is unclear, so it is left as it is rather than overwritten. Remove the duplicate and run the command again"
+    )]
+    DuplicateKey(String),
     /// The current policy parses but is not shaped like a policy document.
     #[error("the repository's current policy is not a policy document: {0}")]
     NotAPolicy(String),
@@ -75,6 +103,9 @@ pub struct PolicyChange {
     /// A unified diff of the pretty-printed previous and new policy; empty when
     /// nothing changes.
     pub diff: String,
+    /// What the operator should know about the change, in plain sentences: chiefly
+    /// why a statement that carries one of the tool's Sids was left alone.
+    pub notes: Vec<String>,
 }
 
 /// The one write a [`PolicyChange`] needs.
@@ -113,9 +144,11 @@ impl PolicyChange {
 
 /// Merges `grant` into the current policy text (`None`: the repository has no policy).
 ///
-/// Each of the grant's statements replaces the statement with the same Sid, keeping
-/// every principal (and Lambda source ARN) that statement already granted; statements
-/// not present yet are appended. Every other statement is kept exactly.
+/// Each of the grant's statements goes into the owned statement of its level: the
+/// accounts (and Lambda source ARNs) it does not name yet are added, and everything it
+/// named stays. Where there is no such statement, the grant's statement is appended,
+/// under the level's Sid or, when a foreign statement holds that Sid, the next free
+/// one of the series. Every foreign statement is kept exactly, at its position.
 pub fn grant(current: Option<&str>, grant: &Grant) -> Result<PolicyChange, MergeError> {
     if grant.accounts.is_empty() {
         return Err(MergeError::NoAccounts);
@@ -124,37 +157,62 @@ pub fn grant(current: Option<&str>, grant: &Grant) -> Result<PolicyChange, Merge
         Some(text) => Document::parse(text)?,
         None => Document::new(),
     };
+    let mut notes = Vec::new();
     for wanted in grant.statements() {
-        let sid = sid_of(&wanted).unwrap_or_default().to_string();
+        let (kind, _) = sid_of(&wanted)
+            .and_then(Kind::of_sid)
+            .expect("the grant's statements carry the tool's Sids");
+        let target = document.target_sid(kind);
+        for statement in &document.statements {
+            let taken = sid_of(statement)
+                .and_then(Kind::of_sid)
+                .is_some_and(|(k, n)| k == kind && n < target.number);
+            if taken && !is_owned(statement) {
+                notes.push(format!(
+                    "statement `{}` {}, so it is not ecr-share's: it is kept as it is and the grant goes into `{}`",
+                    sid_of(statement).unwrap_or_default(),
+                    sentence(&shape_problems(statement, kind)),
+                    target.sid
+                ));
+            }
+        }
         let same: Vec<usize> = document
             .statements
             .iter()
             .enumerate()
-            .filter(|(_, statement)| sid_of(statement) == Some(sid.as_str()))
+            .filter(|(_, statement)| sid_of(statement) == Some(target.sid.as_str()))
             .map(|(index, _)| index)
             .collect();
-        let existing: Vec<&Value> = same.iter().map(|&i| &document.statements[i]).collect();
-        let merged = merged_statement(wanted, &existing);
         match same.split_first() {
             Some((&first, duplicates)) => {
+                let mut merged = document.statements[first].clone();
+                for &index in duplicates {
+                    extend_owned(&mut merged, &document.statements[index], kind);
+                }
+                extend_owned(&mut merged, &wanted, kind);
                 document.statements[first] = merged;
                 for &index in duplicates.iter().rev() {
                     document.statements.remove(index);
                 }
             }
-            None => document.statements.push(merged),
+            None => {
+                let mut fresh = wanted;
+                fresh["Sid"] = Value::String(target.sid);
+                document.statements.push(fresh);
+            }
         }
     }
-    finish(current, Some(document.into_value()))
+    finish(current, Some(document.into_value()), notes)
 }
 
-/// Removes the accounts' access that this tool granted: their root ARNs from the own
-/// statements' AWS principals and their functions from `AllowLambdaPull`'s source ARNs.
+/// Removes the accounts' access that this tool granted: their root ARNs from the owned
+/// statements' AWS principals and their functions from the owned Lambda statements'
+/// source ARNs.
 ///
-/// An own statement left without principals is dropped, and so is an `AllowLambdaPull`
-/// left without source ARNs (without that condition it would let every account's
-/// functions pull). Other statements are never touched. When no statement remains the
-/// policy is deleted.
+/// An owned statement left without principals is dropped, and so is an owned Lambda
+/// statement left without source ARNs (without that condition it would let every
+/// account's functions pull). Foreign statements are never touched. When no statement
+/// remains the policy is deleted.
 pub fn revoke(
     current: Option<&str>,
     accounts: &[AccountId],
@@ -164,13 +222,27 @@ pub fn revoke(
         return Err(MergeError::NoAccounts);
     }
     let Some(text) = current else {
-        return finish(None, None);
+        return finish(None, None, Vec::new());
     };
     let mut document = Document::parse(text)?;
+    let mut notes = Vec::new();
     let mut kept = Vec::with_capacity(document.statements.len());
     for mut statement in std::mem::take(&mut document.statements) {
-        if is_own(&statement) && !revoke_from_statement(&mut statement, accounts, partition) {
-            continue;
+        match owned_kind(&statement) {
+            Some(kind) => {
+                if !revoke_from_owned(&mut statement, kind, accounts, partition) {
+                    continue;
+                }
+            }
+            None => {
+                if let Some((kind, _)) = sid_of(&statement).and_then(Kind::of_sid) {
+                    notes.push(format!(
+                        "statement `{}` {}, so it is not ecr-share's: revoke leaves it as it is",
+                        sid_of(&statement).unwrap_or_default(),
+                        sentence(&shape_problems(&statement, kind))
+                    ));
+                }
+            }
         }
         kept.push(statement);
     }
@@ -180,12 +252,13 @@ pub fn revoke(
     } else {
         Some(document.into_value())
     };
-    finish(current, policy)
+    finish(current, policy, notes)
 }
 
-/// Whether a statement is one this tool writes.
-pub fn is_own(statement: &Value) -> bool {
-    sid_of(statement).is_some_and(|sid| OWN_REPOSITORY_SIDS.contains(&sid))
+/// Whether a statement is this tool's: one of its Sids and exactly the shape it
+/// writes under that Sid. Only owned statements are ever changed by a grant or revoke.
+pub fn is_owned(statement: &Value) -> bool {
+    owned_kind(statement).is_some()
 }
 
 /// The statements of a policy document, whether `Statement` is one object or a list.
@@ -221,6 +294,350 @@ pub fn source_arns(statement: &Value) -> Vec<String> {
         .collect()
 }
 
+/// How a statement that is not this tool's may still give an account access after a
+/// revoke. See [`other_access`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtherAccess {
+    /// It names the account as a principal: this principal (the root, the bare
+    /// account id, or a role or user in the account).
+    Names(String),
+    /// Its `aws:sourceARN` condition lets the account's Lambda functions in: this ARN.
+    LambdaFunctions(String),
+    /// It allows every principal except the ones under `NotPrincipal`, and the account
+    /// is not among them.
+    AllBut,
+    /// `"Principal": "*"` (or `"AWS": "*"`): any principal, limited only by the
+    /// statement's conditions, whose keys these are (none: no limit at all).
+    Anyone { conditions: Vec<String> },
+}
+
+/// How an `Allow` statement may still let `account` in, if it may; `None` for a `Deny`
+/// or a statement that neither names the account nor is open to it. The statement's
+/// ownership is not considered: callers ask this of foreign statements.
+pub fn other_access(
+    statement: &Value,
+    account: &AccountId,
+    partition: Partition,
+) -> Option<OtherAccess> {
+    if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+        return None;
+    }
+    let in_account = |principal: &str| {
+        principal == account.as_str() || {
+            let parts: Vec<&str> = principal.split(':').collect();
+            matches!(
+                parts.as_slice(),
+                ["arn", p, "iam" | "sts", "", a, ..]
+                    if *p == partition.as_str() && *a == account.as_str()
+            )
+        }
+    };
+    if let Some(not_principal) = statement.get("NotPrincipal") {
+        let listed = match not_principal {
+            Value::Object(kinds) => kinds.get("AWS").map(strings).unwrap_or_default(),
+            other => strings(other),
+        };
+        return (!listed.iter().any(|p| in_account(p))).then_some(OtherAccess::AllBut);
+    }
+    let principals = aws_principals(statement);
+    if principals.iter().any(|p| p == "*") {
+        let conditions = condition_keys(statement);
+        return Some(OtherAccess::Anyone { conditions });
+    }
+    if let Some(principal) = principals.into_iter().find(|p| in_account(p)) {
+        return Some(OtherAccess::Names(principal));
+    }
+    source_arns(statement)
+        .into_iter()
+        .find(|arn| {
+            let parts: Vec<&str> = arn.split(':').collect();
+            matches!(
+                parts.as_slice(),
+                ["arn", p, "lambda", _, a, ..] if *p == partition.as_str() && *a == account.as_str()
+            )
+        })
+        .map(OtherAccess::LambdaFunctions)
+}
+
+/// One of the statements this tool writes, named by its Sid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pull,
+    PullAndPush,
+    LambdaPull,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Pull, Kind::PullAndPush, Kind::LambdaPull];
+
+    fn index(self) -> usize {
+        match self {
+            Kind::Pull => 0,
+            Kind::PullAndPush => 1,
+            Kind::LambdaPull => 2,
+        }
+    }
+
+    fn base_sid(self) -> &'static str {
+        OWN_REPOSITORY_SIDS[self.index()]
+    }
+
+    /// The `number`th Sid of the kind's series: the base Sid, then `AllowPull2`, ...
+    fn sid(self, number: u32) -> String {
+        match number {
+            1 => self.base_sid().to_string(),
+            n => format!("{}{n}", self.base_sid()),
+        }
+    }
+
+    /// The kind and number of a Sid of the series, e.g. `AllowPull3` → (Pull, 3).
+    fn of_sid(sid: &str) -> Option<(Kind, u32)> {
+        Kind::ALL.into_iter().find_map(|kind| {
+            let rest = sid.strip_prefix(kind.base_sid())?;
+            if rest.is_empty() {
+                return Some((kind, 1));
+            }
+            let plain = rest.len() <= 6
+                && !rest.starts_with('0')
+                && rest.bytes().all(|b| b.is_ascii_digit());
+            if !plain {
+                return None;
+            }
+            let number: u32 = rest.parse().ok()?;
+            (number >= 2).then_some((kind, number))
+        })
+    }
+
+    fn actions(self) -> &'static BTreeSet<String> {
+        static ACTIONS: LazyLock<Vec<BTreeSet<String>>> = LazyLock::new(|| {
+            Kind::ALL
+                .into_iter()
+                .map(|kind| {
+                    documents::repository_statement_actions(kind.base_sid())
+                        .expect("every own Sid has a template")
+                        .into_iter()
+                        .collect()
+                })
+                .collect()
+        });
+        &ACTIONS[self.index()]
+    }
+
+    /// The keys an owned statement of this kind has, and no others.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Pull | Kind::PullAndPush => &["Sid", "Effect", "Principal", "Action"],
+            Kind::LambdaPull => &["Sid", "Effect", "Principal", "Action", "Condition"],
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Pull => Access::Pull.label(),
+            Kind::PullAndPush => Access::PullPush.label(),
+            Kind::LambdaPull => "Lambda pull",
+        }
+    }
+}
+
+/// The Sid a grant of one kind writes to.
+struct Target {
+    sid: String,
+    number: u32,
+}
+
+/// The kind of an owned statement; `None` for a foreign one.
+fn owned_kind(statement: &Value) -> Option<Kind> {
+    let (kind, _) = sid_of(statement).and_then(Kind::of_sid)?;
+    shape_problems(statement, kind).is_empty().then_some(kind)
+}
+
+/// What keeps a statement carrying a Sid of `kind` from being this tool's, each as a
+/// phrase that follows "statement `X`"; empty when it is the tool's.
+fn shape_problems(statement: &Value, kind: Kind) -> Vec<String> {
+    let Value::Object(fields) = statement else {
+        return vec!["is not a JSON object".to_string()];
+    };
+    let mut problems = Vec::new();
+    match fields.get("Effect") {
+        Some(Value::String(effect)) if effect == "Allow" => {}
+        Some(effect) => problems.push(format!("has \"Effect\": {effect}")),
+        None => problems.push("has no Effect".to_string()),
+    }
+    for key in fields
+        .keys()
+        .filter(|key| !kind.keys().contains(&key.as_str()))
+    {
+        problems.push(match key.as_str() {
+            "Condition" => format!("has a condition ({})", condition_keys(statement).join(", ")),
+            other => format!("has {other}"),
+        });
+    }
+    match fields.get("Principal") {
+        None => problems.push("has no Principal".to_string()),
+        Some(principal) => problems.extend(principal_problem(principal, kind)),
+    }
+    match fields.get("Action") {
+        None => problems.push("has no Action".to_string()),
+        Some(action) => {
+            let listed = match action {
+                Value::String(_) | Value::Array(_) => strings(action),
+                _ => Vec::new(),
+            };
+            let all_text = match action {
+                Value::Array(items) => items.iter().all(Value::is_string),
+                other => other.is_string(),
+            };
+            let set: BTreeSet<String> = listed.into_iter().collect();
+            if !all_text || &set != kind.actions() {
+                problems.push(format!(
+                    "allows other actions than ecr-share's {} actions",
+                    kind.label()
+                ));
+            }
+        }
+    }
+    if kind == Kind::LambdaPull
+        && let Some(condition) = fields.get("Condition")
+        && !is_lambda_condition(condition)
+    {
+        problems.push(format!(
+            "has a condition other than {STRING_LIKE} on {SOURCE_ARN_KEY} over whole accounts' functions ({})",
+            condition_keys(statement).join(", ")
+        ));
+    }
+    if kind == Kind::LambdaPull && !fields.contains_key("Condition") {
+        problems.push(format!("has no {SOURCE_ARN_KEY} condition"));
+    }
+    problems
+}
+
+/// Why a principal is not the one an owned statement of `kind` has.
+fn principal_problem(principal: &Value, kind: Kind) -> Option<String> {
+    if principal == "*" {
+        return Some("lets any principal in (\"Principal\": \"*\")".to_string());
+    }
+    let Value::Object(kinds) = principal else {
+        return Some("has a Principal that is neither \"*\" nor an object".to_string());
+    };
+    let others: Vec<&str> = match kind {
+        Kind::Pull | Kind::PullAndPush => kinds
+            .keys()
+            .filter(|k| *k != "AWS")
+            .map(String::as_str)
+            .collect(),
+        Kind::LambdaPull => kinds
+            .keys()
+            .filter(|k| *k != "Service")
+            .map(String::as_str)
+            .collect(),
+    };
+    if !others.is_empty() {
+        return Some(format!("also names {} principals", others.join(" and ")));
+    }
+    match kind {
+        Kind::Pull | Kind::PullAndPush => {
+            let Some(aws) = kinds.get("AWS") else {
+                return Some("names no AWS principal".to_string());
+            };
+            if !only_strings(aws) || strings(aws).is_empty() {
+                return Some("has an AWS principal that is not a list of accounts".to_string());
+            }
+            let principals = strings(aws);
+            if principals.iter().any(|p| p == "*") {
+                return Some("lets any principal in (\"AWS\": \"*\")".to_string());
+            }
+            let others: Vec<String> = principals
+                .into_iter()
+                .filter(|p| owned_principal_account(p).is_none())
+                .collect();
+            (!others.is_empty()).then(|| {
+                format!(
+                    "names principals other than whole accounts ({})",
+                    others.join(", ")
+                )
+            })
+        }
+        Kind::LambdaPull => {
+            let service = kinds.get("Service");
+            let only_lambda = service
+                .is_some_and(|s| only_strings(s) && strings(s) == [LAMBDA_SERVICE.to_string()]);
+            (!only_lambda)
+                .then(|| format!("names a principal other than the {LAMBDA_SERVICE} service"))
+        }
+    }
+}
+
+/// Whether a condition is exactly `StringLike` on `aws:sourceARN` over whole
+/// accounts' Lambda functions (`arn:<partition>:lambda:<region>:<account>:function:*`).
+fn is_lambda_condition(condition: &Value) -> bool {
+    let Some(operators) = condition.as_object() else {
+        return false;
+    };
+    let Some(Value::Object(keys)) = operators.get(STRING_LIKE) else {
+        return false;
+    };
+    if operators.len() != 1 || keys.len() != 1 {
+        return false;
+    }
+    let Some((key, arns)) = keys.iter().next() else {
+        return false;
+    };
+    key.eq_ignore_ascii_case(SOURCE_ARN_KEY)
+        && only_strings(arns)
+        && !strings(arns).is_empty()
+        && strings(arns).iter().all(|arn| is_function_pattern(arn))
+}
+
+/// `arn:<partition>:lambda:<region>:<12 digits>:function:*`.
+fn is_function_pattern(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "lambda", region, account, "function", "*"] => {
+            PARTITIONS.iter().any(|p| p.as_str() == *partition)
+                && !region.is_empty()
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && is_account(account)
+        }
+        _ => false,
+    }
+}
+
+/// The condition keys a statement tests, in order, without repeats.
+fn condition_keys(statement: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    if let Some(Value::Object(operators)) = statement.get("Condition") {
+        for operator in operators.values() {
+            match operator {
+                Value::Object(tests) => {
+                    for key in tests.keys() {
+                        if !keys.contains(key) {
+                            keys.push(key.clone());
+                        }
+                    }
+                }
+                _ => {
+                    if keys.is_empty() {
+                        keys.push("not an object".to_string());
+                    }
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// Phrases joined as English: "a", "a and b", "a, b and c".
+fn sentence(phrases: &[String]) -> String {
+    match phrases {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// A policy document taken apart: every key but `Statement`, the statements, and
 /// whether `Statement` was a single object.
 struct Document {
@@ -244,8 +661,7 @@ impl Document {
     }
 
     fn parse(text: &str) -> Result<Document, MergeError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| MergeError::NotJson(e.to_string()))?;
+        let value = parse_policy(text)?;
         let Value::Object(fields) = value else {
             return Err(MergeError::NotAPolicy(
                 "it is not a JSON object".to_string(),
@@ -268,6 +684,35 @@ impl Document {
         })
     }
 
+    /// The Sid a grant of `kind` writes to: the first of the series that holds an
+    /// owned statement and no foreign one; failing that, the first that no statement
+    /// holds. The choice depends only on the policy, so granting again finds the same
+    /// statement, and so does revoke (which looks at every owned statement).
+    fn target_sid(&self, kind: Kind) -> Target {
+        let mut owned: HashSet<u32> = HashSet::new();
+        let mut foreign: HashSet<u32> = HashSet::new();
+        for statement in &self.statements {
+            if let Some((k, number)) = sid_of(statement).and_then(Kind::of_sid)
+                && k == kind
+            {
+                if is_owned(statement) {
+                    owned.insert(number);
+                } else {
+                    foreign.insert(number);
+                }
+            }
+        }
+        let number = (1..)
+            .take(self.statements.len() + 1)
+            .find(|n| owned.contains(n) && !foreign.contains(n))
+            .or_else(|| (1..).find(|n| !owned.contains(n) && !foreign.contains(n)))
+            .expect("a policy holds finitely many Sids");
+        Target {
+            sid: kind.sid(number),
+            number,
+        }
+    }
+
     /// Puts the document back together. `Statement` keeps its position among the keys
     /// and stays a single object when it was one and still is one statement.
     fn into_value(self) -> Value {
@@ -287,13 +732,108 @@ impl Document {
     }
 }
 
-fn finish(current: Option<&str>, policy: Option<Value>) -> Result<PolicyChange, MergeError> {
-    let previous_value = match current {
-        Some(text) => Some(
-            serde_json::from_str::<Value>(text).map_err(|e| MergeError::NotJson(e.to_string()))?,
-        ),
-        None => None,
-    };
+/// Parses the current policy text, refusing one that names a key twice in an object.
+fn parse_policy(text: &str) -> Result<Value, MergeError> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| MergeError::NotJson(e.to_string()))?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    UniqueKeys { path: "" }
+        .deserialize(&mut deserializer)
+        .map_err(|e| MergeError::DuplicateKey(e.to_string()))?;
+    Ok(value)
+}
+
+/// Walks a JSON document and fails at the first object that has a key twice, naming
+/// where it is (`Statement[0].Principal` style, the top level as "the policy
+/// document").
+struct UniqueKeys<'a> {
+    path: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        let mut index = 0usize;
+        loop {
+            let path = format!("{}[{index}]", self.path);
+            if items
+                .next_element_seed(UniqueKeys { path: &path })?
+                .is_none()
+            {
+                return Ok(());
+            }
+            index += 1;
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<(), A::Error> {
+        let mut seen: HashSet<String> = HashSet::new();
+        while let Some(key) = entries.next_key::<String>()? {
+            if seen.contains(&key) {
+                let place = if self.path.is_empty() {
+                    "the policy document".to_string()
+                } else {
+                    format!("`{}`", self.path)
+                };
+                return Err(de::Error::custom(format!(
+                    "`{key}` appears twice in {place}"
+                )));
+            }
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            entries.next_value_seed(UniqueKeys { path: &path })?;
+            seen.insert(key);
+        }
+        Ok(())
+    }
+}
+
+fn finish(
+    current: Option<&str>,
+    policy: Option<Value>,
+    notes: Vec<String>,
+) -> Result<PolicyChange, MergeError> {
+    let previous_value = current.map(parse_policy).transpose()?;
     if let Some(policy) = &policy {
         SizeLimit::RepositoryPolicy
             .check(&policy.to_string())
@@ -319,6 +859,7 @@ fn finish(current: Option<&str>, policy: Option<Value>) -> Result<PolicyChange, 
         policy,
         changes,
         diff,
+        notes,
     })
 }
 
@@ -339,6 +880,15 @@ fn strings(value: &Value) -> Vec<String> {
     }
 }
 
+/// Whether a value is one string or a list of nothing but strings.
+fn only_strings(value: &Value) -> bool {
+    match value {
+        Value::String(_) => true,
+        Value::Array(items) => items.iter().all(Value::is_string),
+        _ => false,
+    }
+}
+
 /// One string for one item, a list for several, as AWS writes them.
 fn string_or_list(items: Vec<String>) -> Value {
     match <[String; 1]>::try_from(items) {
@@ -347,123 +897,111 @@ fn string_or_list(items: Vec<String>) -> Value {
     }
 }
 
-/// The account a principal stands for, where it stands for a whole account: a root
-/// ARN or a bare account id (which AWS turns into the root ARN). Two spellings of the
-/// same account are one principal.
-fn principal_account(principal: &str) -> Option<&str> {
-    let is_account = |text: &str| text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit());
+fn is_account(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The account a principal of an owned statement stands for: a root ARN in a known
+/// partition or a bare account id (which AWS turns into the root ARN). Two spellings
+/// of the same account are one principal.
+fn owned_principal_account(principal: &str) -> Option<&str> {
     if is_account(principal) {
         return Some(principal);
     }
     let parts: Vec<&str> = principal.split(':').collect();
     match parts.as_slice() {
-        ["arn", _, "iam", "", account, "root"] if is_account(account) => Some(account),
+        ["arn", partition, "iam", "", account, "root"]
+            if is_account(account) && PARTITIONS.iter().any(|p| p.as_str() == *partition) =>
+        {
+            Some(account)
+        }
         _ => None,
     }
 }
 
-/// Appends the items not already there, keeping the first-seen order.
-fn union(existing: Vec<String>, added: Vec<String>, same: fn(&str, &str) -> bool) -> Vec<String> {
-    let mut all: Vec<String> = Vec::with_capacity(existing.len() + added.len());
-    for item in existing.into_iter().chain(added) {
-        if !all.iter().any(|seen| same(seen, &item)) {
+/// Whether two principals of owned statements are the same account: the same text,
+/// or a bare account id and a root ARN of that account.
+fn same_principal(a: &str, b: &str) -> bool {
+    a == b
+        || matches!(
+            (owned_principal_account(a), owned_principal_account(b)),
+            (Some(x), Some(y)) if x == y && (is_account(a) || is_account(b))
+        )
+}
+
+/// The value that holds an owned statement's grantees: `Principal.AWS`, or for
+/// Lambda the `aws:sourceARN` list under `StringLike`, whichever case its key has.
+fn grantees_mut(statement: &mut Value, kind: Kind) -> Option<&mut Value> {
+    match kind {
+        Kind::Pull | Kind::PullAndPush => statement.pointer_mut("/Principal/AWS"),
+        Kind::LambdaPull => statement
+            .pointer_mut(&format!("/Condition/{STRING_LIKE}"))?
+            .as_object_mut()?
+            .iter_mut()
+            .find(|(key, _)| key.eq_ignore_ascii_case(SOURCE_ARN_KEY))
+            .map(|(_, value)| value),
+    }
+}
+
+/// Adds to an owned statement the grantees of `other` (a statement of the same kind)
+/// that it does not name yet, keeping its own text where nothing is added.
+fn extend_owned(statement: &mut Value, other: &Value, kind: Kind) {
+    let mut other = other.clone();
+    let added = grantees_mut(&mut other, kind)
+        .map(|v| strings(v))
+        .unwrap_or_default();
+    let Some(slot) = grantees_mut(statement, kind) else {
+        return;
+    };
+    let mut all = strings(slot);
+    let before = all.len();
+    for item in added {
+        let known = match kind {
+            Kind::LambdaPull => all.contains(&item),
+            _ => all.iter().any(|seen| same_principal(seen, &item)),
+        };
+        if !known {
             all.push(item);
         }
     }
-    all
-}
-
-fn same_principal(a: &str, b: &str) -> bool {
-    a == b || matches!((principal_account(a), principal_account(b)), (Some(x), Some(y)) if x == y)
-}
-
-fn same_text(a: &str, b: &str) -> bool {
-    a == b
-}
-
-/// The grant's statement, with the principals and source ARNs of the own statements
-/// it replaces added back, so no account granted before loses access.
-fn merged_statement(mut wanted: Value, existing: &[&Value]) -> Value {
-    let before: Vec<String> = existing.iter().flat_map(|s| aws_principals(s)).collect();
-    if let Some(Value::Object(principal)) = wanted.get_mut("Principal") {
-        let granted = principal.get("AWS").map(strings).unwrap_or_default();
-        let all = union(before, granted, same_principal);
-        if !all.is_empty() {
-            principal.insert("AWS".to_string(), string_or_list(all));
-        }
+    if all.len() != before {
+        *slot = string_or_list(all);
     }
-    let before: Vec<String> = existing.iter().flat_map(|s| source_arns(s)).collect();
-    let pointer = format!("/Condition/StringLike/{SOURCE_ARN_KEY}");
-    if let Some(arns) = wanted.pointer_mut(&pointer) {
-        let all = union(before, strings(arns), same_text);
-        *arns = string_or_list(all);
-    }
-    wanted
 }
 
-/// Takes the accounts out of one own statement. Returns whether the statement is to
-/// be kept.
-fn revoke_from_statement(
+/// Takes the accounts out of one owned statement. Returns whether the statement is
+/// to be kept (an owned statement left without grantees is dropped).
+fn revoke_from_owned(
     statement: &mut Value,
+    kind: Kind,
     accounts: &[AccountId],
     partition: Partition,
 ) -> bool {
-    let revoked_principal = |principal: &str| {
-        accounts.iter().any(|account| {
-            principal == account.as_str() || principal == account.root_arn(partition)
-        })
-    };
-    let revoked_function = |arn: &str| {
-        let parts: Vec<&str> = arn.split(':').collect();
-        matches!(
-            parts.as_slice(),
-            ["arn", p, "lambda", _, account, "function", ..]
-                if *p == partition.as_str() && accounts.iter().any(|a| a.as_str() == *account)
-        )
-    };
-
-    if let Some(Value::Object(principal)) = statement.get_mut("Principal")
-        && let Some(aws) = principal.get("AWS")
-    {
-        let before = strings(aws);
-        let after: Vec<String> = before
+    let revoked = |item: &str| match kind {
+        Kind::Pull | Kind::PullAndPush => accounts
             .iter()
-            .filter(|p| !revoked_principal(p))
-            .cloned()
-            .collect();
-        if after.len() != before.len() {
-            if after.is_empty() {
-                principal.remove("AWS");
-            } else {
-                principal.insert("AWS".to_string(), string_or_list(after));
-            }
-            if principal.is_empty() {
-                return false;
-            }
+            .any(|account| item == account.as_str() || item == account.root_arn(partition)),
+        Kind::LambdaPull => {
+            let parts: Vec<&str> = item.split(':').collect();
+            matches!(
+                parts.as_slice(),
+                ["arn", p, "lambda", _, account, "function", ..]
+                    if *p == partition.as_str() && accounts.iter().any(|a| a.as_str() == *account)
+            )
         }
+    };
+    let Some(slot) = grantees_mut(statement, kind) else {
+        return true;
+    };
+    let before = strings(slot);
+    let after: Vec<String> = before.iter().filter(|i| !revoked(i)).cloned().collect();
+    if after.len() == before.len() {
+        return true;
     }
-
-    if let Some(Value::Object(condition)) = statement.get_mut("Condition") {
-        for operator in condition.values_mut().filter_map(Value::as_object_mut) {
-            for (key, value) in operator.iter_mut() {
-                if !key.eq_ignore_ascii_case(SOURCE_ARN_KEY) {
-                    continue;
-                }
-                let before = strings(value);
-                let after: Vec<String> = before
-                    .iter()
-                    .filter(|a| !revoked_function(a))
-                    .cloned()
-                    .collect();
-                if after.len() != before.len() {
-                    if after.is_empty() {
-                        return false;
-                    }
-                    *value = string_or_list(after);
-                }
-            }
-        }
+    if after.is_empty() {
+        return false;
     }
+    *slot = string_or_list(after);
     true
 }
 
@@ -633,36 +1171,6 @@ mod tests {
     }
 
     #[test]
-    fn accounts_in_an_own_lambda_statement_are_kept() {
-        let current = json!({"Statement": [{
-            "Sid": "AllowLambdaPull", "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::444444444444:root"},
-            "Action": "ecr:BatchGetImage",
-            "Condition": {"StringLike": {"aws:sourceARN": "arn:aws:lambda:us-west-2:444444444444:function:*"}}
-        }]});
-        let change = grant(
-            Some(&text(&current)),
-            &grant_of(Access::LambdaPull, &["222222222222"]),
-        )
-        .unwrap();
-        let policy = change.policy.unwrap();
-        assert_eq!(
-            policy["Statement"][0]["Principal"],
-            json!({"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::444444444444:root"})
-        );
-    }
-
-    #[test]
-    fn a_star_principal_in_an_own_statement_is_not_narrowed() {
-        let current = json!({"Statement": {"Sid": "AllowPull", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}});
-        let change = grant(Some(&text(&current)), &pull(&["222222222222"])).unwrap();
-        assert_eq!(
-            change.policy.unwrap()["Statement"]["Principal"]["AWS"],
-            json!(["*", "arn:aws:iam::222222222222:root"])
-        );
-    }
-
-    #[test]
     fn revoking_takes_out_only_the_named_accounts() {
         let granted = grant(
             Some(&text(
@@ -749,25 +1257,6 @@ mod tests {
     }
 
     #[test]
-    fn revoking_keeps_other_principal_kinds_in_an_own_statement() {
-        let current = json!({"Statement": [{
-            "Sid": "AllowPull", "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::222222222222:root", "Service": "codebuild.amazonaws.com"},
-            "Action": "ecr:BatchGetImage"
-        }]});
-        let change = revoke(
-            Some(&text(&current)),
-            &[account("222222222222")],
-            Partition::Aws,
-        )
-        .unwrap();
-        assert_eq!(
-            change.policy.unwrap()["Statement"][0]["Principal"],
-            json!({"Service": "codebuild.amazonaws.com"})
-        );
-    }
-
-    #[test]
     fn a_policy_that_is_not_json_is_never_overwritten() {
         let error = grant(Some("{\"Statement\": ["), &pull(&["222222222222"])).unwrap_err();
         assert!(matches!(error, MergeError::NotJson(_)), "{error}");
@@ -809,12 +1298,468 @@ mod tests {
         assert!(error.to_string().contains("10240"), "{error}");
     }
 
+    const PULL_ACTIONS: [&str; 3] = [
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage",
+        "ecr:BatchCheckLayerAvailability",
+    ];
+
+    fn owned_pull(principals: Value) -> Value {
+        json!({"Sid": "AllowPull", "Effect": "Allow", "Principal": {"AWS": principals}, "Action": PULL_ACTIONS})
+    }
+
+    fn owned_lambda(arns: Value) -> Value {
+        json!({
+            "Sid": "AllowLambdaPull", "Effect": "Allow",
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Condition": {"StringLike": {"aws:sourceARN": arns}}
+        })
+    }
+
+    /// The statement from the report: an organization-wide pull under the tool's Sid.
+    fn org_pull() -> Value {
+        json!({
+            "Sid": "AllowPull", "Effect": "Allow", "Principal": "*",
+            "Action": PULL_ACTIONS,
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}
+        })
+    }
+
+    /// Whether a statement lets any principal in without a condition.
+    fn unconditionally_public(statement: &Value) -> bool {
+        statement["Effect"] == "Allow"
+            && aws_principals(statement).iter().any(|p| p == "*")
+            && statement.get("Condition").is_none()
+    }
+
+    fn policy_of(statements: Vec<Value>) -> String {
+        json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+    }
+
+    #[test]
+    fn the_tools_own_shapes_are_owned() {
+        let roots = json!(["arn:aws:iam::222222222222:root", "333333333333"]);
+        let mut reordered = owned_pull(roots.clone());
+        reordered["Action"] = json!([
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer"
+        ]);
+        let mut second = owned_pull(json!("arn:aws-cn:iam::222222222222:root"));
+        second["Sid"] = json!("AllowPull2");
+        let mut lambda = owned_lambda(json!("arn:aws:lambda:us-west-2:222222222222:function:*"));
+        lambda["Principal"]["Service"] = json!(["lambda.amazonaws.com"]);
+        let lambda_key = json!({
+            "Sid": "AllowLambdaPull3", "Effect": "Allow",
+            "Action": ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Condition": {"StringLike": {"aws:SourceArn": ["arn:aws-us-gov:lambda:us-gov-west-1:222222222222:function:*"]}}
+        });
+        for statement in [owned_pull(roots), reordered, second, lambda, lambda_key]
+            .into_iter()
+            .chain(pull(&["222222222222"]).statements())
+            .chain(grant_of(Access::PullPush, &["222222222222"]).statements())
+            .chain(grant_of(Access::LambdaPull, &["222222222222"]).statements())
+        {
+            assert!(is_owned(&statement), "{statement}");
+        }
+    }
+
+    #[test]
+    fn only_the_tools_sids_and_their_numbered_series_count() {
+        assert_eq!(Kind::of_sid("AllowPull"), Some((Kind::Pull, 1)));
+        assert_eq!(Kind::of_sid("AllowPull2"), Some((Kind::Pull, 2)));
+        assert_eq!(
+            Kind::of_sid("AllowPullAndPush12"),
+            Some((Kind::PullAndPush, 12))
+        );
+        assert_eq!(
+            Kind::of_sid("AllowLambdaPull3"),
+            Some((Kind::LambdaPull, 3))
+        );
+        for other in [
+            "AllowPull1",
+            "AllowPull02",
+            "AllowPullX",
+            "allowpull",
+            "AllowPull-2",
+            "Pull",
+        ] {
+            assert_eq!(Kind::of_sid(other), None, "{other}");
+            let mut statement = owned_pull(json!("arn:aws:iam::222222222222:root"));
+            statement["Sid"] = json!(other);
+            assert!(!is_owned(&statement), "{other}");
+        }
+        assert_eq!(Kind::Pull.sid(1), "AllowPull");
+        assert_eq!(Kind::LambdaPull.sid(2), "AllowLambdaPull2");
+    }
+
+    /// Statements that carry one of the tool's Sids but not its shape, each with what
+    /// the explanation must mention.
+    fn look_alikes() -> Vec<(Value, &'static str)> {
+        let root = json!("arn:aws:iam::444444444444:root");
+        let with = |key: &str, value: Value| {
+            let mut statement = owned_pull(root.clone());
+            statement[key] = value;
+            statement
+        };
+        let without = |key: &str| {
+            let mut statement = owned_pull(root.clone());
+            statement.as_object_mut().unwrap().remove(key);
+            statement
+        };
+        let lambda_arn = json!("arn:aws:lambda:us-west-2:444444444444:function:*");
+        let mut lambda_extra = owned_lambda(lambda_arn.clone());
+        lambda_extra["Condition"]["StringEquals"] = json!({"aws:SourceAccount": "444444444444"});
+        let mut lambda_two_keys = owned_lambda(lambda_arn.clone());
+        lambda_two_keys["Condition"]["StringLike"]["aws:SourceAccount"] = json!("444444444444");
+        let mut lambda_one_function = owned_lambda(json!(
+            "arn:aws:lambda:us-west-2:444444444444:function:deploy"
+        ));
+        lambda_one_function["Sid"] = json!("AllowLambdaPull2");
+        let mut lambda_equals = owned_lambda(lambda_arn.clone());
+        lambda_equals["Condition"] = json!({"StringEquals": {"aws:sourceARN": lambda_arn}});
+        let mut lambda_accounts = owned_lambda(lambda_arn.clone());
+        lambda_accounts["Principal"]["AWS"] = root.clone();
+        let mut lambda_no_condition = owned_lambda(lambda_arn);
+        lambda_no_condition
+            .as_object_mut()
+            .unwrap()
+            .remove("Condition");
+        let mut push_under_pull =
+            grant_of(Access::PullPush, &["444444444444"]).statements()[0].clone();
+        push_under_pull["Sid"] = json!("AllowPull");
+        vec![
+            (org_pull(), "has a condition (aws:PrincipalOrgID)"),
+            (with("Effect", json!("Deny")), "has \"Effect\": \"Deny\""),
+            (
+                json!({"Sid": "AllowPullAndPush", "Effect": "Deny",
+                       "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:root"},
+                       "Action": "ecr:*"}),
+                "has NotPrincipal",
+            ),
+            (with("Resource", json!("*")), "has Resource"),
+            (
+                with(
+                    "NotResource",
+                    json!("arn:aws:ecr:us-west-2:111111111111:repository/x"),
+                ),
+                "has NotResource",
+            ),
+            (
+                with("NotAction", json!("ecr:DeleteRepository")),
+                "has NotAction",
+            ),
+            (
+                with(
+                    "Condition",
+                    json!({"Bool": {"aws:SecureTransport": "true"}}),
+                ),
+                "has a condition (aws:SecureTransport)",
+            ),
+            (with("Principal", json!("*")), "lets any principal in"),
+            (
+                with("Principal", json!({"AWS": "*"})),
+                "lets any principal in",
+            ),
+            (
+                with(
+                    "Principal",
+                    json!({"AWS": ["arn:aws:iam::444444444444:root", "arn:aws:iam::555555555555:role/ci"]}),
+                ),
+                "arn:aws:iam::555555555555:role/ci",
+            ),
+            (
+                with(
+                    "Principal",
+                    json!({"AWS": root, "Service": "codebuild.amazonaws.com"}),
+                ),
+                "also names Service principals",
+            ),
+            (
+                with("Action", json!("ecr:BatchGetImage")),
+                "allows other actions than ecr-share's pull actions",
+            ),
+            (
+                with(
+                    "Action",
+                    json!([
+                        "ecr:GetDownloadUrlForLayer",
+                        "ecr:BatchGetImage",
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:DeleteRepository"
+                    ]),
+                ),
+                "other actions",
+            ),
+            (with("Action", json!("ecr:*")), "other actions"),
+            (push_under_pull, "other actions"),
+            (without("Principal"), "has no Principal"),
+            (without("Action"), "has no Action"),
+            (lambda_extra, "(aws:sourceARN, aws:SourceAccount)"),
+            (lambda_two_keys, "aws:SourceAccount"),
+            (lambda_one_function, "function"),
+            (lambda_equals, "has a condition other than StringLike"),
+            (lambda_accounts, "also names AWS principals"),
+            (lambda_no_condition, "has no aws:sourceARN condition"),
+        ]
+    }
+
+    #[test]
+    fn look_alikes_are_foreign_and_say_why() {
+        for (statement, why) in look_alikes() {
+            assert!(!is_owned(&statement), "{statement}");
+            let (kind, _) = Kind::of_sid(sid_of(&statement).unwrap()).unwrap();
+            let problems = sentence(&shape_problems(&statement, kind));
+            assert!(problems.contains(why), "{statement}: {problems}");
+        }
+    }
+
+    #[test]
+    fn a_grant_never_changes_a_look_alike_and_writes_its_own_statement_beside_it() {
+        for (statement, _) in look_alikes() {
+            let sid = sid_of(&statement).unwrap().to_string();
+            let (kind, number) = Kind::of_sid(&sid).unwrap();
+            let access = match kind {
+                Kind::Pull => Access::Pull,
+                Kind::PullAndPush => Access::PullPush,
+                Kind::LambdaPull => Access::LambdaPull,
+            };
+            let current = policy_of(vec![statement.clone()]);
+            let change = grant(Some(&current), &grant_of(access, &["222222222222"])).unwrap();
+            let policy = change.policy.clone().unwrap();
+            let after = statements_of(&policy);
+            assert_eq!(after[0], &statement, "kept exactly, in place");
+            assert_eq!(
+                after.iter().filter(|s| **s == &statement).count(),
+                1,
+                "{policy}"
+            );
+            let owned: Vec<&&Value> = after.iter().filter(|s| is_owned(s)).collect();
+            assert_eq!(owned.len(), after.len() - 1, "{policy}");
+            assert!(owned.iter().all(|s| s["Sid"] != json!(sid)), "{policy}");
+            assert!(
+                after
+                    .iter()
+                    .all(|s| !unconditionally_public(s) || *s == &statement),
+                "{policy}"
+            );
+            // A look-alike that holds the Sid the grant would use is explained; one
+            // further along the series is not in the way.
+            assert_eq!(
+                change
+                    .notes
+                    .iter()
+                    .any(|n| n.contains(&format!("statement `{sid}`"))
+                        && n.contains("so it is not ecr-share's")),
+                number == 1,
+                "{statement}: {:?}",
+                change.notes
+            );
+
+            // Granting again finds the same statement; revoking takes the grant out
+            // and leaves the look-alike.
+            let again = grant(
+                change.policy_text().as_deref(),
+                &grant_of(access, &["222222222222"]),
+            )
+            .unwrap();
+            assert!(!again.changes, "{}", again.diff);
+            let revoked = revoke(
+                change.policy_text().as_deref(),
+                &[account("222222222222")],
+                Partition::Aws,
+            )
+            .unwrap();
+            assert_eq!(
+                revoked.policy.as_ref(),
+                Some(&serde_json::from_str::<Value>(&current).unwrap())
+            );
+            let revoked_alone =
+                revoke(Some(&current), &[account("444444444444")], Partition::Aws).unwrap();
+            assert!(
+                !revoked_alone.changes,
+                "{statement}: {}",
+                revoked_alone.diff
+            );
+            assert!(
+                revoked_alone
+                    .notes
+                    .iter()
+                    .any(|n| n.contains("revoke leaves it as it is")),
+                "{:?}",
+                revoked_alone.notes
+            );
+        }
+    }
+
+    #[test]
+    fn an_organization_pull_under_the_own_sid_is_never_made_public() {
+        let current = policy_of(vec![org_pull()]);
+        let change = grant(Some(&current), &pull(&["222222222222"])).unwrap();
+        let policy = change.policy.clone().unwrap();
+        assert_eq!(
+            policy["Statement"],
+            json!([org_pull(), {
+                "Sid": "AllowPull2", "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                "Action": PULL_ACTIONS
+            }])
+        );
+        assert_eq!(
+            change.notes,
+            [
+                "statement `AllowPull` has a condition (aws:PrincipalOrgID) and lets any principal in (\"Principal\": \"*\"), so it is not ecr-share's: it is kept as it is and the grant goes into `AllowPull2`"
+            ]
+        );
+
+        let second = grant(change.policy_text().as_deref(), &pull(&["333333333333"])).unwrap();
+        let policy = second.policy.unwrap();
+        assert_eq!(statements_of(&policy).len(), 2);
+        assert_eq!(policy["Statement"][0], org_pull());
+        assert_eq!(
+            policy["Statement"][1]["Principal"]["AWS"],
+            json!([
+                "arn:aws:iam::222222222222:root",
+                "arn:aws:iam::333333333333:root"
+            ])
+        );
+    }
+
+    #[test]
+    fn a_deny_under_an_own_sid_stays_a_deny() {
+        let deny = json!({"Sid": "AllowPull", "Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": PULL_ACTIONS});
+        let current = policy_of(vec![deny.clone()]);
+        let change = grant(Some(&current), &pull(&["333333333333"])).unwrap();
+        let policy = change.policy.unwrap();
+        assert_eq!(policy["Statement"][0], deny);
+        assert_eq!(policy["Statement"][1]["Sid"], "AllowPull2");
+        assert_eq!(policy["Statement"][1]["Effect"], "Allow");
+        // Revoking the account the Deny names removes nothing: the Deny is not a grant.
+        let revoked = revoke(Some(&current), &[account("222222222222")], Partition::Aws).unwrap();
+        assert!(!revoked.changes);
+    }
+
+    #[test]
+    fn a_deny_not_principal_guard_is_kept() {
+        let guard = json!({"Sid": "AllowPullAndPush", "Effect": "Deny",
+                           "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:root"},
+                           "Action": "ecr:*"});
+        let current = json!({"Version": "2008-10-17", "Statement": guard.clone()}).to_string();
+        let change = grant(
+            Some(&current),
+            &grant_of(Access::PullPush, &["222222222222"]),
+        )
+        .unwrap();
+        let policy = change.policy.unwrap();
+        assert_eq!(policy["Statement"][0], guard);
+        assert_eq!(policy["Statement"][1]["Sid"], "AllowPullAndPush2");
+        assert!(
+            change.notes[0].contains("has \"Effect\": \"Deny\", has NotPrincipal"),
+            "{:?}",
+            change.notes
+        );
+    }
+
+    #[test]
+    fn every_taken_sid_of_the_series_is_skipped() {
+        let mut second = org_pull();
+        second["Sid"] = json!("AllowPull2");
+        second["Condition"] = json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}});
+        let current = policy_of(vec![org_pull(), second.clone()]);
+        let change = grant(Some(&current), &pull(&["222222222222"])).unwrap();
+        let policy = change.policy.unwrap();
+        assert_eq!(policy["Statement"][2]["Sid"], "AllowPull3");
+        assert_eq!(change.notes.len(), 2, "{:?}", change.notes);
+        assert!(change.notes[1].contains("statement `AllowPull2` has a condition (aws:SourceIp)"));
+    }
+
+    #[test]
+    fn an_owned_statement_further_along_the_series_is_extended() {
+        // The look-alike was removed after a grant went into AllowPull2: the next grant
+        // extends AllowPull2 rather than starting a second owned statement.
+        let mut second = owned_pull(json!("arn:aws:iam::222222222222:root"));
+        second["Sid"] = json!("AllowPull2");
+        let current = policy_of(vec![foreign(), second]);
+        let change = grant(Some(&current), &pull(&["333333333333"])).unwrap();
+        let policy = change.policy.unwrap();
+        assert_eq!(statements_of(&policy).len(), 2);
+        assert_eq!(policy["Statement"][1]["Sid"], "AllowPull2");
+        assert_eq!(
+            policy["Statement"][1]["Principal"]["AWS"],
+            json!([
+                "arn:aws:iam::222222222222:root",
+                "arn:aws:iam::333333333333:root"
+            ])
+        );
+        assert!(change.notes.is_empty(), "{:?}", change.notes);
+    }
+
+    #[test]
+    fn a_lambda_statement_that_also_names_accounts_is_foreign() {
+        let mixed = json!({
+            "Sid": "AllowLambdaPull", "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::444444444444:root"},
+            "Action": "ecr:BatchGetImage",
+            "Condition": {"StringLike": {"aws:sourceARN": "arn:aws:lambda:us-west-2:444444444444:function:*"}}
+        });
+        let current = json!({"Statement": [mixed.clone()]}).to_string();
+        let change = grant(
+            Some(&current),
+            &grant_of(Access::LambdaPull, &["222222222222"]),
+        )
+        .unwrap();
+        let policy = change.policy.unwrap();
+        assert_eq!(policy["Statement"][0], mixed);
+        assert_eq!(policy["Statement"][1]["Sid"], "AllowPull");
+        assert_eq!(policy["Statement"][2]["Sid"], "AllowLambdaPull2");
+        assert_eq!(
+            source_arns(&policy["Statement"][2]),
+            ["arn:aws:lambda:us-west-2:222222222222:function:*"]
+        );
+        // Revoke does not take the account out of the foreign statement.
+        let revoked = revoke(Some(&current), &[account("444444444444")], Partition::Aws).unwrap();
+        assert!(!revoked.changes);
+    }
+
+    #[test]
+    fn a_star_principal_under_an_own_sid_is_kept_and_never_joined() {
+        let public = json!({"Sid": "AllowPull", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"});
+        let current = json!({"Statement": public.clone()}).to_string();
+        let change = grant(Some(&current), &pull(&["222222222222"])).unwrap();
+        let policy = change.policy.unwrap();
+        assert_eq!(policy["Statement"][0], public);
+        assert_eq!(
+            policy["Statement"][1]["Principal"],
+            json!({"AWS": "arn:aws:iam::222222222222:root"})
+        );
+    }
+
+    #[test]
+    fn revoking_leaves_a_statement_with_other_principal_kinds_alone() {
+        let mixed = json!({
+            "Sid": "AllowPull", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::222222222222:root", "Service": "codebuild.amazonaws.com"},
+            "Action": PULL_ACTIONS
+        });
+        let current = json!({"Statement": [mixed]}).to_string();
+        let change = revoke(Some(&current), &[account("222222222222")], Partition::Aws).unwrap();
+        assert!(!change.changes);
+        assert_eq!(
+            change.notes,
+            [
+                "statement `AllowPull` also names Service principals, so it is not ecr-share's: revoke leaves it as it is"
+            ]
+        );
+    }
+
     #[test]
     fn duplicate_own_statements_become_one() {
         let current = json!({"Statement": [
-            {"Sid": "AllowPull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "ecr:BatchGetImage"},
+            owned_pull(json!("arn:aws:iam::222222222222:root")),
             foreign(),
-            {"Sid": "AllowPull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::333333333333:root"}, "Action": "ecr:BatchGetImage"}
+            owned_pull(json!("arn:aws:iam::333333333333:root"))
         ]});
         let change = grant(Some(&text(&current)), &pull(&["444444444444"])).unwrap();
         let policy = change.policy.unwrap();
@@ -828,5 +1773,133 @@ mod tests {
             ])
         );
         assert_eq!(policy["Statement"][1], foreign());
+    }
+
+    #[test]
+    fn an_owned_statement_keeps_its_own_spelling_when_nothing_is_added() {
+        let current = json!({"Statement": [{
+            "Sid": "AllowPull", "Effect": "Allow",
+            "Principal": {"AWS": ["222222222222"]},
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+        }]});
+        let change = grant(Some(&text(&current)), &pull(&["222222222222"])).unwrap();
+        assert!(!change.changes, "{}", change.diff);
+    }
+
+    #[test]
+    fn a_duplicate_key_anywhere_is_refused() {
+        let two_statements = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Keep","Effect":"Deny","Principal":"*","Action":"ecr:*"}],"Statement":[]}"#;
+        let error = grant(Some(two_statements), &pull(&["222222222222"])).unwrap_err();
+        assert!(matches!(error, MergeError::DuplicateKey(_)), "{error}");
+        let message = error.to_string();
+        assert!(
+            message.contains("`Statement` appears twice in the policy document"),
+            "{message}"
+        );
+        assert!(message.contains("left as it is"), "{message}");
+        let error = revoke(
+            Some(two_statements),
+            &[account("222222222222")],
+            Partition::Aws,
+        )
+        .unwrap_err();
+        assert!(matches!(error, MergeError::DuplicateKey(_)), "{error}");
+
+        let in_statement = r#"{"Statement":[{"Sid":"Other"},{"Sid":"AllowPull","Effect":"Deny","Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":["ecr:GetDownloadUrlForLayer","ecr:BatchGetImage","ecr:BatchCheckLayerAvailability"]}]}"#;
+        let error = grant(Some(in_statement), &pull(&["333333333333"])).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("`Effect` appears twice in `Statement[1]`"),
+            "{error}"
+        );
+
+        let in_condition = r#"{"Statement":{"Sid":"X","Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a","aws:PrincipalOrgID":"o-b"}}}}"#;
+        let error = revoke(
+            Some(in_condition),
+            &[account("222222222222")],
+            Partition::Aws,
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains(
+                "`aws:PrincipalOrgID` appears twice in `Statement.Condition.StringEquals`"
+            ),
+            "{error}"
+        );
+
+        // The same key in different objects is not a duplicate.
+        let fine = json!({"Statement": [foreign(), foreign()]}).to_string();
+        assert!(grant(Some(&fine), &pull(&["222222222222"])).is_ok());
+    }
+
+    #[test]
+    fn other_access_says_how_a_foreign_statement_may_still_let_an_account_in() {
+        let a = account("222222222222");
+        let check = |statement: Value| other_access(&statement, &a, Partition::Aws);
+        assert_eq!(
+            check(
+                json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:role/ci"}, "Action": "ecr:*"})
+            ),
+            Some(OtherAccess::Names(
+                "arn:aws:iam::222222222222:role/ci".into()
+            ))
+        );
+        assert_eq!(
+            check(
+                json!({"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::333333333333:root", "222222222222"]}, "Action": "ecr:*"})
+            ),
+            Some(OtherAccess::Names("222222222222".into()))
+        );
+        assert_eq!(
+            check(
+                json!({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "ecr:BatchGetImage",
+                         "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:lambda:us-west-2:222222222222:function:app"}}})
+            ),
+            Some(OtherAccess::LambdaFunctions(
+                "arn:aws:lambda:us-west-2:222222222222:function:app".into()
+            ))
+        );
+        assert_eq!(
+            check(
+                json!({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::333333333333:root"}, "Action": "ecr:*"})
+            ),
+            Some(OtherAccess::AllBut)
+        );
+        assert_eq!(
+            check(
+                json!({"Effect": "Allow", "NotPrincipal": {"AWS": ["arn:aws:iam::222222222222:root"]}, "Action": "ecr:*"})
+            ),
+            None
+        );
+        assert_eq!(
+            check(org_pull()),
+            Some(OtherAccess::Anyone {
+                conditions: vec!["aws:PrincipalOrgID".into()]
+            })
+        );
+        assert_eq!(
+            check(json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "ecr:*"})),
+            Some(OtherAccess::Anyone { conditions: vec![] })
+        );
+        assert_eq!(
+            check(
+                json!({"Effect": "Deny", "Principal": {"AWS": "222222222222"}, "Action": "ecr:*"})
+            ),
+            None
+        );
+        assert_eq!(
+            check(
+                json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::333333333333:root"}, "Action": "ecr:*"})
+            ),
+            None
+        );
+        assert_eq!(
+            check(
+                json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws-cn:iam::222222222222:root"}, "Action": "ecr:*"})
+            ),
+            None,
+            "another partition's account is another account"
+        );
     }
 }
