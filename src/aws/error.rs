@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -102,6 +103,28 @@ impl CallError {
             "LimitExceeded" => "an IAM quota is reached: remove an unused entity first",
             _ => return None,
         })
+    }
+}
+
+/// The code of a call whose answer was lost and whose effect reading back could not
+/// settle: AWS may or may not have done it.
+pub const ANSWER_LOST: &str = "AnswerLost";
+
+/// Whether a failed call may still have taken effect: no answer came back (a timeout,
+/// a dropped connection, an answer that could not be read), or AWS answered with a
+/// server error or without an error code. An error answer with a code below 500 means
+/// AWS refused the call; a request that was never built or sent changed nothing.
+pub fn outcome_unknown<E>(error: &SdkError<E, HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    match error {
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error() || service.err().code().is_none()
+        }
+        SdkError::ConstructionFailure(_) => false,
+        SdkError::DispatchFailure(failure) => !failure.is_user(),
+        _ => true,
     }
 }
 

@@ -2,10 +2,21 @@
 //! procedure. Every call is safe to repeat: an entity that already exists is read
 //! back and compared with what the step wants, then reported as identical or as
 //! differing, never created twice and never overwritten without being asked.
+//!
+//! What is not safe to repeat (creating an access key or a policy version, deleting
+//! anything) is sent once, without the SDK's retries. When its answer is lost, IAM is
+//! read back and the report says what is true.
+//!
+//! Every policy, role and user created here carries the ownership tags
+//! [`OWNERSHIP_TAGS`]; one found existing is reported as not created by ecr-share when
+//! it lacks them.
 
 use aws_config::SdkConfig;
+use aws_sdk_iam::config::retry::RetryConfig;
+use aws_sdk_iam::types::{PolicyVersion, Tag};
 use serde_json::Value;
 
+use super::error::{ANSWER_LOST, outcome_unknown};
 use super::{CallError, CallReport, Outcome};
 use crate::core::documents::pretty;
 use crate::core::regions::Partition;
@@ -16,6 +27,20 @@ use crate::core::validate::{AccountId, IamName, SizeLimit};
 pub const MAX_ACCESS_KEYS: usize = 2;
 /// IAM keeps at most five versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
+
+/// The tag that marks an IAM entity as made by this tool.
+pub const MANAGED_BY_KEY: &str = "managed-by";
+pub const MANAGED_BY_VALUE: &str = "ecr-share";
+/// The tag that names the procedure an IAM entity was made for.
+pub const PROCEDURE_KEY: &str = "ecr-share:procedure";
+pub const PROCEDURE_VALUE: &str = "curated-packages";
+/// The tags on every IAM policy, role and user this tool creates, as (key, value).
+pub const OWNERSHIP_TAGS: [(&str, &str); 2] = [
+    (MANAGED_BY_KEY, MANAGED_BY_VALUE),
+    (PROCEDURE_KEY, PROCEDURE_VALUE),
+];
+/// Added to what a report says of an existing entity without the ownership tags.
+const NOT_OURS: &str = " (not created by ecr-share)";
 
 /// IAM in one account: every ARN it builds names that account and partition.
 #[derive(Debug, Clone)]
@@ -34,6 +59,11 @@ pub struct Ensured {
     pub arn: Option<String>,
     /// When the entity exists but differs: the document it has now, pretty-printed.
     pub current: Option<String>,
+    /// Whether the entity carries this tool's ownership tags: `Some(true)` when it
+    /// was created here or is tagged `managed-by=ecr-share`, `Some(false)` when it
+    /// exists without that tag, `None` when that is unknown (the call failed, or its
+    /// tags could not be read).
+    pub managed: Option<bool>,
 }
 
 /// One of a user's access keys, without its secret (which IAM never returns again).
@@ -63,6 +93,10 @@ pub struct NewAccessKey {
     pub key: Option<AccessKeyPair>,
     /// The keys the user had before.
     pub existing: Vec<AccessKeyInfo>,
+    /// When an answer was lost: the calls made to find out what happened and to
+    /// clean up (the lost attempt, `iam:ListAccessKeys`, `iam:DeleteAccessKey`), in
+    /// order. Print them before `report`, which is the final `iam:CreateAccessKey`.
+    pub recovered: Vec<CallReport>,
 }
 
 impl Iam {
@@ -105,6 +139,7 @@ impl Iam {
             .create_policy()
             .policy_name(name.as_str())
             .policy_document(text)
+            .set_tags(Some(ownership_tags()))
             .send()
             .await;
         match created {
@@ -122,6 +157,7 @@ impl Iam {
                     ),
                     arn: Some(arn),
                     current: None,
+                    managed: Some(true),
                 }
             }
             Err(error) => {
@@ -132,11 +168,34 @@ impl Iam {
                 match self.current_policy_document(name).await {
                     Err(error) => failed(CREATE, name, error),
                     Ok((arn, current)) => {
-                        compare(CREATE, name, arn, "policy document", &current, document)
+                        let managed = self.policy_managed(&arn).await;
+                        compare(
+                            CREATE,
+                            name,
+                            (arn, managed),
+                            "policy document",
+                            &current,
+                            document,
+                        )
                     }
                 }
             }
         }
+    }
+
+    /// Whether a policy carries the ownership tag; `None` when its tags cannot be read.
+    async fn policy_managed(&self, arn: &str) -> Option<bool> {
+        let tags: Vec<Tag> = self
+            .client
+            .list_policy_tags()
+            .policy_arn(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .ok()?;
+        Some(is_managed(&tags))
     }
 
     /// The ARN and default-version document of an existing policy.
@@ -214,26 +273,15 @@ impl Iam {
     }
 
     /// Makes `document` the policy's default version. IAM keeps five versions, so at
-    /// five the oldest version that is not the default is deleted first.
+    /// five the oldest version that is not the default is deleted first. Neither call
+    /// is repeated blindly: when an answer is lost, the versions are read back.
     pub async fn update_policy(&self, policy_arn: &str, document: &Value) -> Vec<CallReport> {
         const LIST: &str = "iam:ListPolicyVersions";
-        const DELETE: &str = "iam:DeletePolicyVersion";
-        const CREATE: &str = "iam:CreatePolicyVersion";
         let mut reports = Vec::new();
-        let versions = match self
-            .client
-            .list_policy_versions()
-            .policy_arn(policy_arn)
-            .send()
-            .await
-        {
-            Ok(output) => output.versions().to_vec(),
+        let mut versions = match self.policy_versions(policy_arn).await {
+            Ok(versions) => versions,
             Err(error) => {
-                reports.push(CallReport::new(
-                    LIST,
-                    policy_arn,
-                    Outcome::Failed(CallError::from_sdk(LIST, error)),
-                ));
+                reports.push(CallReport::new(LIST, policy_arn, Outcome::Failed(error)));
                 return reports;
             }
         };
@@ -241,34 +289,105 @@ impl Iam {
             let oldest = versions
                 .iter()
                 .filter(|v| !v.is_default_version())
-                .min_by_key(|v| v.create_date().map(|d| (d.secs(), d.subsec_nanos())));
-            if let Some(version_id) = oldest.and_then(|v| v.version_id()) {
-                let deleted = self
-                    .client
-                    .delete_policy_version()
-                    .policy_arn(policy_arn)
-                    .version_id(version_id)
-                    .send()
-                    .await;
-                let outcome = match deleted {
-                    Ok(_) => Outcome::Done(format!(
-                        "deleted {version_id}, the oldest of {MAX_POLICY_VERSIONS} versions, to make room"
-                    )),
-                    Err(error) => Outcome::Failed(CallError::from_sdk(DELETE, error)),
-                };
-                let stop = outcome.is_failure();
-                reports.push(CallReport::new(DELETE, policy_arn, outcome));
+                .min_by_key(|v| v.create_date().map(|d| (d.secs(), d.subsec_nanos())))
+                .and_then(|v| v.version_id())
+                .map(str::to_string);
+            if let Some(version_id) = oldest {
+                let report = self.delete_policy_version(policy_arn, &version_id).await;
+                let stop = report.outcome.is_failure();
+                reports.push(report);
                 if stop {
                     return reports;
                 }
+                versions.retain(|v| v.version_id() != Some(version_id.as_str()));
             }
         }
+        reports.push(
+            self.create_policy_version(policy_arn, document, &versions)
+                .await,
+        );
+        reports
+    }
+
+    /// The policy's versions, without their documents.
+    async fn policy_versions(&self, policy_arn: &str) -> Result<Vec<PolicyVersion>, CallError> {
+        self.client
+            .list_policy_versions()
+            .policy_arn(policy_arn)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| CallError::from_sdk("iam:ListPolicyVersions", e))
+    }
+
+    /// Deletes one version, sent once; a lost answer is settled by listing the versions.
+    async fn delete_policy_version(&self, policy_arn: &str, version_id: &str) -> CallReport {
+        const DELETE: &str = "iam:DeletePolicyVersion";
+        let done = format!(
+            "deleted {version_id}, the oldest of {MAX_POLICY_VERSIONS} versions, to make room"
+        );
+        let deleted = self
+            .client
+            .delete_policy_version()
+            .policy_arn(policy_arn)
+            .version_id(version_id)
+            .customize()
+            .config_override(once())
+            .send()
+            .await;
+        let outcome = match deleted {
+            Ok(_) => Outcome::Done(done),
+            Err(error) if outcome_unknown(&error) => {
+                let lost = CallError::from_sdk(DELETE, error);
+                match self.policy_versions(policy_arn).await {
+                    Ok(now) if !now.iter().any(|v| v.version_id() == Some(version_id)) => {
+                        Outcome::Done(format!(
+                            "{done}; the answer was lost, the read-back shows {version_id} gone"
+                        ))
+                    }
+                    Ok(_) => Outcome::Failed(CallError::new(
+                        DELETE,
+                        lost.code(),
+                        format!(
+                            "{}; the read-back shows {version_id} still there, so it was not deleted (checked)",
+                            lost.message
+                        ),
+                    )),
+                    Err(read) => Outcome::Failed(CallError::new(
+                        DELETE,
+                        Some(ANSWER_LOST),
+                        format!(
+                            "{}; reading the versions back failed too ({read}), so {version_id} may or may not be deleted",
+                            lost.message
+                        ),
+                    )),
+                }
+            }
+            Err(error) => Outcome::Failed(CallError::from_sdk(DELETE, error)),
+        };
+        CallReport::new(DELETE, policy_arn, outcome)
+    }
+
+    /// Creates a version as the default, sent once. When the answer is lost, the
+    /// versions are listed: one that was not in `before` and holds `document` is the
+    /// one the lost call created, and is reported instead of creating another.
+    async fn create_policy_version(
+        &self,
+        policy_arn: &str,
+        document: &Value,
+        before: &[PolicyVersion],
+    ) -> CallReport {
+        const CREATE: &str = "iam:CreatePolicyVersion";
         let created = self
             .client
             .create_policy_version()
             .policy_arn(policy_arn)
             .policy_document(document.to_string())
             .set_as_default(true)
+            .customize()
+            .config_override(once())
             .send()
             .await;
         let outcome = match created {
@@ -279,10 +398,84 @@ impl Iam {
                     .and_then(|v| v.version_id())
                     .unwrap_or("the new version")
             )),
+            Err(error) if outcome_unknown(&error) => {
+                let lost = CallError::from_sdk(CREATE, error);
+                self.created_version(policy_arn, document, before, lost)
+                    .await
+            }
             Err(error) => Outcome::Failed(CallError::from_sdk(CREATE, error)),
         };
-        reports.push(CallReport::new(CREATE, policy_arn, outcome));
-        reports
+        CallReport::new(CREATE, policy_arn, outcome)
+    }
+
+    /// What a `CreatePolicyVersion` whose answer was lost came to, read back.
+    async fn created_version(
+        &self,
+        policy_arn: &str,
+        document: &Value,
+        before: &[PolicyVersion],
+        lost: CallError,
+    ) -> Outcome {
+        const CREATE: &str = "iam:CreatePolicyVersion";
+        let unknown = |why: String| {
+            Outcome::Failed(CallError::new(
+                CREATE,
+                Some(ANSWER_LOST),
+                format!("{}; {why}", lost.message),
+            ))
+        };
+        let now = match self.policy_versions(policy_arn).await {
+            Ok(now) => now,
+            Err(read) => {
+                return unknown(format!(
+                    "reading the versions back failed too ({read}), so a new version may or may not exist"
+                ));
+            }
+        };
+        let new: Vec<&PolicyVersion> = now
+            .iter()
+            .filter(|v| {
+                v.version_id()
+                    .is_some_and(|id| !before.iter().any(|b| b.version_id() == Some(id)))
+            })
+            .collect();
+        if new.is_empty() {
+            return Outcome::Failed(CallError::new(
+                CREATE,
+                lost.code(),
+                format!(
+                    "{}; the read-back shows no new version, so none was created (checked)",
+                    lost.message
+                ),
+            ));
+        }
+        for version in &new {
+            let id = version.version_id().unwrap_or_default();
+            match self.policy_version_document(policy_arn, id).await {
+                Ok(found) if same_policy(&found, document) => {
+                    return if version.is_default_version() {
+                        Outcome::Done(format!(
+                            "{id} is now the default version; the answer was lost, the read-back shows it"
+                        ))
+                    } else {
+                        unknown(format!(
+                            "the read-back shows {id} with this document, but it is not the default version; make it the default with aws iam set-default-policy-version --policy-arn {policy_arn} --version-id {id}"
+                        ))
+                    };
+                }
+                Ok(_) => {}
+                Err(read) => {
+                    return unknown(format!(
+                        "reading {id} back failed ({read}), so whether it holds this document is unknown"
+                    ));
+                }
+            }
+        }
+        let ids: Vec<&str> = new.iter().filter_map(|v| v.version_id()).collect();
+        unknown(format!(
+            "the read-back shows new version {} holding another document",
+            ids.join(", ")
+        ))
     }
 
     /// Creates a role with `trust_policy`, or finds the one by that name and compares
@@ -299,6 +492,7 @@ impl Iam {
             .create_role()
             .role_name(name.as_str())
             .assume_role_policy_document(text)
+            .set_tags(Some(ownership_tags()))
             .send()
             .await;
         let error = match created {
@@ -312,6 +506,7 @@ impl Iam {
                     ),
                     arn,
                     current: None,
+                    managed: Some(true),
                 };
             }
             Err(error) => CallError::from_sdk(CREATE, error),
@@ -340,7 +535,7 @@ impl Iam {
         compare(
             CREATE,
             name,
-            role.arn().to_string(),
+            (role.arn().to_string(), Some(is_managed(role.tags()))),
             "trust policy",
             &current,
             trust_policy,
@@ -414,6 +609,7 @@ impl Iam {
             .client
             .create_user()
             .user_name(name.as_str())
+            .set_tags(Some(ownership_tags()))
             .send()
             .await
         {
@@ -427,6 +623,7 @@ impl Iam {
                     ),
                     arn,
                     current: None,
+                    managed: Some(true),
                 };
             }
             Err(error) => CallError::from_sdk(CREATE, error),
@@ -437,17 +634,20 @@ impl Iam {
         match self.client.get_user().user_name(name.as_str()).send().await {
             Ok(output) => {
                 let arn = output.user().map(|u| u.arn().to_string());
+                let managed = output.user().map(|u| is_managed(u.tags()));
+                let note = if managed == Some(false) { NOT_OURS } else { "" };
                 Ensured {
                     report: CallReport::new(
                         CREATE,
                         name.as_str(),
                         Outcome::AlreadyExisted(format!(
-                            "{} exists; reused",
+                            "{} exists{note}; reused",
                             arn.as_deref().unwrap_or("the user")
                         )),
                     ),
                     arn,
                     current: None,
+                    managed,
                 }
             }
             Err(error) => failed(CREATE, name, CallError::from_sdk(GET, error)),
@@ -528,8 +728,15 @@ impl Iam {
 
     /// Creates an access key for the user. The user's keys are listed first: at IAM's
     /// limit of two nothing is created and the report names the keys to choose from.
+    ///
+    /// The call is sent once, without the SDK's retries. When its answer is lost, the
+    /// user's keys are listed again: a key that appeared meanwhile was created by the
+    /// lost call and its secret can never be read, so it is deleted, and the key is
+    /// created again, once. Every call made is in `recovered`.
     pub async fn create_access_key(&self, user: &IamName) -> NewAccessKey {
         const CREATE: &str = "iam:CreateAccessKey";
+        const LIST: &str = "iam:ListAccessKeys";
+        const ATTEMPTS: usize = 2;
         let existing = match self.list_access_keys(user).await {
             Ok(keys) => keys,
             Err(error) => {
@@ -537,6 +744,7 @@ impl Iam {
                     report: CallReport::new(CREATE, user.as_str(), Outcome::Failed(error)),
                     key: None,
                     existing: Vec::new(),
+                    recovered: Vec::new(),
                 };
             }
         };
@@ -550,46 +758,194 @@ impl Iam {
                 report: CallReport::new(CREATE, user.as_str(), Outcome::Failed(error)),
                 key: None,
                 existing,
+                recovered: Vec::new(),
             };
         }
-        let created = self
-            .client
-            .create_access_key()
-            .user_name(user.as_str())
-            .send()
-            .await;
-        let (outcome, key) = match created {
-            Ok(output) => match output.access_key() {
-                Some(key) => {
-                    let pair = AccessKeyPair {
-                        access_key_id: key.access_key_id().to_string(),
-                        secret_access_key: Secret::new(key.secret_access_key()),
+        let mut recovered = Vec::new();
+        let mut attempt = 0;
+        let outcome = loop {
+            attempt += 1;
+            let created = self
+                .client
+                .create_access_key()
+                .user_name(user.as_str())
+                .customize()
+                .config_override(once())
+                .send()
+                .await;
+            let error = match created {
+                Ok(output) => {
+                    let (outcome, key) = new_key(output.access_key(), &existing);
+                    return NewAccessKey {
+                        report: CallReport::new(CREATE, user.as_str(), outcome),
+                        key,
+                        existing,
+                        recovered,
                     };
-                    let mut text = format!("created {}", pair.access_key_id);
-                    if !existing.is_empty() {
-                        let others: Vec<String> =
-                            existing.iter().map(AccessKeyInfo::describe).collect();
-                        text.push_str(&format!("; the user also has {}", others.join(", ")));
-                    }
-                    (Outcome::Done(text), Some(pair))
                 }
-                None => (
-                    Outcome::Failed(CallError::new(
+                Err(error) => error,
+            };
+            let unknown = outcome_unknown(&error);
+            let lost = CallError::from_sdk(CREATE, error);
+            if !unknown {
+                break Outcome::Failed(lost);
+            }
+            let now = match self.list_access_keys(user).await {
+                Ok(now) => now,
+                Err(read) => {
+                    recovered.push(CallReport::new(
                         CREATE,
-                        None,
-                        "the answer holds no access key",
-                    )),
-                    None,
-                ),
-            },
-            Err(error) => (Outcome::Failed(CallError::from_sdk(CREATE, error)), None),
+                        user.as_str(),
+                        Outcome::Failed(lost.clone()),
+                    ));
+                    recovered.push(CallReport::new(
+                        LIST,
+                        user.as_str(),
+                        Outcome::Failed(read.clone()),
+                    ));
+                    break Outcome::Failed(CallError::new(
+                        CREATE,
+                        Some(ANSWER_LOST),
+                        format!(
+                            "{}; listing the user's keys back failed too ({read}), so a key may have been created whose secret can never be read: check with aws iam list-access-keys --user-name {user} and delete any key nobody holds",
+                            lost.message
+                        ),
+                    ));
+                }
+            };
+            let stray: Vec<&AccessKeyInfo> = now
+                .iter()
+                .filter(|key| !existing.iter().any(|old| old.id == key.id))
+                .collect();
+            let first = if stray.is_empty() {
+                Outcome::Ok(format!(
+                    "{}; the read-back shows no new key, so none was created (checked)",
+                    lost.message
+                ))
+            } else {
+                let ids: Vec<&str> = stray.iter().map(|k| k.id.as_str()).collect();
+                Outcome::Done(format!(
+                    "{}; the call took effect nevertheless: key {} appeared",
+                    lost.message,
+                    ids.join(", ")
+                ))
+            };
+            recovered.push(CallReport::new(CREATE, user.as_str(), first));
+            let listed = if now.is_empty() {
+                "the user has no access key".to_string()
+            } else {
+                let keys: Vec<String> = now.iter().map(AccessKeyInfo::describe).collect();
+                format!("the user has {}", keys.join(", "))
+            };
+            recovered.push(CallReport::new(LIST, user.as_str(), Outcome::Ok(listed)));
+            let mut kept = None;
+            for key in stray {
+                let report = self.delete_stray_key(user, &key.id).await;
+                if report.outcome.is_failure() && kept.is_none() {
+                    kept = Some(key.id.clone());
+                }
+                recovered.push(report);
+            }
+            if let Some(id) = kept {
+                break Outcome::Failed(CallError::new(
+                    CREATE,
+                    Some(ANSWER_LOST),
+                    format!(
+                        "the answer was lost and key {id}, which appeared meanwhile, could not be deleted; its secret can never be read: delete it (aws iam delete-access-key --user-name {user} --access-key-id {id}) and run again"
+                    ),
+                ));
+            }
+            if attempt >= ATTEMPTS {
+                break Outcome::Failed(CallError::new(
+                    CREATE,
+                    lost.code(),
+                    format!(
+                        "the answer was lost {ATTEMPTS} times in a row; every key that appeared meanwhile was deleted, and no key was created: run again"
+                    ),
+                ));
+            }
         };
         NewAccessKey {
             report: CallReport::new(CREATE, user.as_str(), outcome),
-            key,
+            key: None,
             existing,
+            recovered,
         }
     }
+
+    /// Deletes a key that appeared during a lost `CreateAccessKey`: nobody can ever
+    /// read its secret. Sent once; a lost answer is settled by listing the keys.
+    async fn delete_stray_key(&self, user: &IamName, id: &str) -> CallReport {
+        const DELETE: &str = "iam:DeleteAccessKey";
+        let done = format!(
+            "the answer was lost; key {id} appeared and was deleted because its secret can never be read"
+        );
+        let deleted = self
+            .client
+            .delete_access_key()
+            .user_name(user.as_str())
+            .access_key_id(id)
+            .customize()
+            .config_override(once())
+            .send()
+            .await;
+        let outcome = match deleted {
+            Ok(_) => Outcome::Done(done),
+            Err(error) if outcome_unknown(&error) => {
+                let lost = CallError::from_sdk(DELETE, error);
+                match self.list_access_keys(user).await {
+                    Ok(now) if !now.iter().any(|k| k.id == id) => Outcome::Done(format!(
+                        "{done} (the answer to the deletion was lost too; the read-back shows the key gone)"
+                    )),
+                    Ok(_) => Outcome::Failed(CallError::new(
+                        DELETE,
+                        lost.code(),
+                        format!(
+                            "{}; the read-back shows key {id} still there, so it was not deleted (checked)",
+                            lost.message
+                        ),
+                    )),
+                    Err(read) => Outcome::Failed(CallError::new(
+                        DELETE,
+                        Some(ANSWER_LOST),
+                        format!(
+                            "{}; listing the keys back failed too ({read}), so key {id} may or may not be deleted",
+                            lost.message
+                        ),
+                    )),
+                }
+            }
+            Err(error) => Outcome::Failed(CallError::from_sdk(DELETE, error)),
+        };
+        CallReport::new(DELETE, format!("{id} of {user}"), outcome)
+    }
+}
+
+/// The report of a `CreateAccessKey` answer and the key pair in it.
+fn new_key(
+    key: Option<&aws_sdk_iam::types::AccessKey>,
+    existing: &[AccessKeyInfo],
+) -> (Outcome, Option<AccessKeyPair>) {
+    let Some(key) = key else {
+        return (
+            Outcome::Failed(CallError::new(
+                "iam:CreateAccessKey",
+                None,
+                "the answer holds no access key",
+            )),
+            None,
+        );
+    };
+    let pair = AccessKeyPair {
+        access_key_id: key.access_key_id().to_string(),
+        secret_access_key: Secret::new(key.secret_access_key()),
+    };
+    let mut text = format!("created {}", pair.access_key_id);
+    if !existing.is_empty() {
+        let others: Vec<String> = existing.iter().map(AccessKeyInfo::describe).collect();
+        text.push_str(&format!("; the user also has {}", others.join(", ")));
+    }
+    (Outcome::Done(text), Some(pair))
 }
 
 /// Why no key can be created for a user who has two already.
@@ -610,27 +966,50 @@ fn failed(call: &str, subject: &IamName, error: CallError) -> Ensured {
         report: CallReport::new(call, subject.as_str(), Outcome::Failed(error)),
         arn: None,
         current: None,
+        managed: None,
     }
 }
 
-/// Reports an existing entity as identical or differing from what the step wants.
+/// The ownership tags as IAM takes them.
+fn ownership_tags() -> Vec<Tag> {
+    OWNERSHIP_TAGS
+        .iter()
+        .filter_map(|(key, value)| Tag::builder().key(*key).value(*value).build().ok())
+        .collect()
+}
+
+/// Whether tags mark an entity as made by this tool.
+fn is_managed(tags: &[Tag]) -> bool {
+    tags.iter()
+        .any(|tag| tag.key() == MANAGED_BY_KEY && tag.value() == MANAGED_BY_VALUE)
+}
+
+/// The retry setting for one call that must not be sent twice blindly.
+fn once() -> aws_sdk_iam::config::Builder {
+    aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled())
+}
+
+/// Reports an existing entity (its ARN and whether it carries the ownership tag) as
+/// identical or differing from what the step wants.
 fn compare(
     call: &str,
     name: &IamName,
-    arn: String,
+    (arn, managed): (String, Option<bool>),
     what: &str,
     current: &Value,
     wanted: &Value,
 ) -> Ensured {
+    let note = if managed == Some(false) { NOT_OURS } else { "" };
     if same_policy(current, wanted) {
         return Ensured {
             report: CallReport::new(
                 call,
                 name.as_str(),
-                Outcome::AlreadyExisted(format!("{arn} exists with the same {what}; reused")),
+                Outcome::AlreadyExisted(format!("{arn} exists{note} with the same {what}; reused")),
             ),
             arn: Some(arn),
             current: None,
+            managed,
         };
     }
     let current_text = pretty(current);
@@ -643,11 +1022,12 @@ fn compare(
             call,
             name.as_str(),
             Outcome::Differs(format!(
-                "{arn} exists, but its {what} differs from the one this step writes; nothing was changed. Use another name, or replace the document if it is yours to change.\n{diff}"
+                "{arn} exists{note}, but its {what} differs from the one this step writes; nothing was changed. Use another name, or replace the document if it is yours to change.\n{diff}"
             )),
         ),
         arn: Some(arn),
         current: Some(current_text),
+        managed,
     }
 }
 

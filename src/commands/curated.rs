@@ -679,6 +679,9 @@ async fn access_key(
         return Err(progress.stop(5, destination, reason));
     }
     let created = iam.create_access_key(user).await;
+    for report in &created.recovered {
+        progress.report(5, destination, report);
+    }
     progress.require(5, destination, &created.report)?;
     created
         .key

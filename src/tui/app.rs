@@ -155,7 +155,8 @@ pub struct FlowState {
     /// The registry account step 1 settled on, and where it came from.
     pub registry_note: Option<(String, String)>,
     /// The repository policy before the last change this session applied.
-    pub previous_policy: Option<(RepositoryName, Option<String>)>,
+    /// With it, the policy that change wrote (`None` for either: no policy).
+    pub previous_policy: Option<(RepositoryName, Option<String>, Option<String>)>,
 }
 
 /// What is known of the account behind a profile.
@@ -593,9 +594,10 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
         Output::Applied {
             repository,
             previous,
+            applied,
         } => {
             let state = app.flow_mut(flow);
-            state.previous_policy = Some((repository, previous));
+            state.previous_policy = Some((repository, previous, applied));
             app.say(
                 Tone::Success,
                 "Applied and read back. u puts the previous policy back.",
@@ -926,7 +928,7 @@ fn revoke_grant(app: &mut App, flow: FlowId) -> Vec<Effect> {
 
 /// `u` on the repository flow: puts back the policy the last change replaced.
 fn restore_policy(app: &mut App, flow: FlowId) -> Vec<Effect> {
-    let Some((repository, previous)) = app.flow(flow).previous_policy.clone() else {
+    let Some((repository, previous, current)) = app.flow(flow).previous_policy.clone() else {
         app.say(
             Tone::Info,
             "Nothing to put back: no change was applied in this session.",
@@ -937,6 +939,7 @@ fn restore_policy(app: &mut App, flow: FlowId) -> Vec<Effect> {
         target: steps::target(app, flow, Side::RepositoryOwner),
         repository,
         previous,
+        current,
     };
     let step = state_step(app, flow);
     open_confirm(app, flow, step, job);

@@ -116,6 +116,9 @@ pub enum Job {
         target: Target,
         repository: RepositoryName,
         previous: Option<String>,
+        /// The policy the last change wrote (`None`: it deleted the policy); nothing
+        /// is put back when AWS holds another one now.
+        current: Option<String>,
     },
 }
 
@@ -132,10 +135,12 @@ pub enum Output {
     AccessKey(AccessKeyPair),
     Repositories(Vec<String>),
     Plan(Box<Plan>),
-    /// A policy change was applied; `previous` is the text it replaced.
+    /// A policy change was applied; `previous` is the text it replaced, `applied`
+    /// the text it wrote (`None`: it deleted the policy).
     Applied {
         repository: RepositoryName,
         previous: Option<String>,
+        applied: Option<String>,
     },
 }
 
@@ -201,6 +206,7 @@ impl Job {
                 previous,
                 ..
             } => vec![
+                format!("ecr:GetRepositoryPolicy {repository} (unchanged since applied?)"),
                 match previous {
                     Some(_) => format!("ecr:SetRepositoryPolicy {repository} (the previous text)"),
                     None => format!("ecr:DeleteRepositoryPolicy {repository} (it had none)"),
@@ -409,6 +415,7 @@ async fn execute(job: Job, reporter: &Reporter) {
                 return;
             }
             let created = iam.create_access_key(&user).await;
+            reporter.calls(created.recovered);
             reporter.call(created.report);
             if let Some(key) = created.key {
                 reporter.output(Output::AccessKey(key));
@@ -474,6 +481,7 @@ async fn execute(job: Job, reporter: &Reporter) {
                 reporter.output(Output::Applied {
                     repository: plan.repository.clone(),
                     previous: plan.change.previous.clone(),
+                    applied: plan.change.policy_text(),
                 });
             }
         }
@@ -481,9 +489,16 @@ async fn execute(job: Job, reporter: &Reporter) {
             target,
             repository,
             previous,
+            current,
         } => {
             reporter.calls(
-                ecr::restore(&config(&target).await, &repository, previous.as_deref()).await,
+                ecr::restore(
+                    &config(&target).await,
+                    &repository,
+                    previous.as_deref(),
+                    current.as_deref(),
+                )
+                .await,
             );
         }
     }
