@@ -525,6 +525,73 @@ pub async fn restore(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_ecr::operation::get_repository_policy::GetRepositoryPolicyOutput;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    const BEFORE: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"CiPush","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"ecr:PutImage"}]}"#;
+
+    fn grant() -> Grant {
+        Grant {
+            access: crate::core::documents::Access::Pull,
+            accounts: vec![AccountId::parse("999999999999").unwrap()],
+            region: crate::core::validate::Region::parse("us-east-1").unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_lost_to_a_server_error_is_sent_once_and_checked() {
+        let read = mock!(Client::get_repository_policy).then_output(|| {
+            GetRepositoryPolicyOutput::builder()
+                .policy_text(BEFORE)
+                .build()
+        });
+        let write = mock!(Client::set_repository_policy).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(500).unwrap(),
+                SdkBody::from(r#"{"__type":"ServerException","message":"internal failure"}"#),
+            )
+        });
+        let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&read, &write], |c| c
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(crate::aws::MAX_ATTEMPTS)
+                    .with_initial_backoff(std::time::Duration::from_millis(1))
+            ));
+        let ecr = Ecr::from_client(client);
+        let repository = RepositoryName::parse("team/app").unwrap();
+        let plan = ecr.plan_grant(&repository, &grant()).await.unwrap();
+        let reports = ecr.apply(&plan).await;
+
+        assert_eq!(write.num_calls(), 1, "sent once, not retried");
+        let calls: Vec<&str> = reports.iter().map(|r| r.call.as_str()).collect();
+        assert_eq!(calls, [GET_POLICY, SET_POLICY, GET_POLICY]);
+        let Outcome::Failed(error) = &reports[1].outcome else {
+            panic!("{reports:?}")
+        };
+        assert!(
+            error.message.contains(
+                "the read-back shows the previous policy, so the change was NOT applied (checked)"
+            ),
+            "{error}"
+        );
+        assert!(!may_have_changed(&reports), "checked: nothing changed");
+    }
+
+    #[test]
+    fn only_a_done_or_unsettled_call_may_have_changed_the_policy() {
+        let report = |outcome| CallReport::new(SET_POLICY, "team/app", outcome);
+        assert!(!may_have_changed(&[report(Outcome::Failed(
+            CallError::new(SET_POLICY, Some("Timeout"), "checked")
+        ))]));
+        assert!(may_have_changed(&[report(Outcome::Failed(
+            CallError::new(SET_POLICY, Some(ANSWER_LOST), "unknown")
+        ))]));
+        assert!(may_have_changed(&[report(Outcome::Done("set".into()))]));
+        assert!(!may_have_changed(&[report(Outcome::Differs("x".into()))]));
+    }
 
     #[test]
     fn policies_compare_as_json() {

@@ -1079,6 +1079,7 @@ mod tests {
     use aws_sdk_iam::operation::get_policy::GetPolicyOutput;
     use aws_sdk_iam::operation::get_policy_version::GetPolicyVersionOutput;
     use aws_sdk_iam::operation::list_access_keys::ListAccessKeysOutput;
+    use aws_sdk_iam::operation::list_policy_tags::ListPolicyTagsOutput;
     use aws_sdk_iam::operation::list_policy_versions::ListPolicyVersionsOutput;
     use aws_sdk_iam::types::{AccessKeyMetadata, Policy, PolicyVersion, StatusType};
     use aws_smithy_mocks::{
@@ -1103,6 +1104,13 @@ mod tests {
             ))
             .http_client(create_mock_http_client())
             .interceptor(interceptor)
+            // The tool's retries, with a short backoff: a call sent once shows it.
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(crate::aws::MAX_ATTEMPTS)
+                    .with_initial_backoff(std::time::Duration::from_millis(1))
+                    .with_max_backoff(std::time::Duration::from_millis(5)),
+            )
             .build();
         Iam::with_client(
             aws_sdk_iam::Client::from_conf(config),
@@ -1126,8 +1134,22 @@ mod tests {
         })
     }
 
-    fn existing_policy(document: &'static str) -> [Rule; 2] {
+    fn existing_policy(document: &'static str) -> [Rule; 3] {
         [
+            mock!(aws_sdk_iam::Client::list_policy_tags)
+                .match_requests(|input| input.policy_arn() == Some(ARN))
+                .then_output(|| {
+                    ListPolicyTagsOutput::builder()
+                        .tags(
+                            Tag::builder()
+                                .key("team")
+                                .value("platform")
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap()
+                }),
             mock!(aws_sdk_iam::Client::get_policy)
                 .match_requests(|input| input.policy_arn() == Some(ARN))
                 .then_output(|| {
@@ -1153,12 +1175,12 @@ mod tests {
     #[tokio::test]
     async fn an_existing_policy_with_the_same_meaning_is_reused() {
         // URL-encoded as IAM returns it; a one-item list where the wanted document has a string.
-        let [get, version] = existing_policy(
+        let [tags, get, version] = existing_policy(
             "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%5B%22sts%3AAssumeRole%22%5D%2C%22Resource%22%3A%22arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fr%22%7D%5D%7D",
         );
         let create = already_exists();
         let wanted = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111111111111:role/r"}});
-        let ensured = iam(&[&create, &get, &version])
+        let ensured = iam(&[&create, &tags, &get, &version])
             .ensure_policy(&name("curated-packages-policy"), &wanted)
             .await;
         assert!(
@@ -1168,16 +1190,26 @@ mod tests {
         );
         assert_eq!(ensured.arn.as_deref(), Some(ARN));
         assert_eq!(version.num_calls(), 1);
+        assert_eq!(ensured.managed, Some(false), "tagged, but not by ecr-share");
+        assert!(
+            ensured
+                .report
+                .outcome
+                .detail()
+                .contains("exists (not created by ecr-share) with the same policy document"),
+            "{:?}",
+            ensured.report
+        );
     }
 
     #[tokio::test]
     async fn an_existing_policy_that_differs_is_reported_with_a_diff() {
-        let [get, version] = existing_policy(
+        let [tags, get, version] = existing_policy(
             "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Deny%22%2C%22Action%22%3A%22%2A%22%2C%22Resource%22%3A%22%2A%22%7D%7D",
         );
         let create = already_exists();
         let wanted = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
-        let ensured = iam(&[&create, &get, &version])
+        let ensured = iam(&[&create, &tags, &get, &version])
             .ensure_policy(&name("curated-packages-policy"), &wanted)
             .await;
         let Outcome::Differs(text) = &ensured.report.outcome else {
@@ -1293,6 +1325,187 @@ mod tests {
         let detail = key.report.outcome.detail();
         assert!(detail.contains("also has AKIAFIRST"), "{detail}");
         assert!(!format!("{:?}", key.report).contains("very-secret-value"));
+    }
+
+    /// An answer IAM gives when it failed inside: the SDK would retry it.
+    fn server_error() -> aws_smithy_runtime_api::client::orchestrator::HttpResponse {
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(500).unwrap(),
+            aws_smithy_types::body::SdkBody::from(
+                "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceFailure</Code><Message>internal failure</Message></Error><RequestId>1</RequestId></ErrorResponse>",
+            ),
+        )
+    }
+
+    fn version(id: &str, default: bool) -> PolicyVersion {
+        PolicyVersion::builder()
+            .version_id(id)
+            .is_default_version(default)
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_policy_version_whose_answer_is_lost_is_read_back_not_created_again() {
+        let list = mock!(aws_sdk_iam::Client::list_policy_versions)
+            .sequence()
+            .output(|| {
+                ListPolicyVersionsOutput::builder()
+                    .versions(version("v1", true))
+                    .build()
+            })
+            .output(|| {
+                ListPolicyVersionsOutput::builder()
+                    .versions(version("v1", false))
+                    .versions(version("v2", true))
+                    .build()
+            })
+            .build();
+        let create =
+            mock!(aws_sdk_iam::Client::create_policy_version).then_http_response(server_error);
+        let read = mock!(aws_sdk_iam::Client::get_policy_version)
+            .match_requests(|input| input.version_id() == Some("v2"))
+            .then_output(|| {
+                GetPolicyVersionOutput::builder()
+                    .policy_version(
+                        PolicyVersion::builder()
+                            .version_id("v2")
+                            .document("%7B%22Statement%22%3A%5B%5D%7D")
+                            .build(),
+                    )
+                    .build()
+            });
+        let reports = iam(&[&list, &create, &read])
+            .update_policy(ARN, &json!({"Statement": []}))
+            .await;
+        assert_eq!(create.num_calls(), 1, "sent once, not retried");
+        assert_eq!(list.num_calls(), 2, "listed, then read back");
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        assert_eq!(reports[0].call, "iam:CreatePolicyVersion");
+        assert_eq!(
+            reports[0].outcome,
+            Outcome::Done(
+                "v2 is now the default version; the answer was lost, the read-back shows it".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_policy_version_not_created_after_a_lost_answer_says_it_checked() {
+        let list = mock!(aws_sdk_iam::Client::list_policy_versions).then_output(|| {
+            ListPolicyVersionsOutput::builder()
+                .versions(version("v1", true))
+                .build()
+        });
+        let create =
+            mock!(aws_sdk_iam::Client::create_policy_version).then_http_response(server_error);
+        let reports = iam(&[&list, &create])
+            .update_policy(ARN, &json!({"Statement": []}))
+            .await;
+        assert_eq!(create.num_calls(), 1);
+        let Outcome::Failed(error) = &reports[0].outcome else {
+            panic!("{reports:?}")
+        };
+        assert!(
+            error
+                .message
+                .contains("no new version, so none was created (checked)"),
+            "{error}"
+        );
+        assert!(!error.is(ANSWER_LOST));
+    }
+
+    #[tokio::test]
+    async fn a_refused_policy_version_is_not_read_back() {
+        let list = mock!(aws_sdk_iam::Client::list_policy_versions).then_output(|| {
+            ListPolicyVersionsOutput::builder()
+                .versions(version("v1", true))
+                .build()
+        });
+        let create = mock!(aws_sdk_iam::Client::create_policy_version).then_error(|| {
+            aws_sdk_iam::operation::create_policy_version::CreatePolicyVersionError::generic(
+                ErrorMetadata::builder()
+                    .code("MalformedPolicyDocument")
+                    .message("bad")
+                    .build(),
+            )
+        });
+        let reports = iam(&[&list, &create])
+            .update_policy(ARN, &json!({"Statement": []}))
+            .await;
+        assert_eq!(list.num_calls(), 1, "AWS answered: nothing to read back");
+        let Outcome::Failed(error) = &reports[0].outcome else {
+            panic!("{reports:?}")
+        };
+        assert!(error.is("MalformedPolicyDocument"));
+    }
+
+    #[tokio::test]
+    async fn a_key_created_by_a_call_whose_answer_was_lost_is_deleted_and_made_again_once() {
+        let list = mock!(aws_sdk_iam::Client::list_access_keys)
+            .sequence()
+            .output(|| {
+                ListAccessKeysOutput::builder()
+                    .set_access_key_metadata(Some(Vec::new()))
+                    .build()
+                    .unwrap()
+            })
+            .output(|| {
+                ListAccessKeysOutput::builder()
+                    .access_key_metadata(
+                        AccessKeyMetadata::builder()
+                            .access_key_id("AKIASTRAY")
+                            .status(StatusType::Active)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap()
+            })
+            .build();
+        let create = mock!(aws_sdk_iam::Client::create_access_key)
+            .sequence()
+            .http_response(server_error)
+            .output(|| {
+                aws_sdk_iam::operation::create_access_key::CreateAccessKeyOutput::builder()
+                    .access_key(
+                        aws_sdk_iam::types::AccessKey::builder()
+                            .user_name("curated-packages-user")
+                            .access_key_id("AKIANEW")
+                            .secret_access_key("very-secret-value")
+                            .status(StatusType::Active)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            })
+            .build();
+        let delete = mock!(aws_sdk_iam::Client::delete_access_key)
+            .match_requests(|input| input.access_key_id() == Some("AKIASTRAY"))
+            .then_output(|| {
+                aws_sdk_iam::operation::delete_access_key::DeleteAccessKeyOutput::builder().build()
+            });
+        let key = iam(&[&list, &create, &delete])
+            .create_access_key(&name("curated-packages-user"))
+            .await;
+        assert_eq!(create.num_calls(), 2, "the lost call and one fresh call");
+        assert_eq!(delete.num_calls(), 1);
+        assert_eq!(key.key.unwrap().access_key_id, "AKIANEW");
+        let calls: Vec<&str> = key.recovered.iter().map(|r| r.call.as_str()).collect();
+        assert_eq!(
+            calls,
+            [
+                "iam:CreateAccessKey",
+                "iam:ListAccessKeys",
+                "iam:DeleteAccessKey"
+            ]
+        );
+        assert_eq!(
+            key.recovered[2].outcome,
+            Outcome::Done(
+                "the answer was lost; key AKIASTRAY appeared and was deleted because its secret can never be read"
+                    .into()
+            )
+        );
+        assert!(matches!(key.report.outcome, Outcome::Done(_)));
     }
 
     #[test]
