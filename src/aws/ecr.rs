@@ -5,10 +5,16 @@
 //! A plan is worked out from the policy as read, shown to the operator, and applied
 //! later; `apply` reads the policy again first and writes nothing when somebody has
 //! changed it in between, because `ecr:SetRepositoryPolicy` replaces the whole policy.
+//! Restoring checks the same way that the policy is still the one the tool applied.
+//!
+//! Writes and deletions are sent once, without the SDK's retries. When an answer is
+//! lost, the policy is read back and the report says what AWS holds.
 
 use aws_config::SdkConfig;
 use aws_sdk_ecr::Client;
+use aws_sdk_ecr::config::retry::RetryConfig;
 
+use super::error::{ANSWER_LOST, outcome_unknown};
 use super::{CallError, CallReport, Outcome};
 use crate::core::merge::{self, Grant, MergeError, PolicyChange, PolicyWrite};
 use crate::core::regions::Partition;
@@ -154,22 +160,57 @@ impl Ecr {
             PolicyWrite::Set(policy) => Some(policy.to_string()),
             _ => None,
         };
-        self.write_and_confirm(repository, wanted.as_deref(), &mut reports)
-            .await;
+        self.write_and_confirm(
+            repository,
+            plan.change.previous.as_deref(),
+            wanted.as_deref(),
+            &mut reports,
+        )
+        .await;
         reports
     }
 
     /// Puts a previous policy back (`None`: the repository had none, so its policy is
-    /// deleted), then reads it back.
+    /// deleted), then reads it back. `expected_current` is the policy the tool's last
+    /// change wrote (`None`: that change deleted it). The policy is read first: when it
+    /// is no longer that one, somebody changed it since, and nothing is written,
+    /// because putting the previous policy back would drop their change.
     pub async fn restore(
         &self,
         repository: &RepositoryName,
         previous: Option<&str>,
-        _current: Option<&str>,
+        expected_current: Option<&str>,
     ) -> Vec<CallReport> {
         let mut reports = Vec::new();
-        self.write_and_confirm(repository, previous, &mut reports)
-            .await;
+        let now = match self.current_policy(repository).await {
+            Ok(now) => now,
+            Err(error) => {
+                reports.push(CallReport::new(
+                    GET_POLICY,
+                    repository.as_str(),
+                    Outcome::Failed(error),
+                ));
+                return reports;
+            }
+        };
+        let found = if same_policy(now.as_deref(), previous) {
+            Outcome::AlreadyExisted(
+                "the previous policy is already in place; nothing to put back".into(),
+            )
+        } else if same_policy(now.as_deref(), expected_current) {
+            Outcome::Ok("the policy is still the one ecr-share applied".into())
+        } else {
+            Outcome::Differs(format!(
+                "the policy changed since ecr-share applied its change, so nothing was written: putting the previous policy back would undo that change too. AWS holds now: {}",
+                now.as_deref().unwrap_or("no policy")
+            ))
+        };
+        let go_on = matches!(found, Outcome::Ok(_));
+        reports.push(CallReport::new(GET_POLICY, repository.as_str(), found));
+        if go_on {
+            self.write_and_confirm(repository, now.as_deref(), previous, &mut reports)
+                .await;
+        }
         reports
     }
 
@@ -192,39 +233,45 @@ impl Ecr {
     }
 
     /// Sets `wanted` as the policy (or deletes the policy for `None`) and reads it back.
+    /// `before` is the policy AWS held just before. The write is sent once: when its
+    /// answer is lost, the read-back tells whether it took effect.
     async fn write_and_confirm(
         &self,
         repository: &RepositoryName,
+        before: Option<&str>,
         wanted: Option<&str>,
         reports: &mut Vec<CallReport>,
     ) {
-        let written = match wanted {
+        let (call, outcome) = match wanted {
             Some(text) => {
                 let answer = self
                     .client
                     .set_repository_policy()
                     .repository_name(repository.as_str())
                     .policy_text(text)
+                    .customize()
+                    .config_override(once())
                     .send()
                     .await;
-                match answer {
-                    Ok(_) => CallReport::new(
-                        SET_POLICY,
-                        repository.as_str(),
-                        Outcome::Done("the new policy is set".into()),
-                    ),
-                    Err(error) => CallReport::new(
-                        SET_POLICY,
-                        repository.as_str(),
-                        Outcome::Failed(self.call_error(SET_POLICY, repository, error)),
-                    ),
-                }
+                let outcome = match answer {
+                    Ok(_) => Outcome::Done("the new policy is set".into()),
+                    Err(error) if outcome_unknown(&error) => {
+                        let lost = self.call_error(SET_POLICY, repository, error);
+                        return self
+                            .settle_lost(SET_POLICY, repository, before, wanted, lost, reports)
+                            .await;
+                    }
+                    Err(error) => Outcome::Failed(self.call_error(SET_POLICY, repository, error)),
+                };
+                (SET_POLICY, outcome)
             }
             None => {
                 let answer = self
                     .client
                     .delete_repository_policy()
                     .repository_name(repository.as_str())
+                    .customize()
+                    .config_override(once())
                     .send()
                     .await;
                 let outcome = match answer {
@@ -236,15 +283,21 @@ impl Ecr {
                     {
                         Outcome::AlreadyExisted("the repository has no policy".into())
                     }
+                    Err(error) if outcome_unknown(&error) => {
+                        let lost = self.call_error(DELETE_POLICY, repository, error);
+                        return self
+                            .settle_lost(DELETE_POLICY, repository, before, wanted, lost, reports)
+                            .await;
+                    }
                     Err(error) => {
                         Outcome::Failed(self.call_error(DELETE_POLICY, repository, error))
                     }
                 };
-                CallReport::new(DELETE_POLICY, repository.as_str(), outcome)
+                (DELETE_POLICY, outcome)
             }
         };
-        let failed = written.outcome.is_failure();
-        reports.push(written);
+        let failed = outcome.is_failure();
+        reports.push(CallReport::new(call, repository.as_str(), outcome));
         if failed {
             return;
         }
@@ -263,6 +316,77 @@ impl Ecr {
             Err(error) => Outcome::Failed(error),
         };
         reports.push(CallReport::new(GET_POLICY, repository.as_str(), confirmed));
+    }
+
+    /// After a write whose answer was lost: reads the policy back and reports the
+    /// write as applied (AWS holds `wanted`), as not applied (AWS still holds
+    /// `before`), or as unknown with what AWS holds; then the read-back itself.
+    async fn settle_lost(
+        &self,
+        call: &str,
+        repository: &RepositoryName,
+        before: Option<&str>,
+        wanted: Option<&str>,
+        lost: CallError,
+        reports: &mut Vec<CallReport>,
+    ) {
+        let (written, read) = match self.current_policy(repository).await {
+            Ok(now) if same_policy(now.as_deref(), wanted) => (
+                Outcome::Done(
+                    match wanted {
+                        Some(_) => {
+                            "applied; the answer was lost, the read-back shows the new policy"
+                        }
+                        None => "deleted; the answer was lost, the read-back shows no policy",
+                    }
+                    .into(),
+                ),
+                Outcome::Ok(match wanted {
+                    Some(_) => "read back: the policy is the one applied".into(),
+                    None => "read back: the repository has no policy".into(),
+                }),
+            ),
+            Ok(now) if same_policy(now.as_deref(), before) => (
+                Outcome::Failed(CallError::new(
+                    call,
+                    lost.code(),
+                    format!(
+                        "{}; the read-back shows the previous policy, so the change was NOT applied (checked)",
+                        lost.message
+                    ),
+                )),
+                Outcome::Ok("read back: the previous policy, unchanged".into()),
+            ),
+            Ok(now) => {
+                let held = now.unwrap_or_else(|| "no policy".into());
+                (
+                    Outcome::Failed(CallError::new(
+                        call,
+                        Some(ANSWER_LOST),
+                        format!(
+                            "{}; the read-back shows neither the policy sent nor the previous one, so somebody else changed it too. AWS holds: {held}",
+                            lost.message
+                        ),
+                    )),
+                    Outcome::Differs(format!(
+                        "read back: AWS holds another policy than the one sent: {held}"
+                    )),
+                )
+            }
+            Err(error) => (
+                Outcome::Failed(CallError::new(
+                    call,
+                    Some(ANSWER_LOST),
+                    format!(
+                        "{}; reading the policy back failed too ({error}), so AWS may or may not hold the new policy: check with aws ecr get-repository-policy --repository-name {repository}",
+                        lost.message
+                    ),
+                )),
+                Outcome::Failed(error),
+            ),
+        };
+        reports.push(CallReport::new(call, repository.as_str(), written));
+        reports.push(CallReport::new(GET_POLICY, repository.as_str(), read));
     }
 
     /// An SDK error as a [`CallError`]; a missing repository is named with its region
@@ -302,6 +426,22 @@ impl Ecr {
             ),
         )
     }
+}
+
+/// Whether the calls behind these reports may have changed the policy: one was done,
+/// or one's answer was lost and reading back could not settle it. A report that says
+/// "nothing was changed" must first check that this is false.
+pub fn may_have_changed(reports: &[CallReport]) -> bool {
+    reports.iter().any(|report| match &report.outcome {
+        Outcome::Done(_) => true,
+        Outcome::Failed(error) => error.is(ANSWER_LOST),
+        _ => false,
+    })
+}
+
+/// The retry setting for one call that must not be sent twice blindly.
+fn once() -> aws_sdk_ecr::config::Builder {
+    aws_sdk_ecr::config::Builder::default().retry_config(RetryConfig::disabled())
 }
 
 /// Whether two policy texts are the same policy. AWS reformats the text it stores, so
@@ -369,21 +509,89 @@ pub async fn apply(config: &SdkConfig, plan: &Plan) -> Vec<CallReport> {
     Ecr::new(config).apply(plan).await
 }
 
-/// Puts a previous policy back; see [`Ecr::restore`].
+/// Puts a previous policy back, unless the policy changed since the tool's change
+/// (`expected_current`); see [`Ecr::restore`].
 pub async fn restore(
     config: &SdkConfig,
     repository: &RepositoryName,
     previous: Option<&str>,
-    current: Option<&str>,
+    expected_current: Option<&str>,
 ) -> Vec<CallReport> {
     Ecr::new(config)
-        .restore(repository, previous, current)
+        .restore(repository, previous, expected_current)
         .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_ecr::operation::get_repository_policy::GetRepositoryPolicyOutput;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    const BEFORE: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"CiPush","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"ecr:PutImage"}]}"#;
+
+    fn grant() -> Grant {
+        Grant {
+            access: crate::core::documents::Access::Pull,
+            accounts: vec![AccountId::parse("999999999999").unwrap()],
+            region: crate::core::validate::Region::parse("us-east-1").unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_lost_to_a_server_error_is_sent_once_and_checked() {
+        let read = mock!(Client::get_repository_policy).then_output(|| {
+            GetRepositoryPolicyOutput::builder()
+                .policy_text(BEFORE)
+                .build()
+        });
+        let write = mock!(Client::set_repository_policy).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(500).unwrap(),
+                SdkBody::from(r#"{"__type":"ServerException","message":"internal failure"}"#),
+            )
+        });
+        let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&read, &write], |c| c
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(crate::aws::MAX_ATTEMPTS)
+                    .with_initial_backoff(std::time::Duration::from_millis(1))
+            ));
+        let ecr = Ecr::from_client(client);
+        let repository = RepositoryName::parse("team/app").unwrap();
+        let plan = ecr.plan_grant(&repository, &grant()).await.unwrap();
+        let reports = ecr.apply(&plan).await;
+
+        assert_eq!(write.num_calls(), 1, "sent once, not retried");
+        let calls: Vec<&str> = reports.iter().map(|r| r.call.as_str()).collect();
+        assert_eq!(calls, [GET_POLICY, SET_POLICY, GET_POLICY]);
+        let Outcome::Failed(error) = &reports[1].outcome else {
+            panic!("{reports:?}")
+        };
+        assert!(
+            error.message.contains(
+                "the read-back shows the previous policy, so the change was NOT applied (checked)"
+            ),
+            "{error}"
+        );
+        assert!(!may_have_changed(&reports), "checked: nothing changed");
+    }
+
+    #[test]
+    fn only_a_done_or_unsettled_call_may_have_changed_the_policy() {
+        let report = |outcome| CallReport::new(SET_POLICY, "team/app", outcome);
+        assert!(!may_have_changed(&[report(Outcome::Failed(
+            CallError::new(SET_POLICY, Some("Timeout"), "checked")
+        ))]));
+        assert!(may_have_changed(&[report(Outcome::Failed(
+            CallError::new(SET_POLICY, Some(ANSWER_LOST), "unknown")
+        ))]));
+        assert!(may_have_changed(&[report(Outcome::Done("set".into()))]));
+        assert!(!may_have_changed(&[report(Outcome::Differs("x".into()))]));
+    }
 
     #[test]
     fn policies_compare_as_json() {

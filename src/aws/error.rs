@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -105,6 +106,47 @@ impl CallError {
     }
 }
 
+/// The code of a call whose answer was lost and whose effect reading back could not
+/// settle: AWS may or may not have done it.
+pub const ANSWER_LOST: &str = "AnswerLost";
+
+/// Whether a failed call may still have taken effect: no answer came back (a timeout,
+/// a dropped connection, an answer that could not be read), or AWS answered with a
+/// server error or without an error code. An error answer with a code below 500 means
+/// AWS refused the call; a request that was never built or sent (no connection could
+/// be made) changed nothing.
+pub fn outcome_unknown<E>(error: &SdkError<E, HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    match error {
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error() || service.err().code().is_none()
+        }
+        SdkError::ConstructionFailure(_) => false,
+        SdkError::DispatchFailure(failure) => !failure.is_user() && !never_connected(error),
+        _ => true,
+    }
+}
+
+/// Whether an error says no connection was made, so the request never left.
+fn never_connected(error: &(dyn StdError + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(current) = next {
+        let connect = current
+            .downcast_ref::<hyper_util::client::legacy::Error>()
+            .is_some_and(hyper_util::client::legacy::Error::is_connect);
+        let refused = current
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
+        if connect || refused {
+            return true;
+        }
+        next = current.source();
+    }
+    false
+}
+
 /// The messages of an error and its sources, joined with ": ", without the debug
 /// dumps of requests and responses, and with repeats dropped.
 fn error_chain(error: &(dyn StdError + 'static)) -> String {
@@ -175,6 +217,52 @@ mod tests {
         assert_eq!(error_chain(&error), "dispatch failure: connection refused");
         let long = Layer(Box::leak("x".repeat(1_000).into_boxed_str()), None);
         assert_eq!(error_chain(&long).chars().count(), 401);
+    }
+
+    type IamError = aws_sdk_iam::operation::create_access_key::CreateAccessKeyError;
+
+    fn service_error(status: u16, code: Option<&str>) -> SdkError<IamError, HttpResponse> {
+        let mut meta = aws_smithy_types::error::ErrorMetadata::builder().message("m");
+        if let Some(code) = code {
+            meta = meta.code(code);
+        }
+        SdkError::service_error(
+            IamError::generic(meta.build()),
+            HttpResponse::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
+                aws_smithy_types::body::SdkBody::empty(),
+            ),
+        )
+    }
+
+    fn dispatch(error: std::io::Error) -> SdkError<IamError, HttpResponse> {
+        SdkError::dispatch_failure(aws_smithy_runtime_api::client::result::ConnectorError::io(
+            Box::new(error),
+        ))
+    }
+
+    #[test]
+    fn only_a_refusal_or_an_unsent_request_has_a_known_outcome() {
+        use std::io::{Error, ErrorKind};
+        assert!(!outcome_unknown(&service_error(400, Some("LimitExceeded"))));
+        assert!(outcome_unknown(&service_error(500, Some("ServiceFailure"))));
+        assert!(outcome_unknown(&service_error(400, None)));
+        assert!(outcome_unknown(&dispatch(Error::from(
+            ErrorKind::ConnectionReset
+        ))));
+        assert!(!outcome_unknown(&dispatch(Error::from(
+            ErrorKind::ConnectionRefused
+        ))));
+        assert!(outcome_unknown(
+            &SdkError::<IamError, HttpResponse>::timeout_error(Box::new(Error::from(
+                ErrorKind::TimedOut
+            )))
+        ));
+        assert!(!outcome_unknown(
+            &SdkError::<IamError, HttpResponse>::construction_failure(Box::new(Error::from(
+                ErrorKind::InvalidInput
+            )))
+        ));
     }
 
     #[test]

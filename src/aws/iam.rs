@@ -2,10 +2,21 @@
 //! procedure. Every call is safe to repeat: an entity that already exists is read
 //! back and compared with what the step wants, then reported as identical or as
 //! differing, never created twice and never overwritten without being asked.
+//!
+//! What is not safe to repeat (creating an access key or a policy version, deleting
+//! anything) is sent once, without the SDK's retries. When its answer is lost, IAM is
+//! read back and the report says what is true.
+//!
+//! Every policy, role and user created here carries the ownership tags
+//! [`OWNERSHIP_TAGS`]; one found existing is reported as not created by ecr-share when
+//! it lacks them.
 
 use aws_config::SdkConfig;
+use aws_sdk_iam::config::retry::RetryConfig;
+use aws_sdk_iam::types::{PolicyVersion, Tag};
 use serde_json::Value;
 
+use super::error::{ANSWER_LOST, outcome_unknown};
 use super::{CallError, CallReport, Outcome};
 use crate::core::documents::pretty;
 use crate::core::regions::Partition;
@@ -16,6 +27,20 @@ use crate::core::validate::{AccountId, IamName, SizeLimit};
 pub const MAX_ACCESS_KEYS: usize = 2;
 /// IAM keeps at most five versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
+
+/// The tag that marks an IAM entity as made by this tool.
+pub const MANAGED_BY_KEY: &str = "managed-by";
+pub const MANAGED_BY_VALUE: &str = "ecr-share";
+/// The tag that names the procedure an IAM entity was made for.
+pub const PROCEDURE_KEY: &str = "ecr-share:procedure";
+pub const PROCEDURE_VALUE: &str = "curated-packages";
+/// The tags on every IAM policy, role and user this tool creates, as (key, value).
+pub const OWNERSHIP_TAGS: [(&str, &str); 2] = [
+    (MANAGED_BY_KEY, MANAGED_BY_VALUE),
+    (PROCEDURE_KEY, PROCEDURE_VALUE),
+];
+/// Added to what a report says of an existing entity without the ownership tags.
+const NOT_OURS: &str = " (not created by ecr-share)";
 
 /// IAM in one account: every ARN it builds names that account and partition.
 #[derive(Debug, Clone)]
@@ -34,6 +59,11 @@ pub struct Ensured {
     pub arn: Option<String>,
     /// When the entity exists but differs: the document it has now, pretty-printed.
     pub current: Option<String>,
+    /// Whether the entity carries this tool's ownership tags: `Some(true)` when it
+    /// was created here or is tagged `managed-by=ecr-share`, `Some(false)` when it
+    /// exists without that tag, `None` when that is unknown (the call failed, or its
+    /// tags could not be read).
+    pub managed: Option<bool>,
 }
 
 /// One of a user's access keys, without its secret (which IAM never returns again).
@@ -61,10 +91,12 @@ pub struct NewAccessKey {
     pub report: CallReport,
     /// The new key pair, when one was created. Its secret is shown only once.
     pub key: Option<AccessKeyPair>,
-    /// Calls made to find out what a lost answer did, reported before `report`.
-    pub recovered: Vec<CallReport>,
     /// The keys the user had before.
     pub existing: Vec<AccessKeyInfo>,
+    /// When an answer was lost: the calls made to find out what happened and to
+    /// clean up (the lost attempt, `iam:ListAccessKeys`, `iam:DeleteAccessKey`), in
+    /// order. Print them before `report`, which is the final `iam:CreateAccessKey`.
+    pub recovered: Vec<CallReport>,
 }
 
 impl Iam {
@@ -107,6 +139,7 @@ impl Iam {
             .create_policy()
             .policy_name(name.as_str())
             .policy_document(text)
+            .set_tags(Some(ownership_tags()))
             .send()
             .await;
         match created {
@@ -124,6 +157,7 @@ impl Iam {
                     ),
                     arn: Some(arn),
                     current: None,
+                    managed: Some(true),
                 }
             }
             Err(error) => {
@@ -134,11 +168,34 @@ impl Iam {
                 match self.current_policy_document(name).await {
                     Err(error) => failed(CREATE, name, error),
                     Ok((arn, current)) => {
-                        compare(CREATE, name, arn, "policy document", &current, document)
+                        let managed = self.policy_managed(&arn).await;
+                        compare(
+                            CREATE,
+                            name,
+                            (arn, managed),
+                            "policy document",
+                            &current,
+                            document,
+                        )
                     }
                 }
             }
         }
+    }
+
+    /// Whether a policy carries the ownership tag; `None` when its tags cannot be read.
+    async fn policy_managed(&self, arn: &str) -> Option<bool> {
+        let tags: Vec<Tag> = self
+            .client
+            .list_policy_tags()
+            .policy_arn(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .ok()?;
+        Some(is_managed(&tags))
     }
 
     /// The ARN and default-version document of an existing policy.
@@ -216,26 +273,15 @@ impl Iam {
     }
 
     /// Makes `document` the policy's default version. IAM keeps five versions, so at
-    /// five the oldest version that is not the default is deleted first.
+    /// five the oldest version that is not the default is deleted first. Neither call
+    /// is repeated blindly: when an answer is lost, the versions are read back.
     pub async fn update_policy(&self, policy_arn: &str, document: &Value) -> Vec<CallReport> {
         const LIST: &str = "iam:ListPolicyVersions";
-        const DELETE: &str = "iam:DeletePolicyVersion";
-        const CREATE: &str = "iam:CreatePolicyVersion";
         let mut reports = Vec::new();
-        let versions = match self
-            .client
-            .list_policy_versions()
-            .policy_arn(policy_arn)
-            .send()
-            .await
-        {
-            Ok(output) => output.versions().to_vec(),
+        let mut versions = match self.policy_versions(policy_arn).await {
+            Ok(versions) => versions,
             Err(error) => {
-                reports.push(CallReport::new(
-                    LIST,
-                    policy_arn,
-                    Outcome::Failed(CallError::from_sdk(LIST, error)),
-                ));
+                reports.push(CallReport::new(LIST, policy_arn, Outcome::Failed(error)));
                 return reports;
             }
         };
@@ -243,34 +289,105 @@ impl Iam {
             let oldest = versions
                 .iter()
                 .filter(|v| !v.is_default_version())
-                .min_by_key(|v| v.create_date().map(|d| (d.secs(), d.subsec_nanos())));
-            if let Some(version_id) = oldest.and_then(|v| v.version_id()) {
-                let deleted = self
-                    .client
-                    .delete_policy_version()
-                    .policy_arn(policy_arn)
-                    .version_id(version_id)
-                    .send()
-                    .await;
-                let outcome = match deleted {
-                    Ok(_) => Outcome::Done(format!(
-                        "deleted {version_id}, the oldest of {MAX_POLICY_VERSIONS} versions, to make room"
-                    )),
-                    Err(error) => Outcome::Failed(CallError::from_sdk(DELETE, error)),
-                };
-                let stop = outcome.is_failure();
-                reports.push(CallReport::new(DELETE, policy_arn, outcome));
+                .min_by_key(|v| v.create_date().map(|d| (d.secs(), d.subsec_nanos())))
+                .and_then(|v| v.version_id())
+                .map(str::to_string);
+            if let Some(version_id) = oldest {
+                let report = self.delete_policy_version(policy_arn, &version_id).await;
+                let stop = report.outcome.is_failure();
+                reports.push(report);
                 if stop {
                     return reports;
                 }
+                versions.retain(|v| v.version_id() != Some(version_id.as_str()));
             }
         }
+        reports.push(
+            self.create_policy_version(policy_arn, document, &versions)
+                .await,
+        );
+        reports
+    }
+
+    /// The policy's versions, without their documents.
+    async fn policy_versions(&self, policy_arn: &str) -> Result<Vec<PolicyVersion>, CallError> {
+        self.client
+            .list_policy_versions()
+            .policy_arn(policy_arn)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| CallError::from_sdk("iam:ListPolicyVersions", e))
+    }
+
+    /// Deletes one version, sent once; a lost answer is settled by listing the versions.
+    async fn delete_policy_version(&self, policy_arn: &str, version_id: &str) -> CallReport {
+        const DELETE: &str = "iam:DeletePolicyVersion";
+        let done = format!(
+            "deleted {version_id}, the oldest of {MAX_POLICY_VERSIONS} versions, to make room"
+        );
+        let deleted = self
+            .client
+            .delete_policy_version()
+            .policy_arn(policy_arn)
+            .version_id(version_id)
+            .customize()
+            .config_override(once())
+            .send()
+            .await;
+        let outcome = match deleted {
+            Ok(_) => Outcome::Done(done),
+            Err(error) if outcome_unknown(&error) => {
+                let lost = CallError::from_sdk(DELETE, error);
+                match self.policy_versions(policy_arn).await {
+                    Ok(now) if !now.iter().any(|v| v.version_id() == Some(version_id)) => {
+                        Outcome::Done(format!(
+                            "{done}; the answer was lost, the read-back shows {version_id} gone"
+                        ))
+                    }
+                    Ok(_) => Outcome::Failed(CallError::new(
+                        DELETE,
+                        lost.code(),
+                        format!(
+                            "{}; the read-back shows {version_id} still there, so it was not deleted (checked)",
+                            lost.message
+                        ),
+                    )),
+                    Err(read) => Outcome::Failed(CallError::new(
+                        DELETE,
+                        Some(ANSWER_LOST),
+                        format!(
+                            "{}; reading the versions back failed too ({read}), so {version_id} may or may not be deleted",
+                            lost.message
+                        ),
+                    )),
+                }
+            }
+            Err(error) => Outcome::Failed(CallError::from_sdk(DELETE, error)),
+        };
+        CallReport::new(DELETE, policy_arn, outcome)
+    }
+
+    /// Creates a version as the default, sent once. When the answer is lost, the
+    /// versions are listed: one that was not in `before` and holds `document` is the
+    /// one the lost call created, and is reported instead of creating another.
+    async fn create_policy_version(
+        &self,
+        policy_arn: &str,
+        document: &Value,
+        before: &[PolicyVersion],
+    ) -> CallReport {
+        const CREATE: &str = "iam:CreatePolicyVersion";
         let created = self
             .client
             .create_policy_version()
             .policy_arn(policy_arn)
             .policy_document(document.to_string())
             .set_as_default(true)
+            .customize()
+            .config_override(once())
             .send()
             .await;
         let outcome = match created {
@@ -281,10 +398,84 @@ impl Iam {
                     .and_then(|v| v.version_id())
                     .unwrap_or("the new version")
             )),
+            Err(error) if outcome_unknown(&error) => {
+                let lost = CallError::from_sdk(CREATE, error);
+                self.created_version(policy_arn, document, before, lost)
+                    .await
+            }
             Err(error) => Outcome::Failed(CallError::from_sdk(CREATE, error)),
         };
-        reports.push(CallReport::new(CREATE, policy_arn, outcome));
-        reports
+        CallReport::new(CREATE, policy_arn, outcome)
+    }
+
+    /// What a `CreatePolicyVersion` whose answer was lost came to, read back.
+    async fn created_version(
+        &self,
+        policy_arn: &str,
+        document: &Value,
+        before: &[PolicyVersion],
+        lost: CallError,
+    ) -> Outcome {
+        const CREATE: &str = "iam:CreatePolicyVersion";
+        let unknown = |why: String| {
+            Outcome::Failed(CallError::new(
+                CREATE,
+                Some(ANSWER_LOST),
+                format!("{}; {why}", lost.message),
+            ))
+        };
+        let now = match self.policy_versions(policy_arn).await {
+            Ok(now) => now,
+            Err(read) => {
+                return unknown(format!(
+                    "reading the versions back failed too ({read}), so a new version may or may not exist"
+                ));
+            }
+        };
+        let new: Vec<&PolicyVersion> = now
+            .iter()
+            .filter(|v| {
+                v.version_id()
+                    .is_some_and(|id| !before.iter().any(|b| b.version_id() == Some(id)))
+            })
+            .collect();
+        if new.is_empty() {
+            return Outcome::Failed(CallError::new(
+                CREATE,
+                lost.code(),
+                format!(
+                    "{}; the read-back shows no new version, so none was created (checked)",
+                    lost.message
+                ),
+            ));
+        }
+        for version in &new {
+            let id = version.version_id().unwrap_or_default();
+            match self.policy_version_document(policy_arn, id).await {
+                Ok(found) if same_policy(&found, document) => {
+                    return if version.is_default_version() {
+                        Outcome::Done(format!(
+                            "{id} is now the default version; the answer was lost, the read-back shows it"
+                        ))
+                    } else {
+                        unknown(format!(
+                            "the read-back shows {id} with this document, but it is not the default version; make it the default with aws iam set-default-policy-version --policy-arn {policy_arn} --version-id {id}"
+                        ))
+                    };
+                }
+                Ok(_) => {}
+                Err(read) => {
+                    return unknown(format!(
+                        "reading {id} back failed ({read}), so whether it holds this document is unknown"
+                    ));
+                }
+            }
+        }
+        let ids: Vec<&str> = new.iter().filter_map(|v| v.version_id()).collect();
+        unknown(format!(
+            "the read-back shows new version {} holding another document",
+            ids.join(", ")
+        ))
     }
 
     /// Creates a role with `trust_policy`, or finds the one by that name and compares
@@ -301,6 +492,7 @@ impl Iam {
             .create_role()
             .role_name(name.as_str())
             .assume_role_policy_document(text)
+            .set_tags(Some(ownership_tags()))
             .send()
             .await;
         let error = match created {
@@ -314,6 +506,7 @@ impl Iam {
                     ),
                     arn,
                     current: None,
+                    managed: Some(true),
                 };
             }
             Err(error) => CallError::from_sdk(CREATE, error),
@@ -342,7 +535,7 @@ impl Iam {
         compare(
             CREATE,
             name,
-            role.arn().to_string(),
+            (role.arn().to_string(), Some(is_managed(role.tags()))),
             "trust policy",
             &current,
             trust_policy,
@@ -416,6 +609,7 @@ impl Iam {
             .client
             .create_user()
             .user_name(name.as_str())
+            .set_tags(Some(ownership_tags()))
             .send()
             .await
         {
@@ -429,6 +623,7 @@ impl Iam {
                     ),
                     arn,
                     current: None,
+                    managed: Some(true),
                 };
             }
             Err(error) => CallError::from_sdk(CREATE, error),
@@ -439,17 +634,20 @@ impl Iam {
         match self.client.get_user().user_name(name.as_str()).send().await {
             Ok(output) => {
                 let arn = output.user().map(|u| u.arn().to_string());
+                let managed = output.user().map(|u| is_managed(u.tags()));
+                let note = if managed == Some(false) { NOT_OURS } else { "" };
                 Ensured {
                     report: CallReport::new(
                         CREATE,
                         name.as_str(),
                         Outcome::AlreadyExisted(format!(
-                            "{} exists; reused",
+                            "{} exists{note}; reused",
                             arn.as_deref().unwrap_or("the user")
                         )),
                     ),
                     arn,
                     current: None,
+                    managed,
                 }
             }
             Err(error) => failed(CREATE, name, CallError::from_sdk(GET, error)),
@@ -530,8 +728,15 @@ impl Iam {
 
     /// Creates an access key for the user. The user's keys are listed first: at IAM's
     /// limit of two nothing is created and the report names the keys to choose from.
+    ///
+    /// The call is sent once, without the SDK's retries. When its answer is lost, the
+    /// user's keys are listed again: a key that appeared meanwhile was created by the
+    /// lost call and its secret can never be read, so it is deleted, and the key is
+    /// created again, once. Every call made is in `recovered`.
     pub async fn create_access_key(&self, user: &IamName) -> NewAccessKey {
         const CREATE: &str = "iam:CreateAccessKey";
+        const LIST: &str = "iam:ListAccessKeys";
+        const ATTEMPTS: usize = 2;
         let existing = match self.list_access_keys(user).await {
             Ok(keys) => keys,
             Err(error) => {
@@ -556,62 +761,203 @@ impl Iam {
                 recovered: Vec::new(),
             };
         }
-        let created = self
-            .client
-            .create_access_key()
-            .user_name(user.as_str())
-            .send()
-            .await;
-        let (outcome, key) = match created {
-            Ok(output) => match output.access_key() {
-                Some(key) => {
-                    let pair = AccessKeyPair {
-                        access_key_id: key.access_key_id().to_string(),
-                        secret_access_key: Secret::new(key.secret_access_key()),
+        let mut recovered = Vec::new();
+        let mut attempt = 0;
+        let outcome = loop {
+            attempt += 1;
+            let created = self
+                .client
+                .create_access_key()
+                .user_name(user.as_str())
+                .customize()
+                .config_override(once())
+                .send()
+                .await;
+            let error = match created {
+                Ok(output) => {
+                    let (outcome, key) = new_key(output.access_key(), &existing);
+                    return NewAccessKey {
+                        report: CallReport::new(CREATE, user.as_str(), outcome),
+                        key,
+                        existing,
+                        recovered,
                     };
-                    let mut text = format!("created {}", pair.access_key_id);
-                    if !existing.is_empty() {
-                        let others: Vec<String> =
-                            existing.iter().map(AccessKeyInfo::describe).collect();
-                        text.push_str(&format!("; the user also has {}", others.join(", ")));
-                    }
-                    (Outcome::Done(text), Some(pair))
                 }
-                None => (
-                    Outcome::Failed(CallError::new(
+                Err(error) => error,
+            };
+            let unknown = outcome_unknown(&error);
+            let lost = CallError::from_sdk(CREATE, error);
+            if !unknown {
+                break Outcome::Failed(lost);
+            }
+            let now = match self.list_access_keys(user).await {
+                Ok(now) => now,
+                Err(read) => {
+                    recovered.push(CallReport::new(
                         CREATE,
-                        None,
-                        "the answer holds no access key",
-                    )),
-                    None,
-                ),
-            },
-            Err(error) => (Outcome::Failed(CallError::from_sdk(CREATE, error)), None),
+                        user.as_str(),
+                        Outcome::Failed(lost.clone()),
+                    ));
+                    recovered.push(CallReport::new(
+                        LIST,
+                        user.as_str(),
+                        Outcome::Failed(read.clone()),
+                    ));
+                    break Outcome::Failed(CallError::new(
+                        CREATE,
+                        Some(ANSWER_LOST),
+                        format!(
+                            "{}; listing the user's keys back failed too ({read}), so a key may have been created whose secret can never be read: check with aws iam list-access-keys --user-name {user} and delete any key nobody holds",
+                            lost.message
+                        ),
+                    ));
+                }
+            };
+            let stray: Vec<&AccessKeyInfo> = now
+                .iter()
+                .filter(|key| !existing.iter().any(|old| old.id == key.id))
+                .collect();
+            let first = if stray.is_empty() {
+                Outcome::Ok(format!(
+                    "{}; the read-back shows no new key, so none was created (checked)",
+                    lost.message
+                ))
+            } else {
+                let ids: Vec<&str> = stray.iter().map(|k| k.id.as_str()).collect();
+                Outcome::Done(format!(
+                    "{}; the call took effect nevertheless: key {} appeared",
+                    lost.message,
+                    ids.join(", ")
+                ))
+            };
+            recovered.push(CallReport::new(CREATE, user.as_str(), first));
+            let listed = if now.is_empty() {
+                "the user has no access key".to_string()
+            } else {
+                let keys: Vec<String> = now.iter().map(AccessKeyInfo::describe).collect();
+                format!("the user has {}", keys.join(", "))
+            };
+            recovered.push(CallReport::new(LIST, user.as_str(), Outcome::Ok(listed)));
+            let mut kept = None;
+            for key in stray {
+                let report = self.delete_stray_key(user, &key.id).await;
+                if report.outcome.is_failure() && kept.is_none() {
+                    kept = Some(key.id.clone());
+                }
+                recovered.push(report);
+            }
+            if let Some(id) = kept {
+                break Outcome::Failed(CallError::new(
+                    CREATE,
+                    Some(ANSWER_LOST),
+                    format!(
+                        "the answer was lost and key {id}, which appeared meanwhile, could not be deleted; its secret can never be read: delete it (aws iam delete-access-key --user-name {user} --access-key-id {id}) and run again"
+                    ),
+                ));
+            }
+            if attempt >= ATTEMPTS {
+                break Outcome::Failed(CallError::new(
+                    CREATE,
+                    lost.code(),
+                    format!(
+                        "the answer was lost {ATTEMPTS} times in a row; every key that appeared meanwhile was deleted, and no key was created: run again"
+                    ),
+                ));
+            }
         };
         NewAccessKey {
             report: CallReport::new(CREATE, user.as_str(), outcome),
-            key,
+            key: None,
             existing,
-            recovered: Vec::new(),
+            recovered,
         }
     }
 
-    /// Deletes one of the user's access keys.
-    pub async fn delete_access_key(&self, user: &IamName, key_id: &str) -> CallReport {
+    /// Deletes a new key whose secret could not be saved: nobody could ever use it,
+    /// and it would only count against IAM's limit of two.
+    pub async fn delete_unsaved_key(&self, user: &IamName, id: &str) -> CallReport {
+        let mut report = self.delete_stray_key(user, id).await;
+        if let Outcome::Done(_) = report.outcome {
+            report.outcome = Outcome::Done(format!(
+                "deleted {id}: its secret could not be saved, so nobody could ever use it"
+            ));
+        }
+        report
+    }
+
+    /// Deletes a key that appeared during a lost `CreateAccessKey`: nobody can ever
+    /// read its secret. Sent once; a lost answer is settled by listing the keys.
+    async fn delete_stray_key(&self, user: &IamName, id: &str) -> CallReport {
         const DELETE: &str = "iam:DeleteAccessKey";
-        let outcome = match self
+        let done = format!(
+            "the answer was lost; key {id} appeared and was deleted because its secret can never be read"
+        );
+        let deleted = self
             .client
             .delete_access_key()
             .user_name(user.as_str())
-            .access_key_id(key_id)
+            .access_key_id(id)
+            .customize()
+            .config_override(once())
             .send()
-            .await
-        {
-            Ok(_) => Outcome::Done(format!("deleted {key_id}")),
+            .await;
+        let outcome = match deleted {
+            Ok(_) => Outcome::Done(done),
+            Err(error) if outcome_unknown(&error) => {
+                let lost = CallError::from_sdk(DELETE, error);
+                match self.list_access_keys(user).await {
+                    Ok(now) if !now.iter().any(|k| k.id == id) => Outcome::Done(format!(
+                        "{done} (the answer to the deletion was lost too; the read-back shows the key gone)"
+                    )),
+                    Ok(_) => Outcome::Failed(CallError::new(
+                        DELETE,
+                        lost.code(),
+                        format!(
+                            "{}; the read-back shows key {id} still there, so it was not deleted (checked)",
+                            lost.message
+                        ),
+                    )),
+                    Err(read) => Outcome::Failed(CallError::new(
+                        DELETE,
+                        Some(ANSWER_LOST),
+                        format!(
+                            "{}; listing the keys back failed too ({read}), so key {id} may or may not be deleted",
+                            lost.message
+                        ),
+                    )),
+                }
+            }
             Err(error) => Outcome::Failed(CallError::from_sdk(DELETE, error)),
         };
-        CallReport::new(DELETE, user.as_str(), outcome)
+        CallReport::new(DELETE, format!("{id} of {user}"), outcome)
     }
+}
+
+/// The report of a `CreateAccessKey` answer and the key pair in it.
+fn new_key(
+    key: Option<&aws_sdk_iam::types::AccessKey>,
+    existing: &[AccessKeyInfo],
+) -> (Outcome, Option<AccessKeyPair>) {
+    let Some(key) = key else {
+        return (
+            Outcome::Failed(CallError::new(
+                "iam:CreateAccessKey",
+                None,
+                "the answer holds no access key",
+            )),
+            None,
+        );
+    };
+    let pair = AccessKeyPair {
+        access_key_id: key.access_key_id().to_string(),
+        secret_access_key: Secret::new(key.secret_access_key()),
+    };
+    let mut text = format!("created {}", pair.access_key_id);
+    if !existing.is_empty() {
+        let others: Vec<String> = existing.iter().map(AccessKeyInfo::describe).collect();
+        text.push_str(&format!("; the user also has {}", others.join(", ")));
+    }
+    (Outcome::Done(text), Some(pair))
 }
 
 /// Why no key can be created for a user who has two already.
@@ -632,27 +978,50 @@ fn failed(call: &str, subject: &IamName, error: CallError) -> Ensured {
         report: CallReport::new(call, subject.as_str(), Outcome::Failed(error)),
         arn: None,
         current: None,
+        managed: None,
     }
 }
 
-/// Reports an existing entity as identical or differing from what the step wants.
+/// The ownership tags as IAM takes them.
+fn ownership_tags() -> Vec<Tag> {
+    OWNERSHIP_TAGS
+        .iter()
+        .filter_map(|(key, value)| Tag::builder().key(*key).value(*value).build().ok())
+        .collect()
+}
+
+/// Whether tags mark an entity as made by this tool.
+fn is_managed(tags: &[Tag]) -> bool {
+    tags.iter()
+        .any(|tag| tag.key() == MANAGED_BY_KEY && tag.value() == MANAGED_BY_VALUE)
+}
+
+/// The retry setting for one call that must not be sent twice blindly.
+fn once() -> aws_sdk_iam::config::Builder {
+    aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled())
+}
+
+/// Reports an existing entity (its ARN and whether it carries the ownership tag) as
+/// identical or differing from what the step wants.
 fn compare(
     call: &str,
     name: &IamName,
-    arn: String,
+    (arn, managed): (String, Option<bool>),
     what: &str,
     current: &Value,
     wanted: &Value,
 ) -> Ensured {
+    let note = if managed == Some(false) { NOT_OURS } else { "" };
     if same_policy(current, wanted) {
         return Ensured {
             report: CallReport::new(
                 call,
                 name.as_str(),
-                Outcome::AlreadyExisted(format!("{arn} exists with the same {what}; reused")),
+                Outcome::AlreadyExisted(format!("{arn} exists{note} with the same {what}; reused")),
             ),
             arn: Some(arn),
             current: None,
+            managed,
         };
     }
     let current_text = pretty(current);
@@ -665,11 +1034,12 @@ fn compare(
             call,
             name.as_str(),
             Outcome::Differs(format!(
-                "{arn} exists, but its {what} differs from the one this step writes; nothing was changed. Use another name, or replace the document if it is yours to change.\n{diff}"
+                "{arn} exists{note}, but its {what} differs from the one this step writes; nothing was changed. Use another name, or replace the document if it is yours to change.\n{diff}"
             )),
         ),
         arn: Some(arn),
         current: Some(current_text),
+        managed,
     }
 }
 
@@ -721,6 +1091,7 @@ mod tests {
     use aws_sdk_iam::operation::get_policy::GetPolicyOutput;
     use aws_sdk_iam::operation::get_policy_version::GetPolicyVersionOutput;
     use aws_sdk_iam::operation::list_access_keys::ListAccessKeysOutput;
+    use aws_sdk_iam::operation::list_policy_tags::ListPolicyTagsOutput;
     use aws_sdk_iam::operation::list_policy_versions::ListPolicyVersionsOutput;
     use aws_sdk_iam::types::{AccessKeyMetadata, Policy, PolicyVersion, StatusType};
     use aws_smithy_mocks::{
@@ -745,6 +1116,13 @@ mod tests {
             ))
             .http_client(create_mock_http_client())
             .interceptor(interceptor)
+            // The tool's retries, with a short backoff: a call sent once shows it.
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(crate::aws::MAX_ATTEMPTS)
+                    .with_initial_backoff(std::time::Duration::from_millis(1))
+                    .with_max_backoff(std::time::Duration::from_millis(5)),
+            )
             .build();
         Iam::with_client(
             aws_sdk_iam::Client::from_conf(config),
@@ -768,8 +1146,22 @@ mod tests {
         })
     }
 
-    fn existing_policy(document: &'static str) -> [Rule; 2] {
+    fn existing_policy(document: &'static str) -> [Rule; 3] {
         [
+            mock!(aws_sdk_iam::Client::list_policy_tags)
+                .match_requests(|input| input.policy_arn() == Some(ARN))
+                .then_output(|| {
+                    ListPolicyTagsOutput::builder()
+                        .tags(
+                            Tag::builder()
+                                .key("team")
+                                .value("platform")
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap()
+                }),
             mock!(aws_sdk_iam::Client::get_policy)
                 .match_requests(|input| input.policy_arn() == Some(ARN))
                 .then_output(|| {
@@ -795,12 +1187,12 @@ mod tests {
     #[tokio::test]
     async fn an_existing_policy_with_the_same_meaning_is_reused() {
         // URL-encoded as IAM returns it; a one-item list where the wanted document has a string.
-        let [get, version] = existing_policy(
+        let [tags, get, version] = existing_policy(
             "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%5B%22sts%3AAssumeRole%22%5D%2C%22Resource%22%3A%22arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fr%22%7D%5D%7D",
         );
         let create = already_exists();
         let wanted = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111111111111:role/r"}});
-        let ensured = iam(&[&create, &get, &version])
+        let ensured = iam(&[&create, &tags, &get, &version])
             .ensure_policy(&name("curated-packages-policy"), &wanted)
             .await;
         assert!(
@@ -810,16 +1202,26 @@ mod tests {
         );
         assert_eq!(ensured.arn.as_deref(), Some(ARN));
         assert_eq!(version.num_calls(), 1);
+        assert_eq!(ensured.managed, Some(false), "tagged, but not by ecr-share");
+        assert!(
+            ensured
+                .report
+                .outcome
+                .detail()
+                .contains("exists (not created by ecr-share) with the same policy document"),
+            "{:?}",
+            ensured.report
+        );
     }
 
     #[tokio::test]
     async fn an_existing_policy_that_differs_is_reported_with_a_diff() {
-        let [get, version] = existing_policy(
+        let [tags, get, version] = existing_policy(
             "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Deny%22%2C%22Action%22%3A%22%2A%22%2C%22Resource%22%3A%22%2A%22%7D%7D",
         );
         let create = already_exists();
         let wanted = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
-        let ensured = iam(&[&create, &get, &version])
+        let ensured = iam(&[&create, &tags, &get, &version])
             .ensure_policy(&name("curated-packages-policy"), &wanted)
             .await;
         let Outcome::Differs(text) = &ensured.report.outcome else {
@@ -935,6 +1337,187 @@ mod tests {
         let detail = key.report.outcome.detail();
         assert!(detail.contains("also has AKIAFIRST"), "{detail}");
         assert!(!format!("{:?}", key.report).contains("very-secret-value"));
+    }
+
+    /// An answer IAM gives when it failed inside: the SDK would retry it.
+    fn server_error() -> aws_smithy_runtime_api::client::orchestrator::HttpResponse {
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(500).unwrap(),
+            aws_smithy_types::body::SdkBody::from(
+                "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceFailure</Code><Message>internal failure</Message></Error><RequestId>1</RequestId></ErrorResponse>",
+            ),
+        )
+    }
+
+    fn version(id: &str, default: bool) -> PolicyVersion {
+        PolicyVersion::builder()
+            .version_id(id)
+            .is_default_version(default)
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_policy_version_whose_answer_is_lost_is_read_back_not_created_again() {
+        let list = mock!(aws_sdk_iam::Client::list_policy_versions)
+            .sequence()
+            .output(|| {
+                ListPolicyVersionsOutput::builder()
+                    .versions(version("v1", true))
+                    .build()
+            })
+            .output(|| {
+                ListPolicyVersionsOutput::builder()
+                    .versions(version("v1", false))
+                    .versions(version("v2", true))
+                    .build()
+            })
+            .build();
+        let create =
+            mock!(aws_sdk_iam::Client::create_policy_version).then_http_response(server_error);
+        let read = mock!(aws_sdk_iam::Client::get_policy_version)
+            .match_requests(|input| input.version_id() == Some("v2"))
+            .then_output(|| {
+                GetPolicyVersionOutput::builder()
+                    .policy_version(
+                        PolicyVersion::builder()
+                            .version_id("v2")
+                            .document("%7B%22Statement%22%3A%5B%5D%7D")
+                            .build(),
+                    )
+                    .build()
+            });
+        let reports = iam(&[&list, &create, &read])
+            .update_policy(ARN, &json!({"Statement": []}))
+            .await;
+        assert_eq!(create.num_calls(), 1, "sent once, not retried");
+        assert_eq!(list.num_calls(), 2, "listed, then read back");
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        assert_eq!(reports[0].call, "iam:CreatePolicyVersion");
+        assert_eq!(
+            reports[0].outcome,
+            Outcome::Done(
+                "v2 is now the default version; the answer was lost, the read-back shows it".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_policy_version_not_created_after_a_lost_answer_says_it_checked() {
+        let list = mock!(aws_sdk_iam::Client::list_policy_versions).then_output(|| {
+            ListPolicyVersionsOutput::builder()
+                .versions(version("v1", true))
+                .build()
+        });
+        let create =
+            mock!(aws_sdk_iam::Client::create_policy_version).then_http_response(server_error);
+        let reports = iam(&[&list, &create])
+            .update_policy(ARN, &json!({"Statement": []}))
+            .await;
+        assert_eq!(create.num_calls(), 1);
+        let Outcome::Failed(error) = &reports[0].outcome else {
+            panic!("{reports:?}")
+        };
+        assert!(
+            error
+                .message
+                .contains("no new version, so none was created (checked)"),
+            "{error}"
+        );
+        assert!(!error.is(ANSWER_LOST));
+    }
+
+    #[tokio::test]
+    async fn a_refused_policy_version_is_not_read_back() {
+        let list = mock!(aws_sdk_iam::Client::list_policy_versions).then_output(|| {
+            ListPolicyVersionsOutput::builder()
+                .versions(version("v1", true))
+                .build()
+        });
+        let create = mock!(aws_sdk_iam::Client::create_policy_version).then_error(|| {
+            aws_sdk_iam::operation::create_policy_version::CreatePolicyVersionError::generic(
+                ErrorMetadata::builder()
+                    .code("MalformedPolicyDocument")
+                    .message("bad")
+                    .build(),
+            )
+        });
+        let reports = iam(&[&list, &create])
+            .update_policy(ARN, &json!({"Statement": []}))
+            .await;
+        assert_eq!(list.num_calls(), 1, "AWS answered: nothing to read back");
+        let Outcome::Failed(error) = &reports[0].outcome else {
+            panic!("{reports:?}")
+        };
+        assert!(error.is("MalformedPolicyDocument"));
+    }
+
+    #[tokio::test]
+    async fn a_key_created_by_a_call_whose_answer_was_lost_is_deleted_and_made_again_once() {
+        let list = mock!(aws_sdk_iam::Client::list_access_keys)
+            .sequence()
+            .output(|| {
+                ListAccessKeysOutput::builder()
+                    .set_access_key_metadata(Some(Vec::new()))
+                    .build()
+                    .unwrap()
+            })
+            .output(|| {
+                ListAccessKeysOutput::builder()
+                    .access_key_metadata(
+                        AccessKeyMetadata::builder()
+                            .access_key_id("AKIASTRAY")
+                            .status(StatusType::Active)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap()
+            })
+            .build();
+        let create = mock!(aws_sdk_iam::Client::create_access_key)
+            .sequence()
+            .http_response(server_error)
+            .output(|| {
+                aws_sdk_iam::operation::create_access_key::CreateAccessKeyOutput::builder()
+                    .access_key(
+                        aws_sdk_iam::types::AccessKey::builder()
+                            .user_name("curated-packages-user")
+                            .access_key_id("AKIANEW")
+                            .secret_access_key("very-secret-value")
+                            .status(StatusType::Active)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            })
+            .build();
+        let delete = mock!(aws_sdk_iam::Client::delete_access_key)
+            .match_requests(|input| input.access_key_id() == Some("AKIASTRAY"))
+            .then_output(|| {
+                aws_sdk_iam::operation::delete_access_key::DeleteAccessKeyOutput::builder().build()
+            });
+        let key = iam(&[&list, &create, &delete])
+            .create_access_key(&name("curated-packages-user"))
+            .await;
+        assert_eq!(create.num_calls(), 2, "the lost call and one fresh call");
+        assert_eq!(delete.num_calls(), 1);
+        assert_eq!(key.key.unwrap().access_key_id, "AKIANEW");
+        let calls: Vec<&str> = key.recovered.iter().map(|r| r.call.as_str()).collect();
+        assert_eq!(
+            calls,
+            [
+                "iam:CreateAccessKey",
+                "iam:ListAccessKeys",
+                "iam:DeleteAccessKey"
+            ]
+        );
+        assert_eq!(
+            key.recovered[2].outcome,
+            Outcome::Done(
+                "the answer was lost; key AKIASTRAY appeared and was deleted because its secret can never be read"
+                    .into()
+            )
+        );
+        assert!(matches!(key.report.outcome, Outcome::Done(_)));
     }
 
     #[test]

@@ -276,9 +276,7 @@ impl Session {
         for report in &reports {
             print_report(report);
         }
-        let wrote = reports
-            .iter()
-            .any(|r| matches!(r.outcome, Outcome::Done(_)));
+        let wrote = aws::ecr::may_have_changed(&reports);
         let problem = reports.iter().find_map(|r| match &r.outcome {
             Outcome::Failed(error) => Some(error.to_string()),
             Outcome::Differs(detail) => Some(format!("{} on `{}`: {detail}", r.call, r.subject)),

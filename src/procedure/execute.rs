@@ -381,7 +381,7 @@ async fn access_key<R: Report + ?Sized>(
                 )),
             ));
             // A key whose secret is lost only counts against IAM's limit of two.
-            calls.call(iam.delete_access_key(user, &key.access_key_id).await);
+            calls.call(iam.delete_unsaved_key(user, &key.access_key_id).await);
         }
     }
 }

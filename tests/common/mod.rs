@@ -6,6 +6,7 @@
 
 pub mod harness;
 pub mod mocks;
+pub mod proxy;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,0 +1,295 @@
+//! A small fault-injecting HTTP proxy on 127.0.0.1, in front of the emulator.
+//!
+//! Every request is forwarded to the emulator. For a request whose action matches a
+//! rule, the proxy still forwards it and reads the emulator's whole answer, so the call
+//! takes effect, but then closes the client's connection without answering (at once,
+//! or after holding it open past the client's attempt timeout): the answer is lost.
+//! A rule fires a set number of times. The proxy records the action of every request
+//! it saw, so a test can count how many calls reached AWS.
+//!
+//! An IAM or STS call names its action in the form body (`Action=<Name>`); an ECR call
+//! in the header `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Name>`.
+//!
+//! Each connection is served by its own thread with socket timeouts; the proxy stops
+//! accepting when dropped, and a held connection is let go at once then.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// How long the proxy waits on a socket before giving up on the connection.
+const IO_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most connections it serves at once; more are closed unanswered.
+const MOST_CONNECTIONS: usize = 64;
+/// The largest request head, request body or answer it handles.
+const MOST_BYTES: u64 = 8 << 20;
+
+/// What happens to the answer of a matching request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The client's connection is closed as soon as the emulator has answered.
+    Drop,
+    /// The client's connection is held open this long, then closed.
+    Hold(Duration),
+}
+
+#[derive(Debug)]
+struct Rule {
+    action: String,
+    fault: Fault,
+    left: usize,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    rules: Vec<Rule>,
+    seen: Vec<String>,
+    lost: Vec<String>,
+}
+
+/// The proxy; it listens until dropped.
+pub struct Proxy {
+    url: String,
+    shared: Arc<Mutex<Shared>>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Proxy {
+    /// Starts a proxy in front of `upstream` (`http://127.0.0.1:PORT`).
+    pub fn start(upstream: &str) -> Proxy {
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let accept = {
+            let shared = Arc::clone(&shared);
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || accept_loop(&listener, &upstream, &shared, &stop))
+        };
+        Proxy {
+            url,
+            shared,
+            stop,
+            accept: Some(accept),
+        }
+    }
+
+    /// The address to point a client at.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The next `times` answers to `action` are lost: the connection is closed once
+    /// the emulator has answered.
+    pub fn lose_answer(&self, action: &str, times: usize) {
+        self.add_rule(action, Fault::Drop, times);
+    }
+
+    /// The next `times` answers to `action` are lost after holding the connection
+    /// open for `hold`.
+    pub fn hold_answer(&self, action: &str, times: usize, hold: Duration) {
+        self.add_rule(action, Fault::Hold(hold), times);
+    }
+
+    fn add_rule(&self, action: &str, fault: Fault, times: usize) {
+        lock(&self.shared).rules.push(Rule {
+            action: action.to_string(),
+            fault,
+            left: times,
+        });
+    }
+
+    /// The action of every request that reached the emulator, in order.
+    pub fn seen(&self) -> Vec<String> {
+        lock(&self.shared).seen.clone()
+    }
+
+    /// How many requests for `action` reached the emulator.
+    pub fn count(&self, action: &str) -> usize {
+        lock(&self.shared)
+            .seen
+            .iter()
+            .filter(|a| *a == action)
+            .count()
+    }
+
+    /// The actions whose answers were lost, in order.
+    pub fn lost(&self) -> Vec<String> {
+        lock(&self.shared).lost.clone()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+    }
+}
+
+fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn accept_loop(
+    listener: &TcpListener,
+    upstream: &str,
+    shared: &Arc<Mutex<Shared>>,
+    stop: &Arc<AtomicBool>,
+) {
+    let active = Arc::new(AtomicUsize::new(0));
+    while !stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((client, _)) => {
+                if active.load(Ordering::SeqCst) >= MOST_CONNECTIONS {
+                    continue;
+                }
+                active.fetch_add(1, Ordering::SeqCst);
+                let (upstream, shared, stop, active) = (
+                    upstream.to_string(),
+                    Arc::clone(shared),
+                    Arc::clone(stop),
+                    Arc::clone(&active),
+                );
+                thread::spawn(move || {
+                    // A broken connection ends only that connection.
+                    let _ = serve(client, &upstream, &shared, &stop);
+                    active.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(_) => thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+/// Serves one request on a client connection, then closes it.
+fn serve(
+    client: TcpStream,
+    upstream: &str,
+    shared: &Mutex<Shared>,
+    stop: &AtomicBool,
+) -> std::io::Result<()> {
+    client.set_nonblocking(false)?;
+    client.set_read_timeout(Some(IO_TIMEOUT))?;
+    client.set_write_timeout(Some(IO_TIMEOUT))?;
+    let mut reader = BufReader::new(client.try_clone()?);
+
+    let mut head = Vec::new();
+    let mut length = 0u64;
+    let mut target = None;
+    loop {
+        let mut line = String::new();
+        if (&mut reader).take(MOST_BYTES).read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        if line == "\r\n" || line == "\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+            match name.as_str() {
+                "content-length" => length = value.parse().unwrap_or(0).min(MOST_BYTES),
+                "x-amz-target" => target = value.rsplit('.').next().map(str::to_string),
+                "connection" | "keep-alive" | "proxy-connection" => continue,
+                _ => {}
+            }
+        }
+        head.push(line);
+    }
+    let mut body = Vec::new();
+    (&mut reader).take(length).read_to_end(&mut body)?;
+    let action = target
+        .or_else(|| form_action(&body))
+        .unwrap_or_else(|| head.first().cloned().unwrap_or_default().trim().to_string());
+
+    let fault = {
+        let mut shared = lock(shared);
+        shared.seen.push(action.clone());
+        let rule = shared
+            .rules
+            .iter_mut()
+            .find(|rule| rule.action == action && rule.left > 0);
+        rule.map(|rule| {
+            rule.left -= 1;
+            rule.fault
+        })
+    };
+
+    let mut server = TcpStream::connect(upstream)?;
+    server.set_read_timeout(Some(IO_TIMEOUT))?;
+    server.set_write_timeout(Some(IO_TIMEOUT))?;
+    let mut request = head.concat().into_bytes();
+    request.extend_from_slice(b"Connection: close\r\n\r\n");
+    request.extend_from_slice(&body);
+    server.write_all(&request)?;
+    let mut answer = Vec::new();
+    (&mut server).take(MOST_BYTES).read_to_end(&mut answer)?;
+
+    if let Some(fault) = fault {
+        lock(shared).lost.push(action);
+        if let Fault::Hold(hold) = fault {
+            let until = Instant::now() + hold;
+            while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let _ = client.shutdown(Shutdown::Both);
+        return Ok(());
+    }
+    let mut writer = client;
+    writer.write_all(&closing(&answer))?;
+    writer.flush()?;
+    let _ = writer.shutdown(Shutdown::Both);
+    Ok(())
+}
+
+/// The `Action` of a form-encoded body (IAM and STS).
+fn form_action(body: &[u8]) -> Option<String> {
+    let body = std::str::from_utf8(body).ok()?;
+    body.split('&')
+        .find_map(|pair| pair.strip_prefix("Action="))
+        .map(str::to_string)
+}
+
+/// The answer with `Connection: close`, so the client does not reuse the connection.
+fn closing(answer: &[u8]) -> Vec<u8> {
+    let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return answer.to_vec();
+    };
+    let head = String::from_utf8_lossy(&answer[..end]);
+    let mut out = String::new();
+    for line in head.split("\r\n") {
+        let name = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if name == "connection" || name == "keep-alive" {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&answer[end + 4..]);
+    bytes
+}
