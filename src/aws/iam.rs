@@ -77,7 +77,8 @@ pub struct AccessKeyInfo {
 }
 
 impl AccessKeyInfo {
-    fn describe(&self) -> String {
+    /// The key id with its status and age, as reports and confirmations show it.
+    pub fn describe(&self) -> String {
         match &self.created {
             Some(created) => format!("{} ({}, created {created})", self.id, self.status),
             None => format!("{} ({})", self.id, self.status),

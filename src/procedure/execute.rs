@@ -152,6 +152,34 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
                 );
             }
         }
+        Job::ListKeys { iam, user } => {
+            let Some(iam) = iam_client(&iam, calls).await else {
+                return;
+            };
+            match iam.list_access_keys(&user).await {
+                Ok(keys) => {
+                    let text = if keys.is_empty() {
+                        "the user has no access key yet".to_string()
+                    } else {
+                        let described: Vec<String> = keys.iter().map(|k| k.describe()).collect();
+                        format!("the user has {}", described.join(", "))
+                    };
+                    calls.call(CallReport::new(
+                        "iam:ListAccessKeys",
+                        user.as_str(),
+                        Outcome::Ok(text),
+                    ));
+                    calls.output(Output::Keys { user, keys });
+                }
+                Err(error) => {
+                    calls.call(CallReport::new(
+                        "iam:ListAccessKeys",
+                        user.as_str(),
+                        Outcome::Failed(error),
+                    ));
+                }
+            }
+        }
         Job::AccessKey { iam, user, home } => {
             let Some(iam) = iam_client(&iam, calls).await else {
                 return;

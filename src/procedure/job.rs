@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::aws::ecr::Plan;
 use crate::aws::eks::RegistryLookup;
+use crate::aws::iam::AccessKeyInfo;
 use crate::aws::verify::VerifyPlan;
 use crate::aws::{CallError, Identity, Target};
 use crate::core::documents;
@@ -109,6 +110,8 @@ pub enum Job {
         document: Value,
         user: IamName,
     },
+    /// Curated step 5, before it asks: which keys the user has now.
+    ListKeys { iam: IamTarget, user: IamName },
     /// Curated step 5: the user's access key, reused from its config file when that
     /// file holds a key IAM still lists, otherwise created straight into the file.
     AccessKey {
@@ -184,6 +187,11 @@ pub enum Output {
         /// Created by this run (else reused from the file).
         created: bool,
     },
+    /// The keys a user has (without secrets).
+    Keys {
+        user: IamName,
+        keys: Vec<AccessKeyInfo>,
+    },
     Repositories(Vec<String>),
     Plan(Box<Plan>),
     /// A policy change was applied: `previous` is the text it replaced, `current`
@@ -220,6 +228,7 @@ impl Job {
                 format!("iam:CreateUser {user}"),
                 format!("iam:AttachUserPolicy {policy} to {user}"),
             ],
+            Job::ListKeys { user, .. } => vec![format!("iam:ListAccessKeys {user}")],
             Job::AccessKey { user, home, .. } => vec![
                 format!("iam:ListAccessKeys {user}"),
                 format!(
@@ -283,6 +292,7 @@ impl Job {
             self,
             Job::Identity { .. }
                 | Job::FindRegistry { .. }
+                | Job::ListKeys { .. }
                 | Job::Repositories { .. }
                 | Job::PlanGrant { .. }
                 | Job::PlanRevoke { .. }
@@ -306,6 +316,7 @@ impl Job {
             | Job::UpdateTrust { iam, .. }
             | Job::Role { iam, .. }
             | Job::User { iam, .. }
+            | Job::ListKeys { iam, .. }
             | Job::AccessKey { iam, .. } => Some(&iam.target),
             Job::Kubectl { .. } | Job::WriteConfig { .. } | Job::WriteManifest { .. } => None,
         }
@@ -321,9 +332,10 @@ impl Job {
             | Job::Role { .. }
             | Job::UpdateTrust { .. }
             | Job::FindRegistry { .. } => Some(Side::Source),
-            Job::User { .. } | Job::AccessKey { .. } | Job::Verify { .. } => {
-                Some(Side::Destination)
-            }
+            Job::User { .. }
+            | Job::ListKeys { .. }
+            | Job::AccessKey { .. }
+            | Job::Verify { .. } => Some(Side::Destination),
             _ if flow == FlowId::RepositorySharing => Some(Side::RepositoryOwner),
             _ => None,
         }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use tui_input::Input;
 
+use crate::aws::iam::AccessKeyInfo;
 use crate::aws::{CallError, CallReport, Identity, Target};
 use crate::core::documents::DocumentKind;
 use crate::core::flow::{FLOWS, FieldId, FlowId, FlowSpec, Form, Side, StepSpec};
@@ -111,6 +112,8 @@ pub struct FlowState {
     pub previous_policy: Option<(RepositoryName, Option<String>, Option<String>)>,
     /// The config file that holds the access key of step 5.
     pub key_saved_to: Option<PathBuf>,
+    /// The access keys step 5 found the user has, read just before it asks.
+    pub user_keys: Option<Vec<AccessKeyInfo>>,
 }
 
 /// What is known of the account behind a profile.
@@ -161,6 +164,7 @@ impl FlowState {
             registry_note: None,
             previous_policy: None,
             key_saved_to: None,
+            user_keys: None,
         }
     }
 

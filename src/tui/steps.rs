@@ -5,7 +5,7 @@
 
 use crate::aws::Target;
 use crate::core::flow::{FieldId, FlowId, Side, Step};
-use crate::core::validate::AccountId;
+use crate::core::validate::{AccountId, IamName};
 use crate::procedure::{self, SecretHome, Sides};
 
 use super::jobs::Job;
@@ -174,13 +174,10 @@ pub fn describe(
     if let Some(line) = name_replaced_file(job) {
         lines.push(line);
     }
-    if let Job::AccessKey { home, .. } = job
-        && let Some(id) = procedure::saved_key_reusable(&app.flow(flow).form)
-    {
-        lines.push(format!(
-            "Reuses   key {id} from {}, if IAM still lists it: no new key then",
-            home.path.display()
-        ));
+    if let Job::AccessKey { home, user, .. } = job {
+        let (more_lines, more_problems) = key_plan(app, flow, home, user);
+        lines.extend(more_lines);
+        problems.extend(more_problems);
     }
     if let Job::Kubectl { context, .. } = job {
         lines.push(format!(
@@ -262,4 +259,56 @@ fn account_problems(
 fn kubectl_on_path() -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("kubectl").is_file()))
+}
+
+/// What step 5 will do with the keys the user has: reuse the one its config file
+/// holds, create one when the user has none, or refuse, since IAM cannot show a
+/// secret again and a second key would only add to the user's limit of two.
+fn key_plan(
+    app: &App,
+    flow: FlowId,
+    home: &SecretHome,
+    user: &IamName,
+) -> (Vec<String>, Vec<String>) {
+    let form = &app.flow(flow).form;
+    let path = home.path.display();
+    let Some(keys) = &app.flow(flow).user_keys else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut lines: Vec<String> = keys
+        .iter()
+        .map(|key| format!("Has key  {}", key.describe()))
+        .collect();
+    let saved = procedure::saved_key_reusable(form);
+    match saved.filter(|id| keys.iter().any(|k| &k.id == id)) {
+        Some(id) => {
+            lines.push(format!(
+                "Reuses   key {id} from {path}: no new key is created"
+            ));
+            (lines, Vec::new())
+        }
+        None if keys.is_empty() => {
+            lines.push(format!(
+                "Creates  a new key, straight into {path} (mode 0600)"
+            ));
+            (lines, Vec::new())
+        }
+        None => {
+            let profile = target(app, flow, Side::Destination)
+                .profile
+                .map(|p| format!(" --profile {p}"))
+                .unwrap_or_default();
+            let ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
+            let problem = format!(
+                "User {user} already has {} whose secret IAM cannot show again, and {path} does not hold it. Set the config file path to the file written when it was created, or delete it first (aws iam delete-access-key --user-name {user} --access-key-id {}{profile}).",
+                if ids.len() == 1 {
+                    format!("key {}", ids[0])
+                } else {
+                    format!("keys {}", ids.join(", "))
+                },
+                ids[0]
+            );
+            (lines, vec![problem])
+        }
+    }
 }

@@ -213,6 +213,14 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
             };
             app.say(Tone::Success, text);
         }
+        Output::Keys { keys, .. } => {
+            app.flow_mut(flow).user_keys = Some(keys);
+            let step = step.unwrap_or(app.flow(flow).step);
+            match steps::job_for_step(app, flow, step) {
+                Ok(job) => open_confirm(app, flow, step, job),
+                Err(reason) => app.say(Tone::Error, reason),
+            }
+        }
         Output::Repositories(names) => {
             if names.is_empty() {
                 app.say(
@@ -519,6 +527,12 @@ fn execute_step(app: &mut App, flow: FlowId) -> Vec<Effect> {
         Err(reason) => {
             app.say(Tone::Error, reason);
             Vec::new()
+        }
+        // Step 5 first reads which keys the user has, so its confirmation can say
+        // whether a key is reused, created, or cannot be had.
+        Ok(Job::AccessKey { iam, user, .. }) => {
+            app.say(Tone::Info, "Reading the user's access keys…");
+            vec![app.start(flow, Some(step), Job::ListKeys { iam, user })]
         }
         Ok(job) if job.writes() => {
             open_confirm(app, flow, step, job);
