@@ -214,7 +214,9 @@ async fn a_policy_changed_since_it_was_read_is_not_overwritten() {
 #[tokio::test]
 async fn a_closed_endpoint_is_a_connection_failure() {
     // The SDK's own configuration, pointed at a closed port.
-    let config = aws::load_config(&Target::new(None, Some("us-east-1".into()))).await;
+    let config = aws::load_config(&Target::new(None, Some("us-east-1".into())))
+        .await
+        .expect("no profile is named");
     let config = config
         .into_builder()
         .endpoint_url(format!("http://127.0.0.1:{}", closed_port()))

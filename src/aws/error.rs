@@ -123,6 +123,12 @@ impl CallError {
             | "ServerException" => {
                 "AWS had a problem of its own: retry in a moment; if it persists, give AWS support the request id"
             }
+            super::profiles::PROFILE_NOT_FOUND => {
+                "name a profile from one of these files, or create it with aws configure --profile <name>"
+            }
+            super::profiles::PROFILE_FILE_UNREADABLE => {
+                "fix the file, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a readable one"
+            }
             _ => return None,
         })
     }

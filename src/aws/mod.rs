@@ -7,10 +7,12 @@ pub mod eks;
 pub mod error;
 pub mod iam;
 pub mod identity;
+pub mod profiles;
 pub mod verify;
 
 use std::time::Duration;
 
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -48,10 +50,18 @@ impl Target {
     }
 }
 
-/// Loads the SDK configuration for a target: the standard credential chain
-/// (environment, profiles, SSO, instance roles), `AWS_ENDPOINT_URL`, explicit
-/// timeouts and standard retries.
-pub async fn load_config(target: &Target) -> SdkConfig {
+/// Loads the SDK configuration for a target: `AWS_ENDPOINT_URL`, explicit timeouts and
+/// standard retries, and credentials and region as follows.
+///
+/// - A named profile (`--profile`, the wizard's profile field, `curated`'s two
+///   profiles) wins over keys in the environment, as `aws --profile` does: the
+///   credentials come from that profile alone (static keys, SSO, assume-role,
+///   `credential_process`), and the region from the target, else from the profile,
+///   else from the SDK's region chain. A profile that is in neither the config nor the
+///   credentials file is refused by name before any call is made.
+/// - No profile: the SDK's standard chain (environment keys, `AWS_PROFILE`, SSO,
+///   instance roles) and its region chain, unless the target names a region.
+pub async fn load_config(target: &Target) -> Result<SdkConfig, CallError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -61,13 +71,32 @@ pub async fn load_config(target: &Target) -> SdkConfig {
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-    if let Some(profile) = &target.profile {
-        loader = loader.profile_name(profile);
+    let mut region = target.region.clone();
+    if let Some(name) = &target.profile {
+        let profile = profiles::find(name).await?;
+        if region.is_none() {
+            region = profile.region;
+        }
+        loader = loader.profile_name(name).credentials_provider(
+            ProfileFileCredentialsProvider::builder()
+                .profile_name(name)
+                .build(),
+        );
     }
-    if let Some(region) = &target.region {
-        loader = loader.region(aws_config::Region::new(region.clone()));
+    if let Some(region) = region {
+        loader = loader.region(aws_config::Region::new(region));
     }
-    loader.load().await
+    Ok(loader.load().await)
+}
+
+/// The region the configuration of a profile resolves to, as [`load_config`] resolves
+/// it without `--region`: the profile's own region (else the SDK's region chain); with
+/// no profile, the SDK's region chain. `None` when there is none, or the profile does
+/// not exist. The wizard offers it as the default region.
+pub async fn profile_region(profile: Option<&str>) -> Option<String> {
+    let target = Target::new(profile.map(str::to_string), None);
+    let config = load_config(&target).await.ok()?;
+    config.region().map(|region| region.to_string())
 }
 
 /// What one AWS call came to, as the wizard's live status and the commands' output

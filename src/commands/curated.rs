@@ -147,7 +147,7 @@ impl Account {
         region: &Region,
     ) -> anyhow::Result<Account> {
         let target = Target::new(Some(profile.to_string()), Some(region.name().to_string()));
-        let config = aws_layer::load_config(&target).await;
+        let config = aws_layer::load_config(&target).await?;
         let identity = aws_layer::caller_identity(&config)
             .await
             .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;

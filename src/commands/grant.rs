@@ -169,7 +169,7 @@ struct Session {
 
 impl Session {
     async fn open(input: &Input) -> anyhow::Result<Session> {
-        let config = aws::load_config(&input.target).await;
+        let config = aws::load_config(&input.target).await?;
         let region = match (&input.region, config.region()) {
             (Some(region), _) => region.clone(),
             (None, Some(region)) => Region::parse(region.as_ref())

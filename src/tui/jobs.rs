@@ -304,14 +304,28 @@ impl Reporter {
     }
 }
 
-async fn config(target: &Target) -> SdkConfig {
+async fn config(target: &Target) -> Result<SdkConfig, CallError> {
     aws::load_config(target).await
 }
 
+/// Runs a job; a profile that cannot be loaded ends it as one failed call.
 async fn execute(job: Job, reporter: &Reporter) {
+    if let Err(error) = perform(job, reporter).await {
+        reporter.call(CallReport::new(
+            error.operation.clone(),
+            "",
+            Outcome::Failed(error),
+        ));
+    }
+}
+
+async fn perform(job: Job, reporter: &Reporter) -> Result<(), CallError> {
     match job {
         Job::Identity { flow, side, target } => {
-            let result = aws::caller_identity(&config(&target).await).await;
+            let result = match config(&target).await {
+                Ok(config) => aws::caller_identity(&config).await,
+                Err(error) => Err(error),
+            };
             let outcome = match &result {
                 Ok(identity) => {
                     Outcome::Ok(format!("account {} ({})", identity.account, identity.arn))
@@ -336,7 +350,7 @@ async fn execute(job: Job, reporter: &Reporter) {
             subscription,
         } => {
             let lookup =
-                eks::find_package_registry(&config(&target).await, &region, &subscription).await;
+                eks::find_package_registry(&config(&target).await?, &region, &subscription).await;
             reporter.call(lookup.report.clone());
             reporter.output(Output::Registry(lookup));
         }
@@ -345,7 +359,7 @@ async fn execute(job: Job, reporter: &Reporter) {
             name,
             document,
         } => {
-            let iam = iam_client(&iam).await;
+            let iam = iam_client(&iam).await?;
             reporter.call(iam.ensure_policy(&name, &document).await.report);
         }
         Job::UpdatePolicy {
@@ -354,11 +368,11 @@ async fn execute(job: Job, reporter: &Reporter) {
             document,
             ..
         } => {
-            let iam = iam_client(&iam).await;
+            let iam = iam_client(&iam).await?;
             reporter.calls(iam.update_policy(&iam.policy_arn(&name), &document).await);
         }
         Job::UpdateTrust { iam, role, trust } => {
-            let iam = iam_client(&iam).await;
+            let iam = iam_client(&iam).await?;
             reporter.call(iam.update_trust_policy(&role, &trust).await);
         }
         Job::Role {
@@ -367,7 +381,7 @@ async fn execute(job: Job, reporter: &Reporter) {
             trust,
             policy,
         } => {
-            let iam = iam_client(&iam).await;
+            let iam = iam_client(&iam).await?;
             if reporter.call(iam.ensure_role(&role, &trust).await.report) {
                 reporter.call(
                     iam.attach_role_policy(&role, &iam.policy_arn(&policy))
@@ -381,7 +395,7 @@ async fn execute(job: Job, reporter: &Reporter) {
             document,
             user,
         } => {
-            let iam = iam_client(&iam).await;
+            let iam = iam_client(&iam).await?;
             if reporter.call(iam.ensure_policy(&policy, &document).await.report)
                 && reporter.call(iam.ensure_user(&user).await.report)
             {
@@ -392,7 +406,7 @@ async fn execute(job: Job, reporter: &Reporter) {
             }
         }
         Job::AccessKey { iam, user } => {
-            let iam = iam_client(&iam).await;
+            let iam = iam_client(&iam).await?;
             let listed = match iam.list_access_keys(&user).await {
                 Ok(keys) if keys.is_empty() => Outcome::Ok("the user has no access key yet".into()),
                 Ok(keys) => Outcome::Ok(format!(
@@ -406,7 +420,7 @@ async fn execute(job: Job, reporter: &Reporter) {
                 Err(error) => Outcome::Failed(error),
             };
             if !reporter.call(CallReport::new("iam:ListAccessKeys", user.as_str(), listed)) {
-                return;
+                return Ok(());
             }
             let created = iam.create_access_key(&user).await;
             reporter.call(created.report);
@@ -428,10 +442,10 @@ async fn execute(job: Job, reporter: &Reporter) {
             ));
         }
         Job::Verify { target, key, plan } => {
-            reporter.calls(verify::verify(&config(&target).await, &key, &plan).await);
+            reporter.calls(verify::verify(&config(&target).await?, &key, &plan).await);
         }
         Job::Repositories { target } => {
-            match ecr::list_repositories(&config(&target).await).await {
+            match ecr::list_repositories(&config(&target).await?).await {
                 Ok(names) => {
                     reporter.call(CallReport::new(
                         "ecr:DescribeRepositories",
@@ -456,7 +470,7 @@ async fn execute(job: Job, reporter: &Reporter) {
         } => plan_result(
             reporter,
             &repository,
-            ecr::plan_grant(&config(&target).await, &repository, &grant).await,
+            ecr::plan_grant(&config(&target).await?, &repository, &grant).await,
         ),
         Job::PlanRevoke {
             target,
@@ -466,10 +480,10 @@ async fn execute(job: Job, reporter: &Reporter) {
         } => plan_result(
             reporter,
             &repository,
-            ecr::plan_revoke(&config(&target).await, &repository, &accounts, partition).await,
+            ecr::plan_revoke(&config(&target).await?, &repository, &accounts, partition).await,
         ),
         Job::Apply { target, plan } => {
-            let reports = ecr::apply(&config(&target).await, &plan).await;
+            let reports = ecr::apply(&config(&target).await?, &plan).await;
             if reporter.calls(reports) {
                 reporter.output(Output::Applied {
                     repository: plan.repository.clone(),
@@ -483,10 +497,11 @@ async fn execute(job: Job, reporter: &Reporter) {
             previous,
         } => {
             reporter.calls(
-                ecr::restore(&config(&target).await, &repository, previous.as_deref()).await,
+                ecr::restore(&config(&target).await?, &repository, previous.as_deref()).await,
             );
         }
     }
+    Ok(())
 }
 
 fn plan_result(
@@ -516,10 +531,10 @@ fn plan_result(
     }
 }
 
-async fn iam_client(iam: &IamTarget) -> Iam {
-    Iam::new(
-        &config(&iam.target).await,
+async fn iam_client(iam: &IamTarget) -> Result<Iam, CallError> {
+    Ok(Iam::new(
+        &config(&iam.target).await?,
         iam.partition,
         iam.account.clone(),
-    )
+    ))
 }
