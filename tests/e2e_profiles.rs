@@ -1,12 +1,14 @@
 //! Which credentials a run acts with, end to end against the local AWS emulator: an
 //! explicit `--profile` wins over keys in the environment, `AWS_PROFILE` keeps the
 //! SDK's own precedence, and a profile that is in no file is refused by name before
-//! any call. Also: a region added to the curated-packages table since 2025.
+//! any call. Also: a region added to the curated-packages table since 2025, and a run
+//! that may hold a secret writes no core file.
 
 mod common;
 
+use std::io::Read;
 use std::net::TcpListener;
-use std::process::Output;
+use std::process::{Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -349,4 +351,40 @@ fn curated_serves_ca_west_1_from_the_table() {
         ),
         "{all}"
     );
+}
+
+/// A run that may hold a secret has no core file limit left: checked from outside, in
+/// `/proc/<pid>/limits`, while the run waits on an endpoint that never answers.
+#[test]
+fn a_run_writes_no_core_file() {
+    let endpoint = SilentEndpoint::start();
+    let mut child = ecr_share_command()
+        .env("AWS_ENDPOINT_URL", &endpoint.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(grant_args(None))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ecr-share starts");
+    while endpoint.connections() == 0 {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).ok();
+            panic!("ecr-share ended before calling AWS: {status}\n{err}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id()));
+    child.kill().ok();
+    child.wait().ok();
+    let limits = limits.expect("the running process's limits are readable");
+    let core = limits
+        .lines()
+        .find(|line| line.starts_with("Max core file size"))
+        .expect("a core size line");
+    let values: Vec<&str> = core.split_whitespace().skip(4).take(2).collect();
+    assert_eq!(values, ["0", "0"], "{core}");
 }
