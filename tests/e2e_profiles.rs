@@ -212,6 +212,35 @@ fn an_explicit_profile_wins_over_aws_profile_too() {
 }
 
 #[test]
+fn without_region_an_explicit_profile_brings_its_own() {
+    let setup = Setup::new();
+    let (source, destination) = setup.repositories();
+    let mut args = grant_args(Some("destination"));
+    args.truncate(args.len() - 2);
+    assert!(!args.contains(&"--region"));
+
+    let output = setup.run(
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "eu-west-1"),
+        ],
+        &args,
+    );
+    assert_success(&output);
+
+    assert!(
+        stdout(&output).contains(&format!(
+            "Acting in account {DESTINATION_ACCOUNT} with profile `destination`, region us-east-1."
+        )),
+        "{}",
+        stdout(&output)
+    );
+    assert!(setup.policy(&destination).is_some());
+    assert_eq!(setup.policy(&source), None);
+}
+
+#[test]
 fn aws_profile_keeps_the_sdk_precedence() {
     let setup = Setup::new();
     let (source, destination) = setup.repositories();

@@ -27,16 +27,19 @@ pub struct Profile {
 /// Looks a profile up in the config and credentials files (`AWS_CONFIG_FILE` and
 /// `AWS_SHARED_CREDENTIALS_FILE`, by default `~/.aws/config` and `~/.aws/credentials`).
 pub async fn find(name: &str) -> Result<Profile, CallError> {
-    let set =
-        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
-            .await
-            .map_err(|error| {
-                CallError::new(
-                    OPERATION,
-                    Some(PROFILE_FILE_UNREADABLE),
-                    DisplayErrorContext(&error).to_string(),
-                )
-            })?;
+    find_in(name, &Fs::real(), &Env::real()).await
+}
+
+async fn find_in(name: &str, fs: &Fs, env: &Env) -> Result<Profile, CallError> {
+    let set = aws_config::profile::load(fs, env, &EnvConfigFiles::default(), None)
+        .await
+        .map_err(|error| {
+            CallError::new(
+                OPERATION,
+                Some(PROFILE_FILE_UNREADABLE),
+                DisplayErrorContext(&error).to_string(),
+            )
+        })?;
     match set.get_profile(name) {
         Some(profile) => Ok(Profile {
             region: profile
@@ -46,7 +49,7 @@ pub async fn find(name: &str) -> Result<Profile, CallError> {
                 .map(str::to_string),
         }),
         None => {
-            let (config, credentials) = files();
+            let (config, credentials) = files_in(env);
             Err(not_found(name, &config, &credentials))
         }
     }
@@ -70,28 +73,27 @@ pub fn not_found(name: &str, config: &Path, credentials: &Path) -> CallError {
 /// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else the default under the home
 /// folder, with a leading `~` expanded.
 pub fn files() -> (PathBuf, PathBuf) {
+    files_in(&Env::real())
+}
+
+fn files_in(env: &Env) -> (PathBuf, PathBuf) {
+    let home = env
+        .get("HOME")
+        .ok()
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .or_else(std::env::home_dir);
+    let file = |variable: &str, default: &str| match env.get(variable) {
+        Ok(path) if !path.is_empty() => expand_home(&path, home.as_deref()),
+        _ => match &home {
+            Some(home) => home.join(default),
+            None => PathBuf::from("~").join(default),
+        },
+    };
     (
         file("AWS_CONFIG_FILE", ".aws/config"),
         file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
     )
-}
-
-fn file(variable: &str, default: &str) -> PathBuf {
-    let home = home();
-    match std::env::var(variable) {
-        Ok(path) if !path.is_empty() => expand_home(&path, home.as_deref()),
-        _ => match home {
-            Some(home) => home.join(default),
-            None => PathBuf::from("~").join(default),
-        },
-    }
-}
-
-fn home() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .filter(|home| !home.is_empty())
-        .map(PathBuf::from)
-        .or_else(std::env::home_dir)
 }
 
 fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
@@ -138,6 +140,62 @@ mod tests {
         assert_eq!(
             error.message,
             "profile `no-such` is in neither /home/x/.aws/config nor /home/x/.aws/credentials"
+        );
+    }
+
+    fn files(entries: &[(&str, &str)]) -> Fs {
+        Fs::from_map(
+            entries
+                .iter()
+                .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+                .collect::<std::collections::HashMap<_, _>>(),
+        )
+    }
+
+    #[tokio::test]
+    async fn profiles_are_found_in_either_file_with_their_region() {
+        let fs = files(&[
+            (
+                "/home/op/.aws/config",
+                "[default]\nregion = us-east-1\n[profile prod]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = base\n",
+            ),
+            (
+                "/home/op/.aws/credentials",
+                "[base]\naws_access_key_id = A\naws_secret_access_key = B\n",
+            ),
+        ]);
+        let env = Env::from_slice(&[("HOME", "/home/op")]);
+        let prod = find_in("prod", &fs, &env).await.unwrap();
+        assert_eq!(prod.region.as_deref(), Some("eu-west-1"));
+        let base = find_in("base", &fs, &env).await.unwrap();
+        assert_eq!(base.region, None);
+        let missing = find_in("no-such", &fs, &env).await.unwrap_err();
+        assert_eq!(
+            missing.message,
+            "profile `no-such` is in neither /home/op/.aws/config nor /home/op/.aws/credentials"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_file_variables_are_honoured() {
+        let fs = files(&[
+            ("/etc/aws/config", "[profile ci]\nregion = us-west-2\n"),
+            ("/home/op/.aws/config", "[profile home]\n"),
+        ]);
+        let env = Env::from_slice(&[
+            ("HOME", "/home/op"),
+            ("AWS_CONFIG_FILE", "/etc/aws/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "~/keys"),
+        ]);
+        assert_eq!(
+            find_in("ci", &fs, &env).await.unwrap().region.as_deref(),
+            Some("us-west-2")
+        );
+        let missing = find_in("home", &fs, &env).await.unwrap_err();
+        assert!(missing.is(PROFILE_NOT_FOUND));
+        assert_eq!(
+            missing.message,
+            "profile `home` is in neither /etc/aws/config nor /home/op/keys"
         );
     }
 
