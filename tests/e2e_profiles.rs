@@ -190,6 +190,41 @@ fn an_explicit_profile_wins_over_keys_in_the_environment() {
 }
 
 #[test]
+fn an_assume_role_profile_still_works_with_keys_in_the_environment() {
+    let setup = Setup::new();
+    let (source, destination) = setup.repositories();
+    // A profile with no keys of its own: the SDK assumes its role with the source
+    // profile's keys. The emulator maps the role's account to the new keys.
+    let mut config = std::fs::read_to_string(&setup.profiles.config).unwrap();
+    config.push_str(&format!(
+        "\n[profile via-role]\nrole_arn = arn:aws:iam::{DESTINATION_ACCOUNT}:role/deployer\nsource_profile = source\n"
+    ));
+    std::fs::write(&setup.profiles.config, config).unwrap();
+    let mut args = grant_args(Some("via-role"));
+    args.truncate(args.len() - 2);
+
+    let output = setup.run(
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+        ],
+        &args,
+    );
+    assert_success(&output);
+
+    assert!(
+        stdout(&output).contains(&format!(
+            "Acting in account {DESTINATION_ACCOUNT} with profile `via-role`, region us-east-1."
+        )),
+        "{}",
+        stdout(&output)
+    );
+    assert!(setup.policy(&destination).is_some());
+    assert_eq!(setup.policy(&source), None);
+}
+
+#[test]
 fn an_explicit_profile_wins_over_aws_profile_too() {
     let setup = Setup::new();
     let (source, destination) = setup.repositories();

@@ -12,10 +12,12 @@ pub mod verify;
 
 use std::time::Duration;
 
+use aws_config::default_provider::region::DefaultRegionChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 pub use error::CallError;
 pub use identity::{Identity, caller_identity};
@@ -62,29 +64,44 @@ impl Target {
 /// - No profile: the SDK's standard chain (environment keys, `AWS_PROFILE`, SSO,
 ///   instance roles) and its region chain, unless the target names a region.
 pub async fn load_config(target: &Target) -> Result<SdkConfig, CallError> {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build();
+    let retries = RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-    let mut region = target.region.clone();
+        .timeout_config(timeouts.clone())
+        .retry_config(retries.clone());
+    let mut region = target.region.clone().map(Region::new);
     if let Some(name) = &target.profile {
         let profile = profiles::find(name).await?;
         if region.is_none() {
-            region = profile.region;
+            region = profile.region.map(Region::new);
         }
+        if region.is_none() {
+            region = DefaultRegionChain::builder()
+                .profile_name(name)
+                .build()
+                .region()
+                .await;
+        }
+        // The profile's own provider, configured as the SDK's default chain would
+        // configure it (a region for assume-role and SSO calls, the same timeouts and
+        // retries), but without the environment keys that chain tries first.
+        let provider_config = ProviderConfig::default()
+            .with_region(region.clone())
+            .with_timeout_config(timeouts)
+            .with_retry_config(retries);
         loader = loader.profile_name(name).credentials_provider(
             ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
                 .profile_name(name)
                 .build(),
         );
     }
     if let Some(region) = region {
-        loader = loader.region(aws_config::Region::new(region));
+        loader = loader.region(region);
     }
     Ok(loader.load().await)
 }
