@@ -16,9 +16,11 @@ use crate::core::documents::Access;
     long_about = "Without a subcommand, starts the terminal wizard. Credentials come from the AWS SDK's standard chain (AWS_PROFILE, profiles, SSO, environment, instance roles); AWS_ENDPOINT_URL is honoured."
 )]
 pub struct Cli {
-    /// AWS profile (default: the SDK's default chain). In the wizard it is the
-    /// source (or repository) account's profile; `curated` takes its own two.
-    #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
+    /// AWS profile (default: the SDK's default chain, which reads AWS_PROFILE). Given
+    /// here, it wins over keys in the environment, as `aws --profile` does. In the
+    /// wizard it is the source (or repository) account's profile; `curated` takes its
+    /// own two.
+    #[arg(long, global = true)]
     pub profile: Option<String>,
 
     /// AWS region (default: the profile's region; `curated` requires it).

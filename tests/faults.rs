@@ -196,7 +196,7 @@ async fn a_closed_endpoint_is_a_connection_failure() {
     // The SDK's own configuration, pointed at a closed port.
     let config = aws::load_config(&Target::new(None, Some("us-east-1".into())))
         .await
-        .unwrap();
+        .expect("no profile is named");
     let config = config
         .into_builder()
         .endpoint_url(format!("http://127.0.0.1:{}", closed_port()))

@@ -1,6 +1,7 @@
 //! A failed AWS call, reduced to what an operator needs: which call, AWS's own error
 //! code and message, and what to do about it.
 
+use std::any::Any;
 use std::error::Error as StdError;
 use std::fmt;
 
@@ -8,6 +9,10 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::request_id::RequestId;
+
+/// The code given to a server error (HTTP 5xx) whose answer names no AWS error code.
+pub const SERVER_ERROR: &str = "ServerError";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallError {
@@ -37,14 +42,27 @@ impl CallError {
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
         R: fmt::Debug + Send + Sync + 'static,
     {
+        let raw = error
+            .raw_response()
+            .and_then(|raw| (raw as &dyn Any).downcast_ref::<HttpResponse>());
         match &error {
             SdkError::ServiceError(service) => {
                 let err = service.err();
-                let message = err
-                    .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| DisplayErrorContext(err).to_string());
-                CallError::new(operation, err.code(), message)
+                match raw {
+                    Some(raw) if err.code().is_none() || raw.status().is_server_error() => {
+                        from_answer(operation, raw, err.code(), err.message())
+                    }
+                    _ => {
+                        let message = err
+                            .message()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+                        CallError::new(operation, err.code(), message)
+                    }
+                }
+            }
+            SdkError::ResponseError(_) if raw.is_some_and(|raw| raw.status().is_server_error()) => {
+                from_answer(operation, raw.expect("checked above"), None, None)
             }
             SdkError::TimeoutError(_) => CallError::new(
                 operation,
@@ -101,6 +119,16 @@ impl CallError {
                 "check the network, the region and AWS_ENDPOINT_URL, then retry"
             }
             "LimitExceeded" => "an IAM quota is reached: remove an unused entity first",
+            SERVER_ERROR | "InternalFailure" | "InternalError" | "ServiceUnavailable"
+            | "ServerException" => {
+                "AWS had a problem of its own: retry in a moment; if it persists, give AWS support the request id"
+            }
+            super::profiles::PROFILE_NOT_FOUND => {
+                "name a profile from one of these files, or create it with aws configure --profile <name>"
+            }
+            super::profiles::PROFILE_FILE_UNREADABLE => {
+                "fix the file, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a readable one"
+            }
             _ => return None,
         })
     }
@@ -145,6 +173,61 @@ fn never_connected(error: &(dyn StdError + 'static)) -> bool {
         next = current.source();
     }
     false
+}
+
+/// An HTTP answer that is a server error, or carries no AWS error code, described by
+/// its status and request id rather than the SDK's debug dump of an unmodelled error.
+fn from_answer(
+    operation: &str,
+    raw: &HttpResponse,
+    code: Option<&str>,
+    message: Option<&str>,
+) -> CallError {
+    let status = raw.status();
+    let reason = hyper::StatusCode::from_u16(status.as_u16())
+        .ok()
+        .and_then(|status| status.canonical_reason())
+        .map(|reason| format!(" {reason}"))
+        .unwrap_or_default();
+    let mut text = format!("AWS answered {}{reason}", status.as_u16());
+    match (code, message) {
+        (_, Some(message)) if !message.is_empty() => {
+            text.push_str(": ");
+            text.push_str(&shown_answer(message));
+        }
+        (Some(_), _) => {}
+        (None, _) => text.push_str(" without an AWS error code"),
+    }
+    match raw.headers().request_id() {
+        Some(id) => text.push_str(&format!(" (request id {})", shown_answer(id))),
+        None => text.push_str(" (no request id)"),
+    }
+    let code = match code {
+        Some(code) => Some(code),
+        None if status.is_server_error() => Some(SERVER_ERROR),
+        None => None,
+    };
+    CallError::new(operation, code, text)
+}
+
+/// Text from an answer, made safe to print.
+fn shown_answer(text: &str) -> String {
+    const MOST: usize = 400;
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if escaped.chars().count() > MOST {
+        escaped.chars().take(MOST).collect::<String>() + "…"
+    } else {
+        escaped
+    }
 }
 
 /// The messages of an error and its sources, joined with ": ", without the debug
@@ -263,6 +346,97 @@ mod tests {
                 ErrorKind::InvalidInput
             )))
         ));
+    }
+
+    /// What `ecr:GetRepositoryPolicy` comes to when ECR answers with `response`.
+    async fn ecr_answering(response: fn() -> HttpResponse) -> CallError {
+        use aws_sdk_ecr::Client;
+        use aws_smithy_mocks::{RuleMode, mock, mock_client};
+        let rule = mock!(Client::get_repository_policy).then_http_response(response);
+        let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&rule], |config| config
+            .retry_config(aws_sdk_ecr::config::retry::RetryConfig::disabled()));
+        let error = client
+            .get_repository_policy()
+            .repository_name("team/app")
+            .send()
+            .await
+            .expect_err("the answer is an error");
+        CallError::from_sdk("ecr:GetRepositoryPolicy", error)
+    }
+
+    fn answer(status: u16, body: &str, request_id: Option<&str>) -> HttpResponse {
+        let mut response = HttpResponse::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
+            aws_smithy_types::body::SdkBody::from(body),
+        );
+        if let Some(id) = request_id {
+            response
+                .headers_mut()
+                .insert("x-amzn-requestid", id.to_string());
+        }
+        response
+    }
+
+    #[tokio::test]
+    async fn a_bare_server_error_names_the_status_and_the_request_id() {
+        let error = ecr_answering(|| answer(500, "", Some("6f1c-4e2a-9b7d"))).await;
+        assert!(error.is(SERVER_ERROR), "{error:?}");
+        assert_eq!(
+            error.message,
+            "AWS answered 500 Internal Server Error without an AWS error code (request id 6f1c-4e2a-9b7d)"
+        );
+        let text = error.to_string();
+        assert!(!text.contains("Unhandled"), "{text}");
+        assert!(!text.contains("ErrorMetadata"), "{text}");
+        assert!(text.contains("retry in a moment"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_server_error_with_an_aws_code_keeps_code_and_message() {
+        let error = ecr_answering(|| {
+            answer(
+                503,
+                r#"{"__type":"ServerException","message":"try later"}"#,
+                Some("req-1"),
+            )
+        })
+        .await;
+        assert!(error.is("ServerException"), "{error:?}");
+        assert_eq!(
+            error.message,
+            "AWS answered 503 Service Unavailable: try later (request id req-1)"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_code_or_request_id_says_so() {
+        let error = ecr_answering(|| answer(502, "<html>\u{1b}[2J</html>", None)).await;
+        assert!(error.is(SERVER_ERROR), "{error:?}");
+        assert!(
+            error.message.starts_with("AWS answered 502 Bad Gateway"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.ends_with("(no request id)"),
+            "{}",
+            error.message
+        );
+        assert!(!error.to_string().chars().any(char::is_control), "{error}");
+    }
+
+    #[tokio::test]
+    async fn client_errors_keep_their_code_and_message() {
+        let error = ecr_answering(|| {
+            answer(
+                400,
+                r#"{"__type":"RepositoryNotFoundException","message":"no such repository"}"#,
+                Some("req-2"),
+            )
+        })
+        .await;
+        assert!(error.is("RepositoryNotFoundException"), "{error:?}");
+        assert_eq!(error.message, "no such repository");
     }
 
     #[test]

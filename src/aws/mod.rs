@@ -7,13 +7,17 @@ pub mod eks;
 pub mod error;
 pub mod iam;
 pub mod identity;
+pub mod profiles;
 pub mod verify;
 
 use std::time::Duration;
 
+use aws_config::default_provider::region::DefaultRegionChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 pub use error::CallError;
 pub use identity::{Identity, caller_identity};
@@ -48,26 +52,68 @@ impl Target {
     }
 }
 
-/// Loads the SDK configuration for a target: the standard credential chain
-/// (environment, profiles, SSO, instance roles), `AWS_ENDPOINT_URL`, explicit
-/// timeouts and standard retries.
+/// Loads the SDK configuration for a target: `AWS_ENDPOINT_URL`, explicit timeouts and
+/// standard retries, and credentials and region as follows.
+///
+/// - A named profile (`--profile`, the wizard's profile field, `curated`'s two
+///   profiles) wins over keys in the environment, as `aws --profile` does: the
+///   credentials come from that profile alone (static keys, SSO, assume-role,
+///   `credential_process`), and the region from the target, else from the profile,
+///   else from the SDK's region chain. A profile that is in neither the config nor the
+///   credentials file is refused by name before any call is made.
+/// - No profile: the SDK's standard chain (environment keys, `AWS_PROFILE`, SSO,
+///   instance roles) and its region chain, unless the target names a region.
 pub async fn load_config(target: &Target) -> Result<SdkConfig, CallError> {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build();
+    let retries = RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
+        .timeout_config(timeouts.clone())
+        .retry_config(retries.clone());
+    let mut region = target.region.clone().map(Region::new);
+    if let Some(name) = &target.profile {
+        let profile = profiles::find(name).await?;
+        if region.is_none() {
+            region = profile.region.map(Region::new);
+        }
+        if region.is_none() {
+            region = DefaultRegionChain::builder()
+                .profile_name(name)
+                .build()
+                .region()
+                .await;
+        }
+        // The profile's own provider, configured as the SDK's default chain would
+        // configure it (a region for assume-role and SSO calls, the same timeouts and
+        // retries), but without the environment keys that chain tries first.
+        let provider_config = ProviderConfig::default()
+            .with_region(region.clone())
+            .with_timeout_config(timeouts)
+            .with_retry_config(retries);
+        loader = loader.profile_name(name).credentials_provider(
+            ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
+                .profile_name(name)
                 .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-    if let Some(profile) = &target.profile {
-        loader = loader.profile_name(profile);
+        );
     }
-    if let Some(region) = &target.region {
-        loader = loader.region(aws_config::Region::new(region.clone()));
+    if let Some(region) = region {
+        loader = loader.region(region);
     }
     Ok(loader.load().await)
+}
+
+/// The region the configuration of a profile resolves to, as [`load_config`] resolves
+/// it without `--region`: the profile's own region (else the SDK's region chain); with
+/// no profile, the SDK's region chain. `None` when there is none, or the profile does
+/// not exist. The wizard offers it as the default region.
+pub async fn profile_region(profile: Option<&str>) -> Option<String> {
+    let target = Target::new(profile.map(str::to_string), None);
+    let config = load_config(&target).await.ok()?;
+    config.region().map(|region| region.to_string())
 }
 
 /// What one AWS call came to, as the wizard's live status and the commands' output

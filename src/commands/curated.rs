@@ -87,10 +87,9 @@ impl Input {
                 bail!("--secret-out and --config-out name the same file; give each its own");
             }
         }
-        if let Some(url) = &args.registry_url
-            && !(url.starts_with("https://") || url.starts_with("http://"))
-        {
-            bail!("--registry-url: '{url}' is not an http:// or https:// URL");
+        if let Some(url) = &args.registry_url {
+            crate::core::validate::check_registry_url(url)
+                .map_err(|e| anyhow!("--registry-url: {e}"))?;
         }
         Ok(Input {
             region,

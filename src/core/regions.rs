@@ -77,7 +77,8 @@ pub const KNOWN_REGIONS: &[(&str, Partition)] = &[
 ];
 
 /// Production curated-packages registry accounts by region, from the EKS Anywhere
-/// source. Regions missing here have no curated-packages registry.
+/// source (`pkg/curatedpackages/registry_constants.go`, 32 regions as of its August
+/// 2025 change). Regions missing here have no curated-packages registry.
 pub const CURATED_PACKAGES_REGISTRIES: &[(&str, &str)] = &[
     ("af-south-1", "783635962247"),
     ("ap-east-1", "804323328300"),
@@ -90,17 +91,22 @@ pub const CURATED_PACKAGES_REGISTRIES: &[(&str, &str)] = &[
     ("ap-southeast-2", "299286866837"),
     ("ap-southeast-3", "703305448174"),
     ("ap-southeast-4", "106475008004"),
+    ("ap-southeast-5", "396913739932"),
+    ("ap-southeast-7", "141666480881"),
     ("ca-central-1", "064352486547"),
+    ("ca-west-1", "571600859530"),
     ("eu-central-1", "364992945014"),
     ("eu-central-2", "551422459769"),
     ("eu-north-1", "826441621985"),
     ("eu-south-1", "787863792200"),
+    ("eu-south-2", "127214161500"),
     ("eu-west-1", "090204409458"),
     ("eu-west-2", "371148654473"),
     ("eu-west-3", "282646289008"),
     ("il-central-1", "131750224677"),
     ("me-central-1", "454241080883"),
     ("me-south-1", "158698011868"),
+    ("mx-central-1", "295916874491"),
     ("sa-east-1", "517745584577"),
     ("us-east-1", "331113665574"),
     ("us-east-2", "297090588151"),
@@ -142,6 +148,32 @@ mod tests {
         assert_eq!(partition_of("us-gov-west-1"), Some(Partition::AwsUsGov));
         assert_eq!(partition_of("us-west-2"), Some(Partition::Aws));
         assert_eq!(partition_of("mars-1"), None);
+    }
+
+    #[test]
+    fn the_table_has_exactly_the_32_regions_eks_anywhere_serves() {
+        const EKS_ANYWHERE: &str = "af-south-1 783635962247, ap-east-1 804323328300, \
+            ap-northeast-1 143143237519, ap-northeast-2 447311122189, \
+            ap-northeast-3 376465423944, ap-south-1 357015164304, ap-south-2 388483641499, \
+            ap-southeast-1 654894141437, ap-southeast-2 299286866837, \
+            ap-southeast-3 703305448174, ap-southeast-4 106475008004, \
+            ap-southeast-5 396913739932, ap-southeast-7 141666480881, \
+            ca-central-1 064352486547, ca-west-1 571600859530, eu-central-1 364992945014, \
+            eu-central-2 551422459769, eu-north-1 826441621985, eu-south-1 787863792200, \
+            eu-south-2 127214161500, eu-west-1 090204409458, eu-west-2 371148654473, \
+            eu-west-3 282646289008, il-central-1 131750224677, me-central-1 454241080883, \
+            me-south-1 158698011868, mx-central-1 295916874491, sa-east-1 517745584577, \
+            us-east-1 331113665574, us-east-2 297090588151, us-west-1 440460740297, \
+            us-west-2 346438352937";
+        let expected: Vec<(&str, &str)> = EKS_ANYWHERE
+            .split(", ")
+            .map(|pair| pair.split_once(' ').unwrap())
+            .collect();
+        assert_eq!(expected.len(), 32);
+        assert_eq!(CURATED_PACKAGES_REGISTRIES, expected.as_slice());
+        for region in ["ca-west-1", "mx-central-1", "ap-southeast-5"] {
+            assert!(curated_packages_registry(region).is_some(), "{region}");
+        }
     }
 
     #[test]

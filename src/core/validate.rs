@@ -16,6 +16,46 @@ fn invalid<T>(message: impl Into<String>) -> Result<T, Invalid> {
     Err(Invalid(message.into()))
 }
 
+/// The most characters of a refused value a message shows.
+pub const SHOWN_MAX: usize = 80;
+
+/// A refused value as a message may show it: control characters and the invisible
+/// characters that reorder text are escaped (`\x1b`, `\n`, `\u{202e}`), so nothing the
+/// operator typed or a file held can move the cursor or recolour the terminal, and a
+/// long value is cut after [`SHOWN_MAX`] characters with `…`.
+pub fn shown(value: &str) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for c in value.chars() {
+        let piece = match c {
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            '\t' => "\\t".to_string(),
+            c if c.is_control() && (c as u32) < 0x100 => format!("\\x{:02x}", c as u32),
+            c if c.is_control() || is_reordering(c) => format!("\\u{{{:x}}}", c as u32),
+            c => c.to_string(),
+        };
+        let width = piece.chars().count();
+        if count + width > SHOWN_MAX {
+            out.push('…');
+            return out;
+        }
+        count += width;
+        out.push_str(&piece);
+    }
+    out
+}
+
+/// One character as [`shown`] shows it.
+fn shown_char(c: char) -> String {
+    shown(c.encode_utf8(&mut [0; 4]))
+}
+
+/// Invisible characters that change the order or direction text is drawn in.
+fn is_reordering(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// A 12-digit AWS account id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountId(String);
@@ -28,7 +68,8 @@ impl AccountId {
         }
         if let Some(bad) = text.chars().find(|c| !c.is_ascii_digit()) {
             return invalid(format!(
-                "an account id has only the digits 0-9, not '{bad}'"
+                "an account id has only the digits 0-9, not '{}'",
+                shown_char(bad)
             ));
         }
         if text.len() != 12 {
@@ -66,7 +107,11 @@ pub fn parse_account_list(input: &str) -> Result<Vec<AccountId>, Invalid> {
         .enumerate()
     {
         let account = AccountId::parse(part).map_err(|Invalid(reason)| {
-            Invalid(format!("account {} ('{part}'): {reason}", index + 1))
+            Invalid(format!(
+                "account {} ('{}'): {reason}",
+                index + 1,
+                shown(part)
+            ))
         })?;
         if !accounts.contains(&account) {
             accounts.push(account);
@@ -102,7 +147,8 @@ impl Region {
                     return invalid(format!("region names are lower case: {lower}"));
                 }
                 invalid(format!(
-                    "'{text}' is not a region this tool knows (for example us-east-1, eu-west-1, cn-north-1, us-gov-west-1)"
+                    "'{}' is not a region this tool knows (for example us-east-1, eu-west-1, cn-north-1, us-gov-west-1)",
+                    shown(text)
                 ))
             }
         }
@@ -198,7 +244,8 @@ impl IamName {
         }
         if let Some(bad) = text.chars().find(|c| !is_iam_name_char(*c)) {
             return invalid(format!(
-                "a {noun} name may use letters, digits and + = , . @ _ - only, not '{bad}'"
+                "a {noun} name may use letters, digits and + = , . @ _ - only, not '{}'",
+                shown_char(bad)
             ));
         }
         let max = kind.max_len();
@@ -251,7 +298,8 @@ impl RepositoryName {
                 "a repository name is lower case".to_string()
             } else {
                 format!(
-                    "a repository name may use lower-case letters, digits and . _ - / only, not '{bad}'"
+                    "a repository name may use lower-case letters, digits and . _ - / only, not '{}'",
+                    shown_char(bad)
                 )
             });
         }
@@ -269,7 +317,8 @@ impl RepositoryName {
                 .any(|w| b"._-".contains(&w[0]) && b"._-".contains(&w[1]));
             if !starts_ok || !ends_ok || doubled {
                 return invalid(format!(
-                    "'{component}': each part of a repository name starts and ends with a letter or digit, with single . _ - between"
+                    "'{}': each part of a repository name starts and ends with a letter or digit, with single . _ - between",
+                    shown(component)
                 ));
             }
         }
@@ -318,7 +367,7 @@ impl RoleArn {
         if !["aws", "aws-cn", "aws-us-gov"].contains(&parts[1]) {
             return invalid(format!(
                 "'{}' is not a partition (aws, aws-cn or aws-us-gov)",
-                parts[1]
+                shown(parts[1])
             ));
         }
         let account = AccountId::parse(parts[4])
@@ -368,6 +417,54 @@ impl RoleArn {
 impl fmt::Display for RoleArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+/// Checks a base URL the registry request (which carries the ECR token) may go to:
+/// `https://` to any host, plain `http://` only to this machine (127.0.0.0/8, ::1,
+/// localhost), since anywhere else the token would cross the network unencrypted.
+/// The URL is read by the same parser that later sends the request.
+pub fn check_registry_url(input: &str) -> Result<(), Invalid> {
+    let text = input.trim();
+    if text.is_empty() {
+        return invalid("enter a URL, such as https://registry.example.com");
+    }
+    let not_a_url = || {
+        Invalid(format!(
+            "'{}' is not an http:// or https:// URL",
+            shown(text)
+        ))
+    };
+    let uri: hyper::Uri = text.parse().map_err(|_| not_a_url())?;
+    let host = uri
+        .host()
+        .filter(|host| !host.is_empty())
+        .ok_or_else(not_a_url)?;
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") if is_loopback_host(host) => Ok(()),
+        Some("http") => invalid(format!(
+            "plain http:// would send the registry token unencrypted to {}: use https://, or http:// only to this machine (127.0.0.1, ::1, localhost)",
+            shown(host)
+        )),
+        _ => Err(not_a_url()),
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if bare.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => false,
     }
 }
 
@@ -527,6 +624,95 @@ mod tests {
             "arn:aws:iam::111111111111:role//r",
         ] {
             assert!(RoleArn::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn refused_values_are_shown_escaped_and_cut() {
+        assert_eq!(shown("team/app"), "team/app");
+        assert_eq!(shown("a\u{1b}[31mb\nc\td\u{7f}"), r"a\x1b[31mb\nc\td\x7f");
+        assert_eq!(shown("x\u{202e}y\u{9b}"), r"x\u{202e}y\x9b");
+        let long = "é".repeat(5_000);
+        let cut = shown(&long);
+        assert_eq!(cut.chars().count(), SHOWN_MAX + 1);
+        assert!(cut.ends_with('…'));
+        assert_eq!(shown(&"x".repeat(SHOWN_MAX)), "x".repeat(SHOWN_MAX));
+    }
+
+    #[test]
+    fn no_message_carries_a_raw_control_character_or_a_huge_value() {
+        let hostile = "us-east-1\u{1b}]0;owned\u{7}\n";
+        let huge = format!("{}\u{1b}\n", "a".repeat(5_000));
+        for value in [hostile, huge.as_str()] {
+            let messages = [
+                AccountId::parse(value).unwrap_err().0,
+                parse_account_list(&format!("111111111111 {value}"))
+                    .unwrap_err()
+                    .0,
+                Region::parse(value).unwrap_err().0,
+                IamName::parse(IamKind::Role, &format!("\u{1b}{value}"))
+                    .unwrap_err()
+                    .0,
+                RepositoryName::parse(&format!("ab/\u{1b}{value}"))
+                    .unwrap_err()
+                    .0,
+                RepositoryName::parse(&format!("ab/-{}", &value[..value.len().min(200)]))
+                    .unwrap_err()
+                    .0,
+                RoleArn::parse(&format!("arn:{value}:iam::111111111111:role/r"))
+                    .unwrap_err()
+                    .0,
+            ];
+            for message in messages {
+                assert!(!message.chars().any(char::is_control), "{message:?}");
+                assert!(message.chars().count() < 250, "{message:?}");
+            }
+        }
+        assert!(
+            Region::parse(hostile)
+                .unwrap_err()
+                .0
+                .contains(r"'us-east-1\x1b]0;owned\x07'")
+        );
+    }
+
+    #[test]
+    fn registry_urls_use_https_unless_they_stay_on_this_machine() {
+        for good in [
+            "https://registry.example.com",
+            "https://10.0.0.5:5000/v2",
+            "http://127.0.0.1:5000",
+            "http://127.8.9.10",
+            "http://localhost:8080/",
+            "http://LOCALHOST",
+            "http://[::1]:5000",
+            "http://[::ffff:127.0.0.1]:80",
+        ] {
+            assert_eq!(check_registry_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "http://registry.example.com",
+            "http://10.0.0.5:5000",
+            "http://128.0.0.1",
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+            "http://127.0.0.1@evil.example.com",
+            "http://[::2]:5000",
+        ] {
+            let error = check_registry_url(bad).unwrap_err().0;
+            assert!(error.contains("unencrypted"), "{bad}: {error}");
+            assert!(error.contains("https://"), "{bad}: {error}");
+        }
+        for bad in [
+            "ftp://host",
+            "registry.example.com",
+            "https://",
+            "",
+            "http://\u{1b}[2J",
+        ] {
+            let error = check_registry_url(bad).unwrap_err().0;
+            assert!(!error.contains("unencrypted"), "{bad:?}: {error}");
+            assert!(!error.chars().any(char::is_control), "{error:?}");
         }
     }
 
