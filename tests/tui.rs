@@ -467,6 +467,7 @@ fn answer_identities(app: &mut App, effects: Vec<Effect>, source: &str, destinat
                             account: account.into(),
                             arn: format!("arn:aws:iam::{account}:user/admin"),
                         }),
+                        region: None,
                     },
                 },
             );
@@ -1154,4 +1155,18 @@ fn quitting_with_a_secret_in_no_file_asks_first() {
     });
     app.curated.key_saved_to = Some(PathBuf::from("./curated-packages-aws-config"));
     assert_eq!(press(&mut app, &[KeyCode::Char('q')]), vec![Effect::Quit]);
+}
+
+#[test]
+fn the_main_profiles_region_becomes_the_default_region() {
+    let app = App::with_defaults(Some("src".into()), None, Some("eu-central-1".into()));
+    assert_eq!(app.curated.form.text(FieldId::Region), "eu-central-1");
+    assert_eq!(app.repository.form.text(FieldId::Region), "eu-central-1");
+    // --region wins over the profile's region.
+    let app = App::with_defaults(
+        Some("src".into()),
+        Some("us-east-2".into()),
+        Some("eu-central-1".into()),
+    );
+    assert_eq!(app.curated.form.text(FieldId::Region), "us-east-2");
 }

@@ -468,6 +468,9 @@ pub struct Form {
     pub resolved: HashMap<Side, AccountId>,
     /// The grant merged into the repository's current policy, once that was read.
     pub merged: Option<MergedGrant>,
+    /// The region the flow's main profile is configured with: the region's default
+    /// until the operator types one.
+    pub profile_region: Option<String>,
     /// Whether files that ecr-share did not write for this user may be replaced
     /// (`--overwrite`, or a confirmation that named the file).
     pub overwrite_files: bool,
@@ -493,6 +496,7 @@ impl Form {
             resolved: HashMap::new(),
             merged: None,
             overwrite_files: false,
+            profile_region: None,
         }
     }
 
@@ -554,6 +558,10 @@ impl Form {
     /// Defaults that follow from other fields: values flow between steps this way.
     fn derived(&self, field: FieldId) -> Option<String> {
         match field {
+            FieldId::Region => self
+                .profile_region
+                .clone()
+                .filter(|name| regions::partition_of(name).is_some()),
             FieldId::SourceAccount => self.resolved.get(&Side::Source).map(ToString::to_string),
             FieldId::DestinationAccount => self
                 .resolved
@@ -873,6 +881,21 @@ mod tests {
         form.cycle(FieldId::Access, false);
         form.cycle(FieldId::Access, false);
         assert_eq!(form.access(), Access::LambdaPull);
+    }
+
+    #[test]
+    fn the_profiles_region_is_the_default_region_until_one_is_typed() {
+        let mut form = Form::new(FlowId::CuratedPackages);
+        assert_eq!(form.text(FieldId::Region), "us-west-2");
+        form.profile_region = Some("eu-central-1".into());
+        assert_eq!(form.text(FieldId::Region), "eu-central-1");
+        assert_eq!(form.text(FieldId::RegistryAccount), "364992945014");
+        // A region the wizard does not know is no default.
+        form.profile_region = Some("mars-1".into());
+        assert_eq!(form.text(FieldId::Region), "us-west-2");
+        form.profile_region = Some("eu-central-1".into());
+        form.set(FieldId::Region, "us-east-1");
+        assert_eq!(form.text(FieldId::Region), "us-east-1");
     }
 
     #[test]

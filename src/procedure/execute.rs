@@ -72,11 +72,13 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
                 target.profile_label(),
                 outcome,
             ));
+            let region = aws::profile_region(target.profile.as_deref()).await;
             calls.output(Output::Identity {
                 flow,
                 side,
                 profile: target.profile,
                 result,
+                region,
             });
         }
         Job::FindRegistry {

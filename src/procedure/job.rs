@@ -178,6 +178,8 @@ pub enum Output {
         side: Side,
         profile: Option<String>,
         result: Result<Identity, CallError>,
+        /// The region the profile is configured with, if any.
+        region: Option<String>,
     },
     Registry(RegistryLookup),
     /// The user's key, and the config file that holds it.

@@ -250,9 +250,20 @@ impl App {
 
     /// The wizard with the command line's `--profile` and `--region` filled in.
     pub fn with_options(profile: Option<String>, region: Option<String>) -> Self {
+        App::with_defaults(profile, region, None)
+    }
+
+    /// [`App::with_options`], with the region the profile is configured with as the
+    /// default region (until `--region` or the operator names one).
+    pub fn with_defaults(
+        profile: Option<String>,
+        region: Option<String>,
+        profile_region: Option<String>,
+    ) -> Self {
         let mut app = App::new();
         for flow in FLOWS {
             let form = &mut app.flow_mut(flow).form;
+            form.profile_region = profile_region.clone();
             if let Some(region) = &region {
                 form.set(FieldId::Region, region.clone());
             }

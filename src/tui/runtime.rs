@@ -50,7 +50,11 @@ pub fn run(
         let (sender, receiver) = mpsc::unbounded_channel();
         spawn_terminal_events(sender.clone());
         let mut clipboard = SystemClipboard::new(Environment::detect(), std::io::stdout());
-        let app = App::with_options(profile, region);
+        let profile_region = match &region {
+            Some(_) => None,
+            None => crate::aws::profile_region(profile.as_deref()).await,
+        };
+        let app = App::with_defaults(profile, region, profile_region);
         let result = event_loop(
             &mut terminal,
             app,

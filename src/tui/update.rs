@@ -141,6 +141,7 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
             side,
             profile,
             result,
+            region,
             ..
         } => {
             let target = match app.flow(flow).identities.get(&side) {
@@ -155,6 +156,10 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
                 Ok(identity) => {
                     if let Ok(account) = AccountId::parse(&identity.account) {
                         state.form.resolved.insert(side, account);
+                    }
+                    // The main profile's own region is the default region.
+                    if matches!(side, Side::Source | Side::RepositoryOwner) && region.is_some() {
+                        state.form.profile_region = region;
                     }
                     state
                         .identities

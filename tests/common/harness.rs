@@ -114,6 +114,7 @@ impl Runner for ScriptedRunner {
                         account: account.to_string(),
                         arn: format!("arn:aws:iam::{account}:user/admin"),
                     }),
+                    region: None,
                 },
             });
         } else {
