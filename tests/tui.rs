@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use common::harness::{
     Harness, RecordingClipboard, ScriptedRunner, ctrl, key, press, render, type_text,
 };
+use ecr_share::aws::iam::AccessKeyInfo;
 use ecr_share::aws::{CallReport, Identity, Outcome};
 use ecr_share::core::documents::DocumentKind;
 use ecr_share::core::flow::{FieldId, FlowId, Side};
 use ecr_share::core::secret::{AccessKeyPair, Secret};
+use ecr_share::core::validate::{IamKind, IamName};
 use ecr_share::tui::clipboard::CopyMethod;
 use ecr_share::tui::jobs::{Job, Output};
 use ecr_share::tui::message::{Effect, Msg, SaveError};
@@ -741,7 +743,32 @@ fn a_failed_call_shows_aws_code_message_and_hint() {
 #[test]
 fn the_access_key_is_masked_until_revealed_and_reaches_the_config_file() {
     let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
-    press(&mut app, &[KeyCode::Char('5'), KeyCode::Char('x')]);
+    // x first reads which keys the user has; the confirmation then says what happens.
+    let effects = press(&mut app, &[KeyCode::Char('5'), KeyCode::Char('x')]);
+    let [Effect::Start { run, job }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(matches!(job.as_ref(), Job::ListKeys { .. }), "{job:?}");
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::Keys {
+                user: IamName::parse(IamKind::User, "curated-packages-user").unwrap(),
+                keys: Vec::new(),
+            },
+        },
+    );
+    assert!(
+        confirm(&app)
+            .lines
+            .iter()
+            .any(|l| l
+                .starts_with("Creates  a new key, straight into ./curated-packages-aws-config")),
+        "{:?}",
+        confirm(&app).lines
+    );
+    assert!(confirm(&app).problems.is_empty());
     let effects = press(&mut app, &[KeyCode::Char('y')]);
     let [Effect::Start { run, job }] = effects.as_slice() else {
         panic!("{effects:?}");
@@ -1126,6 +1153,46 @@ fn every_bound_key_of_a_step_does_what_its_binding_says_on_every_step() {
             }
         }
     }
+}
+
+#[test]
+fn a_user_with_a_key_the_config_file_does_not_hold_is_refused_before_a_second_key() {
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    let effects = press(&mut app, &[KeyCode::Char('5'), KeyCode::Char('x')]);
+    let [Effect::Start { run, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::Keys {
+                user: IamName::parse(IamKind::User, "curated-packages-user").unwrap(),
+                keys: vec![AccessKeyInfo {
+                    id: "AKIAOLDKEY0000000000".into(),
+                    status: "Active".into(),
+                    created: Some("2026-01-02T03:04:05Z".into()),
+                }],
+            },
+        },
+    );
+    let confirmation = confirm(&app);
+    assert!(
+        confirmation
+            .lines
+            .iter()
+            .any(|l| l.contains("Has key  AKIAOLDKEY0000000000")),
+        "{:?}",
+        confirmation.lines
+    );
+    assert!(
+        confirmation.problems.iter().any(|p| p.contains("IAM cannot show again")
+            && p.contains("aws iam delete-access-key --user-name curated-packages-user --access-key-id AKIAOLDKEY0000000000")),
+        "{:?}",
+        confirmation.problems
+    );
+    // A yes does not run it.
+    assert_eq!(press(&mut app, &[KeyCode::Char('y')]), Vec::<Effect>::new());
 }
 
 #[test]
