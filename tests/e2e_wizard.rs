@@ -242,5 +242,30 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
                 .iter()
                 .all(|r| !matches!(r.outcome, Outcome::Failed(_)))
         );
+
+        // Grant again; then someone else adds a statement. u must not wipe it out.
+        wizard.press(&[KeyCode::Char('x')]).await;
+        wizard.press(&[KeyCode::Char('y')]).await;
+        let granted = ecr.get_repository_policy().repository_name("team/app").send().await.unwrap();
+        let mut changed: serde_json::Value = serde_json::from_str(granted.policy_text().unwrap()).unwrap();
+        changed["Statement"].as_array_mut().unwrap().push(serde_json::json!({
+            "Sid": "AddedSince", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::555555555555:root"},
+            "Action": "ecr:BatchGetImage"
+        }));
+        ecr.set_repository_policy()
+            .repository_name("team/app")
+            .policy_text(changed.to_string())
+            .send()
+            .await
+            .unwrap();
+        wizard.press(&[KeyCode::Char('u')]).await;
+        wizard.press(&[KeyCode::Char('y')]).await;
+        let outcomes = outcomes(&wizard.app, FlowId::RepositorySharing, 2);
+        assert!(outcomes.iter().any(|o| o.contains("exists, differs")), "{outcomes:?}");
+        assert!(outcomes.iter().all(|o| !o.contains("ecr:SetRepositoryPolicy")), "{outcomes:?}");
+        let now = ecr.get_repository_policy().repository_name("team/app").send().await.unwrap();
+        let now: serde_json::Value = serde_json::from_str(now.policy_text().unwrap()).unwrap();
+        assert_eq!(now, changed, "the statement added since is kept");
     });
 }
