@@ -1237,3 +1237,42 @@ fn the_main_profiles_region_becomes_the_default_region() {
     );
     assert_eq!(app.curated.form.text(FieldId::Region), "us-east-2");
 }
+
+#[test]
+fn creating_a_key_cannot_be_cancelled_or_quit_half_way() {
+    let mut app = open_with_accounts(FlowId::CuratedPackages, "111111111111", "999999999999");
+    let effects = press(&mut app, &[KeyCode::Char('5'), KeyCode::Char('x')]);
+    let [Effect::Start { run, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::Keys {
+                user: IamName::parse(IamKind::User, "curated-packages-user").unwrap(),
+                keys: Vec::new(),
+            },
+        },
+    );
+    let effects = press(&mut app, &[KeyCode::Char('y')]);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Start { .. }]),
+        "{effects:?}"
+    );
+    // The key is being created: neither Esc nor q may drop it before it is in its file.
+    assert_eq!(press(&mut app, &[KeyCode::Esc]), Vec::<Effect>::new());
+    assert!(
+        app.status
+            .clone()
+            .unwrap()
+            .text
+            .contains("cannot be stopped")
+    );
+    assert_eq!(press(&mut app, &[KeyCode::Char('q')]), Vec::<Effect>::new());
+    assert_eq!(
+        update(&mut app, ctrl('c')),
+        Vec::<Effect>::new(),
+        "Ctrl-C waits too"
+    );
+}

@@ -97,10 +97,17 @@ fn on_finished(app: &mut App, run: RunId, cancelled: bool) {
         } else {
             ""
         };
-        (
-            Tone::Error,
-            format!("“{title}”: something exists and differs; nothing was changed.{offer}"),
-        )
+        // Say "nothing was changed" only when no call of this run changed anything.
+        let changed = state
+            .reports
+            .iter()
+            .any(|r| matches!(r.outcome, Outcome::Done(_)));
+        let said = if changed {
+            "something differs after a change: the list shows what was done"
+        } else {
+            "something exists and differs; nothing was changed"
+        };
+        (Tone::Error, format!("“{title}”: {said}.{offer}"))
     } else {
         (Tone::Success, format!("“{title}” done."))
     };
@@ -432,8 +439,12 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
         Action::Back => {
             let run = state.step_runs.get(&state.step).copied();
             if let Some(run) = run
-                && app.runs.get(&run).is_some_and(|r| r.running)
+                && let Some(running) = app.runs.get(&run).filter(|r| r.running)
             {
+                if must_finish(&running.job) {
+                    app.say(Tone::Info, UNSTOPPABLE);
+                    return Vec::new();
+                }
                 return vec![Effect::Cancel { run }];
             }
             app.screen = Screen::Menu;
@@ -798,9 +809,21 @@ fn on_saved(app: &mut App, result: Result<PathBuf, SaveError>) {
     }
 }
 
-/// Quits, unless a created key's secret is in no file: then the first press says so
-/// and only a second one quits.
+/// Creating a key cannot be stopped half-way: once `iam:CreateAccessKey` is sent, the
+/// only place its secret can go is the config file the job writes next.
+fn must_finish(job: &Job) -> bool {
+    matches!(job, Job::AccessKey { .. })
+}
+
+const UNSTOPPABLE: &str = "Step 5 is creating the access key: it cannot be stopped before the key is in its config file. Wait a moment.";
+
+/// Quits, unless a created key's secret is in no file, or a key is being created:
+/// then the first press says so and only a second one quits.
 fn quit(app: &mut App) -> Vec<Effect> {
+    if app.runs.values().any(|r| r.running && must_finish(&r.job)) {
+        app.say(Tone::Error, UNSTOPPABLE);
+        return Vec::new();
+    }
     let unsaved = FLOWS.into_iter().find_map(|flow| {
         let state = app.flow(flow);
         match (&state.form.access_key, &state.key_saved_to) {
