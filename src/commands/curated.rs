@@ -361,6 +361,15 @@ impl Report for Printer {
 }
 
 async fn execute(input: Input) -> anyhow::Result<ExitCode> {
+    // Both profiles must exist before either account is asked anything.
+    for (flag, profile) in [
+        ("--source-profile", &input.source_profile),
+        ("--destination-profile", &input.destination_profile),
+    ] {
+        crate::aws::profiles::find(profile)
+            .await
+            .map_err(|e| anyhow!("{flag}: {e}. Nothing was changed."))?;
+    }
     let source = Account::resolve("source", &input.source_profile, &input.region).await?;
     let destination =
         Account::resolve("destination", &input.destination_profile, &input.region).await?;

@@ -755,11 +755,22 @@ impl Form {
                 None => documents::pretty(&self.repository_policy()),
             },
             DocumentKind::PolicyChanges => match self.current_merge() {
-                Some(change) if !change.changes => {
-                    "No change: the current policy already grants this.\n".to_string()
+                Some(change) => {
+                    // Why the change looks as it does (a look-alike statement kept,
+                    // the grant put under another Sid) comes first, as comments.
+                    let mut text: String = change
+                        .notes
+                        .iter()
+                        .map(|note| format!("# {note}\n"))
+                        .collect();
+                    if change.changes {
+                        text.push_str(&change.diff);
+                    } else {
+                        text.push_str("No change: the current policy already grants this.\n");
+                    }
+                    text
                 }
-                Some(change) => change.diff.clone(),
-                None => "The current policy has not been read yet.\n\nPress x: ecr-share reads the repository's policy, merges this grant into it\n(statements with the same Sid are replaced, every other statement is kept),\nshows what changes here, and applies it only after you confirm.\n".to_string(),
+                None => "The current policy has not been read yet.\n\nPress x: ecr-share reads the repository's policy, merges this grant into it\n(ecr-share's own statements are extended; every statement it did not write\nis kept exactly, even one that only looks like its own), shows what changes\nhere, and applies it only after you confirm.\n".to_string(),
             },
             DocumentKind::ApplyRepositoryPolicy => format!(
                 "# Replaces the whole policy: merge first, keep a copy of the old one.\naws ecr get-repository-policy --region '{region}' \\\n  --repository-name '{repo}' > previous-policy.json\naws ecr set-repository-policy --region '{region}' \\\n  --repository-name '{repo}' \\\n  --policy-text file://repository-policy.json\n",
