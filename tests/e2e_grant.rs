@@ -668,3 +668,116 @@ fn a_policy_with_two_statement_keys_is_refused_and_left_as_it_is() {
         assert_eq!(setup.policy_text().unwrap(), text);
     }
 }
+
+/// Runs `grant --yes` as the source profile with standard output going to `stdout`.
+fn grant_with_stdout(setup: &Setup, stdout: std::process::Stdio) -> std::process::Child {
+    common::ecr_share_command()
+        .envs(setup.profiles.env())
+        .args([
+            "--profile",
+            "source",
+            "--region",
+            "us-east-1",
+            "grant",
+            "--repository",
+            REPOSITORY,
+            "--account",
+            DESTINATION_ACCOUNT,
+            "--access",
+            "pull",
+            "--yes",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ecr-share starts")
+}
+
+/// Output that could not be written fails the command, which still finishes the
+/// change and says on standard error that it was made.
+fn assert_applied_without_stdout(setup: &Setup, output: &std::process::Output) {
+    let err = stderr(output);
+    assert_ne!(output.status.code(), Some(101), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("standard output could not be written"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "the policy of `{REPOSITORY}` WAS changed all the same"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        setup.policy().unwrap(),
+        json!({"Version": "2012-10-17", "Statement": [
+            foreign_statement(),
+            pull_statement(&[DESTINATION_ACCOUNT]),
+        ]})
+    );
+}
+
+#[test]
+fn grant_into_a_closed_pipe_applies_and_does_not_panic() {
+    let setup = Setup::with_repository();
+    setup.set_policy(&foreign_policy().to_string());
+    let mut child = grant_with_stdout(&setup, std::process::Stdio::piped());
+    // Nobody reads: the pipe is closed before the command prints anything.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_applied_without_stdout(&setup, &output);
+}
+
+#[test]
+fn grant_onto_a_full_disk_applies_and_does_not_panic() {
+    let setup = Setup::with_repository();
+    setup.set_policy(&foreign_policy().to_string());
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full is there");
+    let output = grant_with_stdout(&setup, full.into())
+        .wait_with_output()
+        .unwrap();
+    assert_applied_without_stdout(&setup, &output);
+}
+
+#[test]
+fn a_dry_run_into_a_closed_pipe_says_nothing_was_changed() {
+    let setup = Setup::with_repository();
+    setup.set_policy(&foreign_policy().to_string());
+    assert_success(&setup.grant("pull", &[DESTINATION_ACCOUNT], &["--yes"]));
+    let granted = setup.policy_text();
+    let mut child = common::ecr_share_command()
+        .envs(setup.profiles.env())
+        .args([
+            "--profile",
+            "source",
+            "--region",
+            "us-east-1",
+            "revoke",
+            "--repository",
+            REPOSITORY,
+            "--account",
+            DESTINATION_ACCOUNT,
+            "--dry-run",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ecr-share starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let err = stderr(&output);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("the policy of `{REPOSITORY}` was not changed")),
+        "{err}"
+    );
+    assert_eq!(setup.policy_text(), granted);
+}

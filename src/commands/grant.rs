@@ -11,13 +11,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 
-use crate::aws::ecr::{Ecr, Plan, PlanError};
+use crate::aws::ecr::{self, Plan};
+use crate::aws::error::ANSWER_LOST;
 use crate::aws::{self, CallReport, Identity, Outcome, Target};
 use crate::cli::{GrantArgs, RevokeArgs};
 use crate::core::documents::Access;
 use crate::core::merge::{self, Grant, OtherAccess, PolicyWrite};
 use crate::core::regions::Partition;
 use crate::core::validate::{AccountId, Region, RepositoryName, parse_account_list};
+use crate::procedure::{self, Job, Output, Report};
+use crate::{errln, out, outln};
+
+const GET_POLICY: &str = "ecr:GetRepositoryPolicy";
 
 pub fn run_grant(
     profile: Option<String>,
@@ -27,46 +32,51 @@ pub fn run_grant(
     let input = Input::parse(profile, region, &args.repository, &args.accounts)?;
     let access = Access::from(args.access);
     let confirm = Confirm::from_flags(args.dry_run, args.yes);
-    runtime()?.block_on(async {
+    let ended = runtime()?.block_on(async {
         let session = Session::open(&input).await?;
         let grant = Grant {
             access,
             accounts: input.accounts.clone(),
             region: session.region.clone(),
         };
-        println!(
+        outln!(
             "Granting {} access to `{}` for {}.",
             access.label(),
             input.repository,
             account_list(&grant.accounts)
         );
         if grant.accounts.iter().any(|a| a.as_str() == session.identity.account) {
-            println!(
+            outln!(
                 "Note: account {} owns the repository; its own IAM policies already decide its access.",
                 session.identity.account
             );
         }
         if access == Access::LambdaPull {
-            println!(
+            outln!(
                 "Note: Lambda functions pull images across accounts only within one region; the grant covers functions in {}.",
                 session.region
             );
         }
-        let plan = session.reported(
-            session.ecr.plan_grant(&input.repository, &grant).await,
-        )?;
+        let plan = session
+            .plan(Job::PlanGrant {
+                target: session.job_target(),
+                repository: input.repository.clone(),
+                grant,
+            })
+            .await?;
         for note in &plan.change.notes {
-            println!("Note: {note}");
+            outln!("Note: {note}");
         }
         if !plan.change.changes {
-            println!(
+            outln!(
                 "The policy of `{}` already grants this; nothing to change.",
                 input.repository
             );
-            return Ok(ExitCode::SUCCESS);
+            return Ok(Ended::NothingToDo);
         }
-        session.review_and_apply(&plan, confirm).await
-    })
+        session.review_and_apply(plan, confirm).await
+    })?;
+    Ok(finish(&input.repository, ended))
 }
 
 pub fn run_revoke(
@@ -76,42 +86,81 @@ pub fn run_revoke(
 ) -> anyhow::Result<ExitCode> {
     let input = Input::parse(profile, region, &args.repository, &args.accounts)?;
     let confirm = Confirm::from_flags(args.dry_run, args.yes);
-    runtime()?.block_on(async {
+    let ended = runtime()?.block_on(async {
         let session = Session::open(&input).await?;
         let partition = session.region.partition();
-        println!(
+        outln!(
             "Revoking the access ecr-share granted to {} on `{}`.",
             account_list(&input.accounts),
             input.repository
         );
-        let plan = session.reported(
-            session
-                .ecr
-                .plan_revoke(&input.repository, &input.accounts, partition)
-                .await,
-        )?;
+        let plan = session
+            .plan(Job::PlanRevoke {
+                target: session.job_target(),
+                repository: input.repository.clone(),
+                accounts: input.accounts.clone(),
+                partition,
+            })
+            .await?;
         for note in &plan.change.notes {
-            println!("Note: {note}");
+            outln!("Note: {note}");
         }
         for note in foreign_mentions(&plan, &input.accounts, partition) {
-            println!("Note: {note}");
+            outln!("Note: {note}");
         }
         if !plan.change.changes {
             if plan.change.previous.is_none() {
-                println!(
+                outln!(
                     "`{}` has no repository policy; nothing to revoke.",
                     input.repository
                 );
             } else {
-                println!(
+                outln!(
                     "The policy of `{}` grants none of these accounts access through ecr-share's statements; nothing to change.",
                     input.repository
                 );
             }
-            return Ok(ExitCode::SUCCESS);
+            return Ok(Ended::NothingToDo);
         }
-        session.review_and_apply(&plan, confirm).await
-    })
+        session.review_and_apply(plan, confirm).await
+    })?;
+    Ok(finish(&input.repository, ended))
+}
+
+/// How a command ended without an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// The policy already says what was asked; nothing was written.
+    NothingToDo,
+    /// The change was only shown.
+    DryRun,
+    /// The operator answered no at the question.
+    NotConfirmed,
+    /// The change was written and read back.
+    Applied,
+}
+
+/// The exit code for how the command ended. When standard output could not be
+/// written, the operator did not see everything: the command fails, and standard
+/// error says whether the policy was changed all the same.
+fn finish(repository: &RepositoryName, ended: Ended) -> ExitCode {
+    if crate::output::stdout_failed() {
+        let reason = crate::output::stdout_error().unwrap_or("unknown error");
+        let what = match ended {
+            Ended::Applied => format!(
+                "the policy of `{repository}` WAS changed all the same and read back as applied"
+            ),
+            Ended::NothingToDo | Ended::DryRun | Ended::NotConfirmed => {
+                format!("the policy of `{repository}` was not changed")
+            }
+        };
+        errln!("ecr-share: standard output could not be written ({reason}); {what}.");
+        return ExitCode::FAILURE;
+    }
+    match ended {
+        Ended::NotConfirmed => ExitCode::FAILURE,
+        Ended::NothingToDo | Ended::DryRun | Ended::Applied => ExitCode::SUCCESS,
+    }
 }
 
 /// The validated command line shared by both commands.
@@ -170,7 +219,6 @@ struct Session {
     target: Target,
     identity: Identity,
     region: Region,
-    ecr: Ecr,
 }
 
 impl Session {
@@ -206,54 +254,62 @@ impl Session {
             input.target.profile_label(),
             Outcome::Ok(identity.arn.clone()),
         ));
-        println!(
+        outln!(
             "Acting in account {} with {}, region {region}.",
             identity.account,
             input.target.profile_label()
         );
-        let ecr = Ecr::new(&config);
         Ok(Session {
             target: input.target.clone(),
             identity,
             region,
-            ecr,
         })
     }
 
-    /// Reports how reading the policy went; a failure ends the command.
-    fn reported(&self, planned: Result<Plan, PlanError>) -> anyhow::Result<Plan> {
-        match planned {
-            Ok(plan) => {
-                print_report(&plan.read);
-                Ok(plan)
+    /// The credentials and the resolved region, as the procedure's jobs take them.
+    fn job_target(&self) -> Target {
+        Target::new(self.target.profile.clone(), Some(self.region.to_string()))
+    }
+
+    /// Runs a planning job (read the policy, work out the change); a failure ends the
+    /// command, with nothing written.
+    async fn plan(&self, job: Job) -> anyhow::Result<Plan> {
+        let mut printer = Printer::default();
+        procedure::execute(job, &mut printer).await;
+        if let Some(plan) = printer.plan {
+            return Ok(plan);
+        }
+        match printer.reports.iter().find_map(|r| match &r.outcome {
+            Outcome::Failed(error) => Some(error),
+            _ => None,
+        }) {
+            // Working out the change is no AWS call: its message says it all.
+            Some(error) if error.operation == "merge" => {
+                bail!(
+                    "{}. Nothing was changed.",
+                    error.message.trim_end_matches('.')
+                )
             }
-            Err(PlanError::Call(error)) => {
-                print_report(&CallReport::new(
-                    error.operation.clone(),
-                    "",
-                    Outcome::Failed(error.clone()),
-                ));
-                bail!("{error}. Nothing was changed.")
-            }
-            Err(PlanError::Merge(error)) => bail!("{error}. Nothing was changed."),
+            Some(error) => bail!("{error}. Nothing was changed."),
+            None => bail!("the change could not be worked out. Nothing was changed."),
         }
     }
 
-    async fn review_and_apply(&self, plan: &Plan, confirm: Confirm) -> anyhow::Result<ExitCode> {
-        let repository = &plan.repository;
-        println!();
-        println!("Change to the policy of `{repository}`:");
-        print!("{}", plan.change.diff);
-        println!();
+    async fn review_and_apply(&self, plan: Plan, confirm: Confirm) -> anyhow::Result<Ended> {
+        let repository = plan.repository.clone();
+        outln!();
+        outln!("Change to the policy of `{repository}`:");
+        out!("{}", plan.change.diff);
+        outln!();
         let write_call = match plan.change.write() {
             PolicyWrite::Set(_) => "ecr:SetRepositoryPolicy",
             PolicyWrite::Delete => "ecr:DeleteRepositoryPolicy (no statement is left)",
-            PolicyWrite::Nothing => return Ok(ExitCode::SUCCESS),
+            PolicyWrite::Nothing => return Ok(Ended::NothingToDo),
         };
         match confirm {
             Confirm::DryRun => {
-                println!("Dry run: nothing was changed.");
-                return Ok(ExitCode::SUCCESS);
+                outln!("Dry run: nothing was changed.");
+                return Ok(Ended::DryRun);
             }
             Confirm::Yes => {}
             Confirm::Ask => {
@@ -264,33 +320,29 @@ impl Session {
                     self.region
                 );
                 if !ask(&question)? {
-                    println!("Not applied; nothing was changed.");
-                    return Ok(ExitCode::FAILURE);
+                    outln!("Not applied; nothing was changed.");
+                    return Ok(Ended::NotConfirmed);
                 }
             }
         }
 
-        println!("To put the previous policy back if needed:");
-        println!("  {}", self.restore_command(plan));
-        let reports = self.ecr.apply(plan).await;
-        for report in &reports {
-            print_report(report);
-        }
-        let wrote = aws::ecr::may_have_changed(&reports);
-        let problem = reports.iter().find_map(|r| match &r.outcome {
-            Outcome::Failed(error) => Some(error.to_string()),
-            Outcome::Differs(detail) => Some(format!("{} on `{}`: {detail}", r.call, r.subject)),
-            _ => None,
-        });
-        match (problem, wrote) {
-            (None, _) => {
-                println!("Done: the policy of `{repository}` is updated and confirmed.");
-                Ok(ExitCode::SUCCESS)
+        outln!("To put the previous policy back if needed:");
+        outln!("  {}", self.restore_command(&plan));
+        let mut printer = Printer::default();
+        procedure::execute(
+            Job::Apply {
+                target: self.job_target(),
+                plan: Box::new(plan),
+            },
+            &mut printer,
+        )
+        .await;
+        match applied(&repository, &printer.reports, printer.applied) {
+            Ok(()) => {
+                outln!("Done: the policy of `{repository}` is updated and confirmed.");
+                Ok(Ended::Applied)
             }
-            (Some(problem), false) => bail!("{problem}. Nothing was changed."),
-            (Some(problem), true) => bail!(
-                "{problem}. The policy of `{repository}` WAS changed; the command above puts the previous one back."
-            ),
+            Err(message) => Err(anyhow!(message)),
         }
     }
 
@@ -313,6 +365,85 @@ impl Session {
             command.push_str(&format!(" --profile {}", shell_quote(profile)));
         }
         command
+    }
+}
+
+/// The commands' [`Report`]: a line per call as it finishes, and what the job found.
+#[derive(Debug, Default)]
+struct Printer {
+    /// Every call of the job, in order.
+    reports: Vec<CallReport>,
+    /// The change a planning job worked out.
+    plan: Option<Plan>,
+    /// Whether an apply job wrote the change and read it back as applied.
+    applied: bool,
+}
+
+impl Report for Printer {
+    fn call(&mut self, report: CallReport) {
+        print_report(&report);
+        self.reports.push(report);
+    }
+
+    fn output(&mut self, output: Output) {
+        match output {
+            Output::Plan(plan) => self.plan = Some(*plan),
+            Output::Applied { .. } => self.applied = true,
+            _ => {}
+        }
+    }
+}
+
+/// What applying a change came to, from the calls it made: `Ok` when the change was
+/// written and read back, else the message that ends the command. "Nothing was
+/// changed" is said only when the calls show it; when a write's answer was lost and
+/// reading back could not settle it, the policy may have been changed, and the
+/// message says what the read-back found.
+fn applied(
+    repository: &RepositoryName,
+    reports: &[CallReport],
+    confirmed: bool,
+) -> Result<(), String> {
+    let problem = reports.iter().find_map(|r| match &r.outcome {
+        Outcome::Failed(error) => Some(error.to_string()),
+        Outcome::Differs(detail) => Some(format!("{} on `{}`: {detail}", r.call, r.subject)),
+        _ => None,
+    });
+    let problem = match (problem, confirmed) {
+        (None, true) => return Ok(()),
+        (Some(problem), _) => problem,
+        (None, false) => "the change could not be confirmed".to_string(),
+    };
+    let lost = reports
+        .iter()
+        .position(|r| matches!(&r.outcome, Outcome::Failed(error) if error.is(ANSWER_LOST)));
+    if let Some(index) = lost {
+        let found = match reports[index + 1..]
+            .iter()
+            .find(|r| r.call == GET_POLICY)
+            .map(|r| &r.outcome)
+        {
+            Some(Outcome::Failed(error)) => format!("nothing, reading it failed ({error})"),
+            Some(other) => {
+                let detail = other.detail();
+                detail
+                    .strip_prefix("read back: ")
+                    .unwrap_or(&detail)
+                    .to_string()
+            }
+            None => "nothing, the policy was not read back".to_string(),
+        };
+        return Err(format!(
+            "{problem}. The policy of `{repository}` may have been changed: the answer to {} was lost. What the read-back found: {found}. Check the policy before using the command above: it puts the previous policy back and would also undo any change somebody else made since.",
+            reports[index].call
+        ));
+    }
+    if ecr::may_have_changed(reports) {
+        Err(format!(
+            "{problem}. The policy of `{repository}` WAS changed; the command above puts the previous one back."
+        ))
+    } else {
+        Err(format!("{problem}. Nothing was changed."))
     }
 }
 
@@ -379,7 +510,7 @@ fn print_report(report: &CallReport) {
         Outcome::Failed(error) => error.code().unwrap_or("see below").to_string(),
         other => other.detail(),
     };
-    println!(
+    outln!(
         "{:<26}{subject}: {}: {detail}",
         report.call,
         report.outcome.label(),
@@ -410,10 +541,15 @@ fn ask_on(
             "not applied: standard input is not a terminal, so the change cannot be confirmed; pass --yes to apply it or --dry-run to only show it. Nothing was changed."
         );
     }
-    write!(output, "{question}").context("writing the question")?;
-    output.flush().context("writing the question")?;
+    let not_asked = |e: std::io::Error| {
+        anyhow!("not applied: the question could not be asked ({e}). Nothing was changed.")
+    };
+    write!(output, "{question}").map_err(not_asked)?;
+    output.flush().map_err(not_asked)?;
     let mut answer = String::new();
-    input.read_line(&mut answer).context("reading the answer")?;
+    input.read_line(&mut answer).map_err(|e| {
+        anyhow!("not applied: the answer could not be read ({e}). Nothing was changed.")
+    })?;
     Ok(matches!(
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
@@ -471,6 +607,151 @@ mod tests {
         );
         let refused = ask_on(false, &mut "y\n".as_bytes(), &mut Vec::new(), "Apply? ").unwrap_err();
         assert!(refused.to_string().contains("pass --yes"), "{refused}");
+    }
+
+    const SET_POLICY: &str = "ecr:SetRepositoryPolicy";
+    const HELD: &str = r#"{"Statement":[{"Sid":"SomebodyElse"}]}"#;
+
+    fn report(call: &str, outcome: Outcome) -> CallReport {
+        CallReport::new(call, "team/app", outcome)
+    }
+
+    fn checked() -> CallReport {
+        report(
+            GET_POLICY,
+            Outcome::Ok("the policy is still the one the change was worked out from".into()),
+        )
+    }
+
+    fn lost(message: &str) -> CallReport {
+        report(
+            SET_POLICY,
+            Outcome::Failed(aws::CallError::new(SET_POLICY, Some(ANSWER_LOST), message)),
+        )
+    }
+
+    fn repository() -> RepositoryName {
+        RepositoryName::parse("team/app").unwrap()
+    }
+
+    #[test]
+    fn a_write_read_back_as_applied_is_done() {
+        let reports = [
+            checked(),
+            report(SET_POLICY, Outcome::Done("the new policy is set".into())),
+            report(
+                GET_POLICY,
+                Outcome::Ok("read back: the policy is the one applied".into()),
+            ),
+        ];
+        assert_eq!(applied(&repository(), &reports, true), Ok(()));
+    }
+
+    #[test]
+    fn a_lost_answer_with_another_policy_read_back_may_have_changed_it() {
+        let reports = [
+            checked(),
+            lost("no answer from AWS in time; the read-back shows neither"),
+            report(
+                GET_POLICY,
+                Outcome::Differs(format!(
+                    "read back: AWS holds another policy than the one sent: {HELD}"
+                )),
+            ),
+        ];
+        let message = applied(&repository(), &reports, false).unwrap_err();
+        assert!(
+            message.contains("The policy of `team/app` may have been changed"),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!(
+                "What the read-back found: AWS holds another policy than the one sent: {HELD}."
+            )),
+            "{message}"
+        );
+        assert!(!message.contains("WAS changed"), "{message}");
+        assert!(
+            !message.to_lowercase().contains("nothing was changed"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_lost_answer_with_a_failed_read_back_may_have_changed_it() {
+        let reports = [
+            checked(),
+            lost("no answer from AWS in time; reading the policy back failed too"),
+            report(
+                GET_POLICY,
+                Outcome::Failed(aws::CallError::new(
+                    GET_POLICY,
+                    Some("Timeout"),
+                    "no answer from AWS in time",
+                )),
+            ),
+        ];
+        let message = applied(&repository(), &reports, false).unwrap_err();
+        assert!(message.contains("may have been changed"), "{message}");
+        assert!(
+            message.contains(
+                "What the read-back found: nothing, reading it failed (ecr:GetRepositoryPolicy failed: Timeout: no answer from AWS in time"
+            ),
+            "{message}"
+        );
+        assert!(!message.contains("WAS changed"), "{message}");
+    }
+
+    #[test]
+    fn a_write_that_went_through_but_reads_back_otherwise_was_changed() {
+        let reports = [
+            checked(),
+            report(SET_POLICY, Outcome::Done("the new policy is set".into())),
+            report(
+                GET_POLICY,
+                Outcome::Differs(format!(
+                    "read back: AWS holds a different policy than the one applied: {HELD}"
+                )),
+            ),
+        ];
+        let message = applied(&repository(), &reports, false).unwrap_err();
+        assert!(
+            message.contains("The policy of `team/app` WAS changed"),
+            "{message}"
+        );
+        assert!(message.contains(HELD), "{message}");
+    }
+
+    #[test]
+    fn nothing_was_changed_only_when_the_reports_show_it() {
+        let not_applied = [
+            checked(),
+            report(
+                SET_POLICY,
+                Outcome::Failed(aws::CallError::new(
+                    SET_POLICY,
+                    Some("Timeout"),
+                    "no answer; the read-back shows the previous policy, so the change was NOT applied (checked)",
+                )),
+            ),
+            report(
+                GET_POLICY,
+                Outcome::Ok("read back: the previous policy, unchanged".into()),
+            ),
+        ];
+        let message = applied(&repository(), &not_applied, false).unwrap_err();
+        assert!(message.ends_with("Nothing was changed."), "{message}");
+
+        let changed_since = [report(
+            GET_POLICY,
+            Outcome::Differs("the policy changed since it was read".into()),
+        )];
+        let message = applied(&repository(), &changed_since, false).unwrap_err();
+        assert!(
+            message.starts_with("ecr:GetRepositoryPolicy on `team/app`: the policy changed"),
+            "{message}"
+        );
+        assert!(message.ends_with("Nothing was changed."), "{message}");
     }
 
     #[test]

@@ -39,8 +39,15 @@ impl<R: Report + ?Sized> Calls<'_, R> {
         go_on
     }
 
+    /// Reports every call that was made, also those after one that ends the job (such
+    /// as the read-back after a write whose answer was lost), and tells whether all of
+    /// them let the job go on.
     fn calls(&mut self, reports: Vec<CallReport>) -> bool {
-        reports.into_iter().all(|report| self.call(report))
+        let mut go_on = true;
+        for report in reports {
+            go_on &= self.call(report);
+        }
+        go_on
     }
 
     fn output(&mut self, output: Output) {
@@ -519,4 +526,50 @@ async fn config_or_report<R: Report + ?Sized>(
 async fn iam_client<R: Report + ?Sized>(iam: &IamTarget, calls: &mut Calls<'_, R>) -> Option<Iam> {
     let config = config_or_report(&iam.target, calls).await?;
     Some(Iam::new(&config, iam.partition, iam.account.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Recorded(Vec<CallReport>);
+
+    impl Report for Recorded {
+        fn call(&mut self, report: CallReport) {
+            self.0.push(report);
+        }
+        fn output(&mut self, _: Output) {}
+    }
+
+    #[test]
+    fn every_call_made_is_reported_also_after_one_that_ends_the_job() {
+        let lost = CallReport::new(
+            "ecr:SetRepositoryPolicy",
+            "team/app",
+            Outcome::Failed(CallError::new(
+                "ecr:SetRepositoryPolicy",
+                Some(aws::error::ANSWER_LOST),
+                "no answer",
+            )),
+        );
+        let read_back = CallReport::new(
+            "ecr:GetRepositoryPolicy",
+            "team/app",
+            Outcome::Differs("read back: AWS holds another policy".into()),
+        );
+        let mut recorded = Recorded::default();
+        let go_on = Calls(&mut recorded).calls(vec![lost.clone(), read_back.clone()]);
+        assert!(!go_on);
+        assert_eq!(recorded.0, [lost, read_back]);
+
+        let ok = CallReport::new(
+            "ecr:GetRepositoryPolicy",
+            "team/app",
+            Outcome::Ok("x".into()),
+        );
+        let mut recorded = Recorded::default();
+        assert!(Calls(&mut recorded).calls(vec![ok.clone(), ok.clone()]));
+        assert_eq!(recorded.0.len(), 2);
+    }
 }
