@@ -289,3 +289,30 @@ fn a_second_run_reuses_the_key_from_the_file_it_wrote() {
     let source = iam(&setup.moto.url, "testing", "testing", None);
     assert!(users(&source).is_empty(), "{SOURCE_ACCOUNT} has no user");
 }
+
+#[test]
+fn a_lost_create_access_key_answer_leaves_one_key_and_it_is_in_the_file() {
+    let setup = Setup::new();
+    let proxy = common::proxy::Proxy::start(&setup.moto.url);
+    proxy.lose_answer("CreateAccessKey", 1);
+    let output = setup
+        .curated(&[])
+        .env("AWS_ENDPOINT_URL", proxy.url())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    // The call took effect and its answer was lost: the key it made cannot be read,
+    // so it was deleted, and one new key went into the file.
+    assert_eq!(proxy.count("CreateAccessKey"), 2, "{:?}", proxy.seen());
+    assert!(
+        stdout(&output).contains("was deleted because its secret can never be read"),
+        "{}",
+        stdout(&output)
+    );
+    assert_key_reached_its_file(&setup);
+}
