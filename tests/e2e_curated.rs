@@ -5,14 +5,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
-use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
+use common::aws::{Registry, access_keys, block_on, file_mode, ini_value};
 use common::{DESTINATION_ACCOUNT, Moto, Profiles, SOURCE_ACCOUNT, stderr, stdout};
 use serde_json::{Value, json};
 
@@ -21,46 +18,6 @@ const SUBSCRIPTION: &str = "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964";
 /// emulator does not serve EKS Anywhere subscriptions.
 const US_EAST_1_REGISTRY: &str = "331113665574";
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/curated-packages-role";
-
-/// A registry on 127.0.0.1 that answers every request with `status` and keeps the
-/// request heads.
-struct Registry {
-    url: String,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-impl Registry {
-    fn start(status: u16) -> Registry {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&requests);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut head = String::new();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    head.push_str(&line);
-                }
-                seen.lock().unwrap().push(head);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                );
-            }
-        });
-        Registry { url, requests }
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-}
 
 /// One test's emulator, profiles, output folder and local registry.
 struct Setup {
@@ -135,14 +92,6 @@ impl Setup {
     }
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
 fn decode(encoded: &str) -> Value {
     let text = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
     serde_json::from_str(&text).unwrap()
@@ -213,17 +162,6 @@ fn user_policies(iam: &aws_sdk_iam::Client, user: &str) -> Vec<String> {
     })
 }
 
-fn access_keys(iam: &aws_sdk_iam::Client, user: &str) -> Vec<String> {
-    block_on(async {
-        let output = iam.list_access_keys().user_name(user).send().await.unwrap();
-        output
-            .access_key_metadata()
-            .iter()
-            .filter_map(|k| k.access_key_id().map(str::to_string))
-            .collect()
-    })
-}
-
 fn local_policy_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
     block_on(async {
         let output = iam
@@ -238,26 +176,6 @@ fn local_policy_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
             .filter_map(|p| p.policy_name().map(str::to_string))
             .collect()
     })
-}
-
-/// `key=value` of one section of the config file.
-fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
-    let mut in_section = false;
-    for line in text.lines() {
-        if line.starts_with('[') {
-            in_section = line == format!("[{section}]");
-        } else if in_section
-            && let Some((k, v)) = line.split_once('=')
-            && k.trim() == key
-        {
-            return Some(v.trim().to_string());
-        }
-    }
-    None
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 fn assert_success(output: &Output) {
@@ -357,7 +275,7 @@ fn the_whole_flow_across_two_accounts() {
 
     // The config file: the default profile assumes the role through the user's profile.
     let config = std::fs::read_to_string(setup.config_out()).unwrap();
-    assert_eq!(mode(&setup.config_out()), 0o600);
+    assert_eq!(file_mode(&setup.config_out()), 0o600);
     assert_eq!(
         ini_value(&config, "default", "role_arn").as_deref(),
         Some(ROLE_ARN)
@@ -388,7 +306,7 @@ fn the_whole_flow_across_two_accounts() {
 
     // The Secret manifest carries the same file, base64 on one line.
     let manifest = std::fs::read_to_string(setup.secret_out()).unwrap();
-    assert_eq!(mode(&setup.secret_out()), 0o600);
+    assert_eq!(file_mode(&setup.secret_out()), 0o600);
     let encoded = manifest
         .lines()
         .find_map(|l| l.trim().strip_prefix("config: "))
@@ -458,7 +376,7 @@ fn a_second_run_changes_nothing_and_creates_no_second_key() {
         std::fs::read_to_string(setup.config_out()).unwrap(),
         config_before
     );
-    assert_eq!(mode(&setup.config_out()), 0o600);
+    assert_eq!(file_mode(&setup.config_out()), 0o600);
     let secret = ini_value(
         &config_before,
         "profile curated-packages-user",

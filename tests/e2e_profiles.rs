@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Output, Stdio};
 use std::sync::Arc;
@@ -321,26 +321,6 @@ impl SilentEndpoint {
     }
 }
 
-/// A local registry that answers every request 404 (no such manifest), as in
-/// tests/e2e_curated.rs.
-fn registry_answering_404() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
-                line.clear();
-            }
-            let _ = stream.write_all(
-                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-        }
-    });
-    url
-}
-
 #[test]
 fn a_profile_in_neither_file_is_refused_by_name_before_any_call() {
     let setup = Setup::new();
@@ -400,7 +380,7 @@ fn curated_serves_ca_west_1_from_the_table() {
     let setup = Setup::new();
     let config_out = setup.dir.path().join("curated-config");
     let config_out = config_out.display().to_string();
-    let registry = registry_answering_404();
+    let registry = common::aws::Registry::start(404).url;
 
     let output = setup.run(
         &[],

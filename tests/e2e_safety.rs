@@ -6,46 +6,21 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use common::aws::{Registry, access_keys, block_on, file_mode, iam_client, ini_value};
 use common::{DESTINATION_ACCOUNT, Moto, Profiles, SOURCE_ACCOUNT, stderr, stdout};
 
 const SUBSCRIPTION: &str = "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964";
 const USER: &str = "curated-packages-user";
 
-/// A registry on 127.0.0.1 that answers every request with 404 (no such tag), which
-/// step 8 takes as success.
-fn registry() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-            }
-            let _ = write!(
-                stream,
-                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    });
-    url
-}
-
 struct Setup {
     moto: Moto,
     profiles: Profiles,
     dir: tempfile::TempDir,
-    registry: String,
+    registry: Registry,
 }
 
 impl Setup {
@@ -57,7 +32,7 @@ impl Setup {
             moto,
             profiles,
             dir,
-            registry: registry(),
+            registry: Registry::start(404),
         }
     }
 
@@ -81,7 +56,7 @@ impl Setup {
             "--config-out",
             &self.config_out().display().to_string(),
             "--registry-url",
-            &self.registry,
+            &self.registry.url,
             "--yes",
         ]);
         command.args(extra);
@@ -89,44 +64,11 @@ impl Setup {
     }
 
     fn destination_iam(&self) -> aws_sdk_iam::Client {
-        let (key, secret, token) = self.moto.assume_into(DESTINATION_ACCOUNT);
-        iam(&self.moto.url, &key, &secret, Some(token))
+        iam_client(
+            &self.moto.url,
+            Some(self.moto.assume_into(DESTINATION_ACCOUNT)),
+        )
     }
-}
-
-fn iam(endpoint: &str, key: &str, secret: &str, token: Option<String>) -> aws_sdk_iam::Client {
-    aws_sdk_iam::Client::from_conf(
-        aws_sdk_iam::Config::builder()
-            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-            .region(aws_sdk_iam::config::Region::new("us-east-1"))
-            .endpoint_url(endpoint)
-            .credentials_provider(aws_sdk_iam::config::Credentials::new(
-                key, secret, token, None, "tests",
-            ))
-            .build(),
-    )
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-/// The user's access key ids as IAM lists them; none when the user does not exist.
-fn access_keys(iam: &aws_sdk_iam::Client, user: &str) -> Vec<String> {
-    block_on(async {
-        match iam.list_access_keys().user_name(user).send().await {
-            Ok(output) => output
-                .access_key_metadata()
-                .iter()
-                .filter_map(|k| k.access_key_id().map(str::to_string))
-                .collect(),
-            Err(_) => Vec::new(),
-        }
-    })
 }
 
 fn users(iam: &aws_sdk_iam::Client) -> Vec<String> {
@@ -142,26 +84,6 @@ fn users(iam: &aws_sdk_iam::Client) -> Vec<String> {
     })
 }
 
-/// `key=value` of one section of the config file.
-fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
-    let mut in_section = false;
-    for line in text.lines() {
-        if line.starts_with('[') {
-            in_section = line == format!("[{section}]");
-        } else if in_section
-            && let Some((k, v)) = line.split_once('=')
-            && k.trim() == key
-        {
-            return Some(v.trim().to_string());
-        }
-    }
-    None
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 /// The config file holds the one key IAM lists for the user, with its secret.
 fn assert_key_reached_its_file(setup: &Setup) {
     let text = std::fs::read_to_string(setup.config_out()).expect("the config file was written");
@@ -170,7 +92,7 @@ fn assert_key_reached_its_file(setup: &Setup) {
     let secret = ini_value(&text, &section, "aws_secret_access_key").unwrap();
     assert_eq!(secret.len(), 40, "a whole secret access key is in the file");
     assert_eq!(access_keys(&setup.destination_iam(), USER), [id]);
-    assert_eq!(mode(&setup.config_out()), 0o600);
+    assert_eq!(file_mode(&setup.config_out()), 0o600);
 }
 
 fn assert_no_panic(output: &Output) {
@@ -242,7 +164,7 @@ fn an_existing_file_that_is_not_ours_stops_the_run_before_any_call() {
         stdout(&output)
     );
     assert!(users(&setup.destination_iam()).is_empty());
-    let source = iam(&setup.moto.url, "testing", "testing", None);
+    let source = iam_client(&setup.moto.url, None);
     assert!(block_on(source.get_role().role_name("curated-packages-role").send()).is_err());
 
     // With --overwrite the operator said yes: the file is replaced, 0600, with the key.
@@ -286,7 +208,7 @@ fn a_second_run_reuses_the_key_from_the_file_it_wrote() {
     );
     assert_eq!(access_keys(&setup.destination_iam(), USER), keys);
     // The source account is untouched by step 5: only the destination has a user.
-    let source = iam(&setup.moto.url, "testing", "testing", None);
+    let source = iam_client(&setup.moto.url, None);
     assert!(users(&source).is_empty(), "{SOURCE_ACCOUNT} has no user");
 }
 

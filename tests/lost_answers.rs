@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use aws_sdk_ecr::config::retry::RetryConfig;
 use aws_sdk_ecr::config::timeout::TimeoutConfig;
+use common::aws::{access_keys, block_on};
 use common::proxy::Proxy;
 use common::{DESTINATION_ACCOUNT, Moto, SOURCE_ACCOUNT, stderr, stdout};
 use ecr_share::aws::ecr::{self, Ecr};
@@ -23,14 +24,6 @@ use serde_json::{Value, json};
 
 const REPOSITORY: &str = "team/app";
 const USER: &str = "curated-packages-user";
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
 
 /// The tool's retry settings (standard, three attempts) with a short backoff, so an
 /// SDK retry burst would show in the proxy's record.
@@ -180,21 +173,6 @@ fn iam_actions(proxy: &Proxy) -> Vec<String> {
         .collect()
 }
 
-/// The access keys the emulator holds for the user.
-fn key_ids(iam: &aws_sdk_iam::Client, user: &str) -> Vec<String> {
-    block_on(async {
-        iam.list_access_keys()
-            .user_name(user)
-            .send()
-            .await
-            .unwrap()
-            .access_key_metadata()
-            .iter()
-            .filter_map(|k| k.access_key_id().map(str::to_string))
-            .collect()
-    })
-}
-
 fn lost_create_access_key_leaves_one_readable_key(proxy_setup: impl Fn(&Proxy), attempt: Duration) {
     let moto = Moto::start();
     let direct = iam_client(&moto.url, None, ATTEMPT_TIMEOUT);
@@ -216,7 +194,7 @@ fn lost_create_access_key_leaves_one_readable_key(proxy_setup: impl Fn(&Proxy), 
     );
     assert!(!pair.secret_access_key.expose().is_empty());
     assert_eq!(
-        key_ids(&direct, USER),
+        access_keys(&direct, USER),
         std::slice::from_ref(&pair.access_key_id)
     );
 

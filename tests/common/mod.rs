@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod aws;
 pub mod harness;
 pub mod mocks;
 pub mod proxy;
