@@ -282,9 +282,7 @@ impl Intercept for PackageRegistryCapture {
 mod tests {
     use super::*;
     use aws_sdk_eks::operation::describe_eks_anywhere_subscription::DescribeEksAnywhereSubscriptionError;
-    use aws_smithy_mocks::{
-        MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
-    };
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
@@ -293,20 +291,7 @@ mod tests {
     const SUBSCRIPTION: &str = "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964";
 
     fn client(rule: &Rule) -> aws_sdk_eks::Client {
-        let config = aws_sdk_eks::Config::builder()
-            .behavior_version(aws_sdk_eks::config::BehaviorVersion::latest())
-            .region(aws_sdk_eks::config::Region::new("us-west-2"))
-            .credentials_provider(aws_sdk_eks::config::Credentials::new(
-                "AKIDTEST", "secret", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(
-                MockResponseInterceptor::new()
-                    .rule_mode(RuleMode::MatchAny)
-                    .with_rule(rule),
-            )
-            .build();
-        aws_sdk_eks::Client::from_conf(config)
+        mock_client!(aws_sdk_eks, RuleMode::MatchAny, [rule])
     }
 
     fn answer(body: &'static str) -> Rule {

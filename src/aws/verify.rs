@@ -340,9 +340,7 @@ mod tests {
     use aws_sdk_ecr::operation::get_authorization_token::GetAuthorizationTokenOutput;
     use aws_sdk_ecr::types::AuthorizationData;
     use aws_sdk_sts::operation::assume_role::{AssumeRoleError, AssumeRoleOutput};
-    use aws_smithy_mocks::{
-        MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
-    };
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use aws_smithy_types::DateTime;
     use aws_smithy_types::error::ErrorMetadata;
 
@@ -357,37 +355,11 @@ mod tests {
     }
 
     fn sts(rule: &Rule) -> aws_sdk_sts::Client {
-        let config = aws_sdk_sts::Config::builder()
-            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-            .region(aws_sdk_sts::config::Region::new("us-west-2"))
-            .credentials_provider(aws_sdk_sts::config::Credentials::new(
-                "AKIDNEW", "secret", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(
-                MockResponseInterceptor::new()
-                    .rule_mode(RuleMode::MatchAny)
-                    .with_rule(rule),
-            )
-            .build();
-        aws_sdk_sts::Client::from_conf(config)
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, [rule])
     }
 
     fn ecr(rule: &Rule) -> aws_sdk_ecr::Client {
-        let config = aws_sdk_ecr::Config::builder()
-            .behavior_version(aws_sdk_ecr::config::BehaviorVersion::latest())
-            .region(aws_sdk_ecr::config::Region::new("us-west-2"))
-            .credentials_provider(aws_sdk_ecr::config::Credentials::new(
-                "ASIAROLE", "secret", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(
-                MockResponseInterceptor::new()
-                    .rule_mode(RuleMode::MatchAny)
-                    .with_rule(rule),
-            )
-            .build();
-        aws_sdk_ecr::Client::from_conf(config)
+        mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [rule])
     }
 
     fn refused(code: &'static str) -> AssumeRoleError {
