@@ -454,3 +454,47 @@ async fn step_7_without_a_cluster_says_so_and_where_the_manifest_goes() {
     );
     assert!(status.text.contains("s saves it"), "{}", status.text);
 }
+
+#[test]
+fn destination_profile_before_a_subcommand_is_refused_with_a_reason() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ecr-share"))
+        .args([
+            "--destination-profile",
+            "receiver",
+            "policy",
+            "trust",
+            "--account",
+            "999999999999",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--destination-profile before a subcommand is the wizard's"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_profile_names_are_shown_escaped() {
+    let mut wizard = Harness::new(
+        App::new(),
+        ScriptedRunner {
+            profiles: vec!["evil\u{1b}[2J"],
+            ..ScriptedRunner::default()
+        },
+    );
+    wizard.press(&[KeyCode::Enter, KeyCode::Char(' ')]).await;
+    let screen = wizard.screen();
+    assert!(screen.contains("evil\\x1b[2J"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+    // Taken, it is the name as the files hold it.
+    wizard.press(&[KeyCode::Down, KeyCode::Enter]).await;
+    assert_eq!(
+        wizard.app.curated.form.text(FieldId::SourceProfile),
+        "evil\u{1b}[2J"
+    );
+    assert!(!wizard.screen().contains('\u{1b}'));
+}

@@ -188,7 +188,7 @@ fn fill_profiles(app: &App, chooser: &mut Chooser, current: &str) {
     if let Some(Ok(names)) = &app.profiles {
         options.extend(names.iter().map(|name| Choice {
             value: name.clone(),
-            label: name.clone(),
+            label: shown(name),
         }));
     }
     chooser.selected = options
@@ -227,7 +227,7 @@ pub fn contexts_arrived(app: &mut App, flow: FlowId, result: Result<Vec<String>,
             let options = names
                 .into_iter()
                 .map(|name| Choice {
-                    label: name.clone(),
+                    label: shown(&name),
                     value: name,
                 })
                 .collect::<Vec<_>>();
@@ -283,15 +283,18 @@ fn take(app: &mut App, flow: FlowId, field: FieldId, value: String) {
     let label = field_spec(field).label;
     let text = match field {
         FieldId::KubeContext => {
-            format!("Kube context {value} chosen: x puts the secret in that cluster.")
+            format!(
+                "Kube context {} chosen: x puts the secret in that cluster.",
+                shown(&value)
+            )
         }
         _ if side_of(field).is_some() && value.is_empty() => {
             format!("{label}: the {DEFAULT_CHAIN}; looking up its account…")
         }
         _ if side_of(field).is_some() => {
-            format!("{label}: {value}; looking up its account…")
+            format!("{label}: {}; looking up its account…", shown(&value))
         }
-        _ => format!("{label}: {value}."),
+        _ => format!("{label}: {}.", shown(&value)),
     };
     app.say(Tone::Info, text);
 }
@@ -393,7 +396,7 @@ fn screen_lines(app: &App, state: &FlowState, width: usize) -> Vec<Line<'static>
         let value = match (field, text.is_empty()) {
             (FieldId::Region, true) => Span::styled("<choose a region>", DIM),
             (_, true) => Span::raw(DEFAULT_CHAIN),
-            (_, false) => Span::raw(text),
+            (_, false) => Span::raw(shown(&text)),
         };
         let value = if chosen {
             Span::styled(value.content, value.style.add_modifier(Modifier::BOLD))
