@@ -28,7 +28,7 @@ fn filled_form() -> Form {
 /// The wizard on Flow A's step 2 (the longest policy), as an operator sees it.
 fn app_on_step_2() -> App {
     let mut app = App::new();
-    for code in [KeyCode::Enter, KeyCode::Char('2')] {
+    for code in [KeyCode::Enter, KeyCode::Enter, KeyCode::Char('2')] {
         update(&mut app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     }
     app.curated.form = filled_form();

@@ -27,6 +27,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub region: Option<String>,
 
+    /// The wizard's destination account profile (the account that receives
+    /// curated-packages access), as `curated --destination-profile` takes it.
+    #[arg(long, value_name = "PROFILE")]
+    pub destination_profile: Option<String>,
+
     /// Where the wizard writes its log (default: the platform's cache folder).
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,

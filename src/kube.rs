@@ -17,8 +17,91 @@ pub enum KubectlError {
     NotFound,
     #[error("kubectl could not be run: {0}")]
     Io(String),
-    #[error("kubectl apply failed ({status}): {output}")]
+    #[error("{}", failed_text(status, output))]
     Failed { status: String, output: String },
+}
+
+/// kubectl's own words, once: its output trimmed, or its exit status when it said
+/// nothing.
+fn failed_text(status: &str, output: &str) -> String {
+    let output = trim_output(output);
+    if output.is_empty() {
+        format!("kubectl ended with {status} and said nothing")
+    } else {
+        output
+    }
+}
+
+/// The most kubectl's output is allowed to take on screen.
+const MAX_OUTPUT: usize = 400;
+
+/// kubectl's output as it is worth reading: its log-line prefixes
+/// (`E1129 22:13:26.123456   4242 memcache.go:265] `) taken off, each distinct line
+/// once, at most a few hundred characters.
+pub fn trim_output(output: &str) -> String {
+    let mut lines: Vec<&str> = Vec::new();
+    for line in output.lines() {
+        let line = strip_log_prefix(line.trim()).trim();
+        if !line.is_empty() && !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    let text = lines.join(" · ");
+    if text.chars().count() <= MAX_OUTPUT {
+        return text;
+    }
+    let mut cut: String = text.chars().take(MAX_OUTPUT - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// Takes a klog header off a line: a severity letter, `MMDD hh:mm:ss.micros`, a
+/// thread id and `file:line] `.
+fn strip_log_prefix(line: &str) -> &str {
+    let mut chars = line.chars();
+    let severity = chars.next();
+    let date: String = chars.by_ref().take(4).collect();
+    if !matches!(severity, Some('I' | 'W' | 'E' | 'F'))
+        || date.len() != 4
+        || !date.chars().all(|c| c.is_ascii_digit())
+    {
+        return line;
+    }
+    match line.find("] ") {
+        Some(end) if line[..end].contains(':') => &line[end + 2..],
+        _ => line,
+    }
+}
+
+/// The contexts of kubectl's configuration (`kubectl config get-contexts -o name`),
+/// in its order. None means kubectl knows no cluster.
+pub async fn contexts() -> Result<Vec<String>, KubectlError> {
+    contexts_in(None).await
+}
+
+async fn contexts_in(path: Option<&OsString>) -> Result<Vec<String>, KubectlError> {
+    let output = kubectl(path)
+        .args(["config", "get-contexts", "-o", "name"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => KubectlError::NotFound,
+            _ => KubectlError::Io(error.to_string()),
+        })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        return Err(KubectlError::Failed {
+            status: output.status.to_string(),
+            output: stderr,
+        });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect())
 }
 
 /// Whether a `kubectl` can be run here.
@@ -154,6 +237,50 @@ mod tests {
             panic!("{error:?}")
         };
         assert_eq!(output, "error: context prod not found");
+    }
+
+    #[test]
+    fn kubectl_errors_are_said_once_without_log_prefixes() {
+        let raw = "E1129 22:13:26.123456   4242 memcache.go:265] couldn't get current server API group list: Get \"http://localhost:8080/api?timeout=32s\": dial tcp [::1]:8080: connect: connection refused\nE1129 22:13:26.223456   4242 memcache.go:265] couldn't get current server API group list: Get \"http://localhost:8080/api?timeout=32s\": dial tcp [::1]:8080: connect: connection refused\nThe connection to the server localhost:8080 was refused - did you specify the right host or port?\n";
+        let trimmed = trim_output(raw);
+        assert_eq!(
+            trimmed,
+            "couldn't get current server API group list: Get \"http://localhost:8080/api?timeout=32s\": dial tcp [::1]:8080: connect: connection refused · The connection to the server localhost:8080 was refused - did you specify the right host or port?"
+        );
+        let error = KubectlError::Failed {
+            status: "exit status: 1".into(),
+            output: raw.into(),
+        };
+        assert_eq!(error.to_string(), trimmed);
+        let silent = KubectlError::Failed {
+            status: "exit status: 1".into(),
+            output: "\n".into(),
+        };
+        assert_eq!(
+            silent.to_string(),
+            "kubectl ended with exit status: 1 and said nothing"
+        );
+        let long = "x".repeat(1000);
+        assert_eq!(trim_output(&long).chars().count(), MAX_OUTPUT);
+    }
+
+    #[tokio::test]
+    async fn contexts_are_listed_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = fake_kubectl(dir.path(), "admin@prod\nkind-dev", 0);
+        assert_eq!(
+            contexts_in(Some(&path)).await.unwrap(),
+            ["admin@prod", "kind-dev"]
+        );
+        let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
+        assert_eq!(args, "config\nget-contexts\n-o\nname\n");
+        let path = fake_kubectl(dir.path(), "", 0);
+        assert!(contexts_in(Some(&path)).await.unwrap().is_empty());
+        let missing = OsString::from(tempfile::tempdir().unwrap().path());
+        assert_eq!(
+            contexts_in(Some(&missing)).await.unwrap_err(),
+            KubectlError::NotFound
+        );
     }
 
     #[tokio::test]

@@ -9,8 +9,19 @@ fn main() -> ExitCode {
         eprintln!("ecr-share: warning: could not turn off core dumps: {error}");
     }
     let cli = Cli::parse();
+    if cli.command.is_some() && cli.destination_profile.is_some() {
+        ecr_share::errln!(
+            "ecr-share: --destination-profile before a subcommand is the wizard's; `curated` takes its own after its name"
+        );
+        return ExitCode::from(2);
+    }
     let outcome = match cli.command {
-        None => ecr_share::tui::run(cli.profile, cli.region, cli.log_file),
+        None => ecr_share::tui::run(
+            cli.profile,
+            cli.destination_profile,
+            cli.region,
+            cli.log_file,
+        ),
         Some(Command::Policy(command)) => ecr_share::commands::policy::run(command),
         Some(Command::Grant(args)) => {
             ecr_share::commands::grant::run_grant(cli.profile, cli.region, args)

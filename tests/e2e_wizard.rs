@@ -85,7 +85,7 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
             AwsRunner,
         );
         wizard.app.curated.form.set(FieldId::DestinationProfile, "destination");
-        wizard.press(&[KeyCode::Enter]).await;
+        wizard.press(&[KeyCode::Enter, KeyCode::Enter]).await;
         assert_eq!(wizard.app.curated.form.text(FieldId::SourceAccount), SOURCE_ACCOUNT);
         assert_eq!(wizard.app.curated.form.text(FieldId::DestinationAccount), DESTINATION_ACCOUNT);
 
@@ -202,7 +202,7 @@ fn the_wizard_runs_the_curated_steps_in_two_accounts_and_a_repository_grant() {
             .await
             .unwrap();
 
-        wizard.press(&[KeyCode::Esc, KeyCode::Down, KeyCode::Enter]).await;
+        wizard.press(&[KeyCode::Esc, KeyCode::Down, KeyCode::Enter, KeyCode::Enter]).await;
         wizard.press(&[KeyCode::Char('x')]).await;
         assert!(matches!(wizard.app.overlay, Some(Overlay::Pick(_))), "{:?}", wizard.app.overlay);
         wizard.press(&[KeyCode::Enter, KeyCode::Right]).await;

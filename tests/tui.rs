@@ -32,6 +32,9 @@ fn open(app: &mut App, flow: FlowId) {
     }
     press(app, &[KeyCode::Enter]);
     assert_eq!(app.screen, Screen::Flow(flow));
+    // The accounts screen comes first; Enter goes on to step 1.
+    press(app, &[KeyCode::Enter]);
+    assert_eq!(app.flow(flow).accounts_row, None);
 }
 
 /// Edits one field of the current step: selects it from the first field, clears it
@@ -406,6 +409,7 @@ async fn the_event_loop_runs_keys_through_to_the_clipboard_and_the_screen() {
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
     let script = [
         key(KeyCode::Enter),
+        key(KeyCode::Enter),
         key(KeyCode::Char('3')),
         key(KeyCode::Tab),
         key(KeyCode::Tab),
@@ -449,6 +453,25 @@ async fn the_event_loop_runs_keys_through_to_the_clipboard_and_the_screen() {
 /// with no event loop: resolves profiles to the given accounts.
 fn answer_identities(app: &mut App, effects: Vec<Effect>, source: &str, destination: &str) {
     for effect in effects {
+        // Reading the profile names finds none.
+        if let Effect::Start { run, job } = &effect
+            && matches!(**job, Job::Profiles)
+        {
+            update(
+                app,
+                Msg::Output {
+                    run: *run,
+                    output: Output::Profiles(Ok(Vec::new())),
+                },
+            );
+            update(
+                app,
+                Msg::Finished {
+                    run: *run,
+                    cancelled: false,
+                },
+            );
+        }
         if let Effect::Start { run, job } = effect
             && let Job::Identity { flow, side, target } = *job
         {
@@ -503,6 +526,8 @@ fn open_with_accounts(flow: FlowId, source: &str, destination: &str) -> App {
         }
     );
     answer_identities(&mut app, effects, source, destination);
+    // Past the accounts screen, to step 1.
+    press(&mut app, &[KeyCode::Enter]);
     app
 }
 
@@ -917,6 +942,7 @@ async fn the_event_loop_runs_a_confirmed_step_and_reports_each_call() {
     let keys = sender.clone();
     let script = tokio::spawn(async move {
         keys.send(key(KeyCode::Enter)).unwrap();
+        keys.send(key(KeyCode::Enter)).unwrap();
         // Both profiles answered before the step is asked for.
         answered.notified().await;
         answered.notified().await;
@@ -1043,7 +1069,7 @@ fn the_registry_of_step_1_fills_step_2_and_says_where_it_came_from() {
 async fn a_step_runs_in_the_harness_and_what_it_shows_is_copied_and_saved() {
     let runner = ScriptedRunner::with_accounts("111111111111", "999999999999");
     let mut wizard = Harness::new(App::new(), runner);
-    wizard.press(&[KeyCode::Enter]).await;
+    wizard.press(&[KeyCode::Enter, KeyCode::Enter]).await;
     assert_eq!(
         wizard.app.curated.form.text(FieldId::DestinationAccount),
         "999999999999",

@@ -30,8 +30,22 @@ pub async fn find(name: &str) -> Result<Profile, CallError> {
     find_in(name, &Fs::real(), &Env::real()).await
 }
 
-async fn find_in(name: &str, fs: &Fs, env: &Env) -> Result<Profile, CallError> {
-    let set = aws_config::profile::load(fs, env, &EnvConfigFiles::default(), None)
+/// The names of every profile in the config and credentials files, sorted, each once.
+/// Files that do not exist hold no profiles; a file that cannot be parsed is an error.
+pub async fn list() -> Result<Vec<String>, CallError> {
+    list_in(&Fs::real(), &Env::real()).await
+}
+
+async fn list_in(fs: &Fs, env: &Env) -> Result<Vec<String>, CallError> {
+    let set = load(fs, env).await?;
+    let mut names: Vec<String> = set.profiles().map(str::to_string).collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+async fn load(fs: &Fs, env: &Env) -> Result<aws_config::profile::ProfileSet, CallError> {
+    aws_config::profile::load(fs, env, &EnvConfigFiles::default(), None)
         .await
         .map_err(|error| {
             CallError::new(
@@ -39,7 +53,11 @@ async fn find_in(name: &str, fs: &Fs, env: &Env) -> Result<Profile, CallError> {
                 Some(PROFILE_FILE_UNREADABLE),
                 DisplayErrorContext(&error).to_string(),
             )
-        })?;
+        })
+}
+
+async fn find_in(name: &str, fs: &Fs, env: &Env) -> Result<Profile, CallError> {
+    let set = load(fs, env).await?;
     match set.get_profile(name) {
         Some(profile) => Ok(Profile {
             region: profile
@@ -197,6 +215,28 @@ mod tests {
             missing.message,
             "profile `home` is in neither /etc/aws/config nor /home/op/keys"
         );
+    }
+
+    #[tokio::test]
+    async fn every_profile_of_both_files_is_listed_once_and_sorted() {
+        let fs = files(&[
+            (
+                "/home/op/.aws/config",
+                "[default]\nregion = us-east-1\n[profile prod]\nregion = eu-west-1\n[profile base]\n",
+            ),
+            (
+                "/home/op/.aws/credentials",
+                "[base]\naws_access_key_id = A\naws_secret_access_key = B\n[ci]\naws_access_key_id = C\naws_secret_access_key = D\n",
+            ),
+        ]);
+        let env = Env::from_slice(&[("HOME", "/home/op")]);
+        assert_eq!(
+            list_in(&fs, &env).await.unwrap(),
+            ["base", "ci", "default", "prod"]
+        );
+        // No files: no profiles, and no error.
+        let empty = list_in(&files(&[]), &env).await.unwrap();
+        assert!(empty.is_empty(), "{empty:?}");
     }
 
     #[test]

@@ -247,7 +247,7 @@ pub fn field_spec(id: FieldId) -> FieldSpec {
         ),
         FieldId::KubeContext => (
             "Kube context",
-            "optional; current context if empty",
+            "optional; x lists kubectl's contexts",
             FieldKind::Text,
             true,
         ),

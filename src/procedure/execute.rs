@@ -88,6 +88,36 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
                 region,
             });
         }
+        Job::Profiles => {
+            let result = aws::profiles::list().await;
+            let outcome = match &result {
+                Ok(names) => Outcome::Ok(format!("{} profiles", names.len())),
+                Err(error) => Outcome::Failed(error.clone()),
+            };
+            calls.call(CallReport::new(
+                "read AWS profiles",
+                "config and credentials files",
+                outcome,
+            ));
+            calls.output(Output::Profiles(result));
+        }
+        Job::KubeContexts => {
+            let result = kube::contexts().await.map_err(|error| error.to_string());
+            let outcome = match &result {
+                Ok(names) => Outcome::Ok(format!("{} contexts", names.len())),
+                Err(error) => Outcome::Failed(CallError::new(
+                    "kubectl config get-contexts",
+                    None,
+                    error.clone(),
+                )),
+            };
+            calls.call(CallReport::new(
+                "kubectl config get-contexts",
+                "kubeconfig",
+                outcome,
+            ));
+            calls.output(Output::KubeContexts(result));
+        }
         Job::FindRegistry {
             target,
             region,

@@ -71,6 +71,10 @@ pub enum Job {
         side: Side,
         target: Target,
     },
+    /// The profile names of the AWS config and credentials files, to choose from.
+    Profiles,
+    /// The contexts kubectl's configuration names, to choose the cluster from.
+    KubeContexts,
     /// Curated step 1: ask the subscription for its registry.
     FindRegistry {
         target: Target,
@@ -181,6 +185,10 @@ pub enum Output {
         /// The region the profile is configured with, if any.
         region: Option<String>,
     },
+    /// The profile names of the config and credentials files.
+    Profiles(Result<Vec<String>, CallError>),
+    /// kubectl's contexts, or why they could not be read.
+    KubeContexts(Result<Vec<String>, String>),
     Registry(RegistryLookup),
     /// The user's key, and the config file that holds it.
     AccessKey {
@@ -211,6 +219,8 @@ impl Job {
     pub fn calls(&self) -> Vec<String> {
         match self {
             Job::Identity { .. } => vec!["sts:GetCallerIdentity".into()],
+            Job::Profiles => vec!["read the AWS config and credentials files".into()],
+            Job::KubeContexts => vec!["kubectl config get-contexts -o name".into()],
             Job::FindRegistry { subscription, .. } => {
                 vec![format!(
                     "eks:DescribeEksAnywhereSubscription {subscription}"
@@ -293,6 +303,8 @@ impl Job {
         !matches!(
             self,
             Job::Identity { .. }
+                | Job::Profiles
+                | Job::KubeContexts
                 | Job::FindRegistry { .. }
                 | Job::ListKeys { .. }
                 | Job::Repositories { .. }
@@ -320,7 +332,11 @@ impl Job {
             | Job::User { iam, .. }
             | Job::ListKeys { iam, .. }
             | Job::AccessKey { iam, .. } => Some(&iam.target),
-            Job::Kubectl { .. } | Job::WriteConfig { .. } | Job::WriteManifest { .. } => None,
+            Job::Kubectl { .. }
+            | Job::WriteConfig { .. }
+            | Job::WriteManifest { .. }
+            | Job::Profiles
+            | Job::KubeContexts => None,
         }
     }
 
@@ -328,7 +344,11 @@ impl Job {
     /// are not tied to one side).
     pub fn side(&self, flow: FlowId) -> Option<Side> {
         match self {
-            Job::Kubectl { .. } | Job::WriteConfig { .. } | Job::WriteManifest { .. } => None,
+            Job::Kubectl { .. }
+            | Job::WriteConfig { .. }
+            | Job::WriteManifest { .. }
+            | Job::Profiles
+            | Job::KubeContexts => None,
             Job::UpdatePolicy { side, .. } | Job::Identity { side, .. } => Some(*side),
             Job::ReadPolicy { .. }
             | Job::Role { .. }

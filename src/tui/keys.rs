@@ -96,6 +96,24 @@ pub enum Action {
     PickTake,
     /// Repository picker: close it without taking one.
     PickClose,
+    /// A step: show the accounts screen (profiles and region) again.
+    OpenAccounts,
+    /// Accounts screen: highlight the line above.
+    AccountsUp,
+    /// Accounts screen: highlight the line below.
+    AccountsDown,
+    /// Accounts screen: choose the highlighted line's value from a list.
+    AccountsPick,
+    /// Accounts screen: go on to the flow's steps.
+    AccountsDone,
+    /// A list to choose from: highlight the entry above.
+    ChooseUp,
+    /// A list to choose from: highlight the entry below.
+    ChooseDown,
+    /// A list to choose from: take the highlighted entry (or the typed text).
+    ChooseTake,
+    /// A list to choose from: close it, changing nothing.
+    ChooseClose,
 }
 
 /// A key as a binding names it.
@@ -162,11 +180,15 @@ pub enum Mode {
     Menu,
     Step,
     Editing,
+    /// The accounts screen in front of a flow's steps.
+    Accounts,
+    /// A list to choose a value from, filtered by typing.
+    Choose,
 }
 
 impl Mode {
     /// Every mode, for tests and the help.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Help,
         Mode::Save,
         Mode::Confirm,
@@ -174,6 +196,8 @@ impl Mode {
         Mode::Menu,
         Mode::Step,
         Mode::Editing,
+        Mode::Accounts,
+        Mode::Choose,
     ];
 
     /// The mode the wizard is in.
@@ -183,7 +207,9 @@ impl Mode {
             (Some(Overlay::Save(_)), _) => Mode::Save,
             (Some(Overlay::Confirm(_)), _) => Mode::Confirm,
             (Some(Overlay::Pick(_)), _) => Mode::Pick,
+            (Some(Overlay::Choose(_)), _) => Mode::Choose,
             (None, Screen::Menu) => Mode::Menu,
+            (None, Screen::Flow(flow)) if app.flow(flow).accounts_row.is_some() => Mode::Accounts,
             (None, Screen::Flow(flow)) if app.flow(flow).editing.is_some() => Mode::Editing,
             (None, Screen::Flow(_)) => Mode::Step,
         }
@@ -220,7 +246,17 @@ impl Mode {
                 &UPDATE_EXISTING,
                 &REVOKE,
                 &RESTORE,
+                &OPEN_ACCOUNTS,
             ],
+            Mode::Accounts => &[
+                &OPEN_HELP,
+                &ACCOUNTS_MOVE,
+                &ACCOUNTS_PICK,
+                &ACCOUNTS_DONE,
+                &ACCOUNTS_BACK,
+                &STEP_QUIT,
+            ],
+            Mode::Choose => &[&CHOOSE_MOVE, &CHOOSE_TAKE, &CHOOSE_CLOSE],
             Mode::Editing => &[
                 &RESET_FIELD,
                 &NEXT_FIELD,
@@ -244,7 +280,7 @@ impl Mode {
             .find(|(k, _)| k.matches(key))
             .map(|(_, action)| *action);
         match self {
-            Mode::Editing | Mode::Save => bound.or(Some(Action::Type)),
+            Mode::Editing | Mode::Save | Mode::Choose => bound.or(Some(Action::Type)),
             _ => bound,
         }
     }
@@ -602,6 +638,70 @@ pub const PICK_CLOSE: Binding = Binding {
     ],
 };
 
+pub const OPEN_ACCOUNTS: Binding = Binding {
+    label: "a",
+    does: "the accounts: profiles and region",
+    keys: &[(ch('a'), Action::OpenAccounts)],
+};
+
+pub const ACCOUNTS_MOVE: Binding = Binding {
+    label: "↑/↓",
+    does: "choose a line",
+    keys: &[
+        (code(KeyCode::Up), Action::AccountsUp),
+        (ch('k'), Action::AccountsUp),
+        (code(KeyCode::Down), Action::AccountsDown),
+        (ch('j'), Action::AccountsDown),
+    ],
+};
+
+pub const ACCOUNTS_PICK: Binding = Binding {
+    label: "space or Tab",
+    does: "choose its value from a list",
+    keys: &[
+        (ch(' '), Action::AccountsPick),
+        (code(KeyCode::Tab), Action::AccountsPick),
+        (ch('e'), Action::AccountsPick),
+    ],
+};
+
+pub const ACCOUNTS_DONE: Binding = Binding {
+    label: "Enter or →",
+    does: "on to the steps",
+    keys: &[
+        (code(KeyCode::Enter), Action::AccountsDone),
+        (code(KeyCode::Right), Action::AccountsDone),
+        (ch('n'), Action::AccountsDone),
+    ],
+};
+
+pub const ACCOUNTS_BACK: Binding = Binding {
+    label: "Esc",
+    does: "back to the start",
+    keys: &[(code(KeyCode::Esc), Action::Back)],
+};
+
+pub const CHOOSE_MOVE: Binding = Binding {
+    label: "↑/↓",
+    does: "choose",
+    keys: &[
+        (code(KeyCode::Up), Action::ChooseUp),
+        (code(KeyCode::Down), Action::ChooseDown),
+    ],
+};
+
+pub const CHOOSE_TAKE: Binding = Binding {
+    label: "Enter",
+    does: "take it (typing filters)",
+    keys: &[(code(KeyCode::Enter), Action::ChooseTake)],
+};
+
+pub const CHOOSE_CLOSE: Binding = Binding {
+    label: "Esc",
+    does: "close",
+    keys: &[(code(KeyCode::Esc), Action::ChooseClose)],
+};
+
 /// A group of the help overlay: its heading, the modes it speaks of, and its lines,
 /// each a row of bindings.
 pub struct HelpGroup {
@@ -637,7 +737,21 @@ pub const HELP: &[HelpGroup] = &[
             &[&REVEAL, &COPY_KEY_ID, &COPY_SECRET],
             &[&UPDATE_EXISTING],
             &[&REVOKE, &RESTORE],
+            &[&OPEN_ACCOUNTS],
         ],
+    },
+    HelpGroup {
+        heading: "Accounts",
+        modes: &[Mode::Accounts],
+        lines: &[
+            &[&ACCOUNTS_MOVE, &ACCOUNTS_PICK],
+            &[&ACCOUNTS_DONE, &ACCOUNTS_BACK, &STEP_QUIT],
+        ],
+    },
+    HelpGroup {
+        heading: "A list",
+        modes: &[Mode::Choose],
+        lines: &[&[&CHOOSE_MOVE, &CHOOSE_TAKE, &CHOOSE_CLOSE]],
     },
     HelpGroup {
         heading: "Editing",
@@ -660,6 +774,32 @@ pub const HELP: &[HelpGroup] = &[
         lines: &[&[&SAVE_FILE, &CANCEL_SAVE]],
     },
 ];
+
+/// The groups of the help worth showing over a mode: the start screen's keys on the
+/// start screen, the accounts screen's there, and everything a step leads to on a step.
+pub fn help_for(beneath: Mode) -> Vec<&'static HelpGroup> {
+    HELP.iter()
+        .filter(|group| match beneath {
+            Mode::Menu => group.modes.contains(&Mode::Menu),
+            Mode::Accounts => {
+                group.modes.contains(&Mode::Accounts) || group.modes.contains(&Mode::Choose)
+            }
+            _ => group.modes != [Mode::Menu] && group.modes != [Mode::Accounts],
+        })
+        .collect()
+}
+
+impl Mode {
+    /// The mode under any overlay: the screen in front, and whether a field is edited.
+    pub fn beneath(app: &App) -> Mode {
+        match app.screen {
+            Screen::Menu => Mode::Menu,
+            Screen::Flow(flow) if app.flow(flow).accounts_row.is_some() => Mode::Accounts,
+            Screen::Flow(flow) if app.flow(flow).editing.is_some() => Mode::Editing,
+            Screen::Flow(_) => Mode::Step,
+        }
+    }
+}
 
 /// One help line as the overlay shows it.
 pub fn help_line(line: &[&Binding]) -> String {
@@ -791,6 +931,42 @@ const HINT_CONFIRM: &[Binding] = &[
 const HINT_SAVE: &[Binding] = &[SAVE_FILE, CANCEL_SAVE];
 const HINT_PICK: &[Binding] = &[PICK_MOVE, PICK_TAKE, PICK_CLOSE];
 const HINT_HELP: &[Binding] = &[CLOSE_HELP];
+const HINT_CHOOSE: &[Binding] = &[CHOOSE_MOVE, CHOOSE_TAKE, CHOOSE_CLOSE];
+const HINT_ACCOUNTS: &[Binding] = &[
+    Binding {
+        label: "↑/↓",
+        does: "line",
+        keys: &[
+            (code(KeyCode::Up), Action::AccountsUp),
+            (code(KeyCode::Down), Action::AccountsDown),
+        ],
+    },
+    Binding {
+        label: "space",
+        does: "choose",
+        keys: &[(ch(' '), Action::AccountsPick)],
+    },
+    Binding {
+        label: "Enter",
+        does: "steps",
+        keys: &[(code(KeyCode::Enter), Action::AccountsDone)],
+    },
+    Binding {
+        label: "Esc",
+        does: "back",
+        keys: &[(code(KeyCode::Esc), Action::Back)],
+    },
+    Binding {
+        label: "?",
+        does: "help",
+        keys: &[(ch('?'), Action::OpenHelp)],
+    },
+    Binding {
+        label: "q",
+        does: "quit",
+        keys: &[(ch('q'), Action::Quit)],
+    },
+];
 
 /// The hint line's entries for a mode (on a step, with or without "Tab edit").
 pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
@@ -802,6 +978,8 @@ pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
         Mode::Menu => HINT_MENU,
         Mode::Step => HINT_STEP,
         Mode::Editing => HINT_EDITING,
+        Mode::Accounts => HINT_ACCOUNTS,
+        Mode::Choose => HINT_CHOOSE,
     };
     all.iter()
         .filter(|binding| has_fields || **binding != HINT_EDIT)

@@ -14,6 +14,7 @@ use crate::core::documents::DocumentKind;
 use crate::core::flow::{FLOWS, FieldId, FlowId, FlowSpec, Form, Side, StepSpec};
 use crate::core::validate::RepositoryName;
 
+pub use super::accounts::Chooser;
 use super::jobs::{Job, RunId};
 use super::message::Effect;
 
@@ -46,6 +47,9 @@ pub enum Overlay {
     Confirm(Box<Confirm>),
     /// The repositories of the account and region, to pick one.
     Pick(Picker),
+    /// A list to choose a field's value from (profiles, regions, kube contexts);
+    /// typing filters it.
+    Choose(Chooser),
 }
 
 /// What a confirmation shows: where the step runs, the calls it makes, and anything
@@ -114,6 +118,9 @@ pub struct FlowState {
     pub key_saved_to: Option<PathBuf>,
     /// The access keys step 5 found the user has, read just before it asks.
     pub user_keys: Option<Vec<AccessKeyInfo>>,
+    /// The line highlighted on the accounts screen, while that screen is in front of
+    /// the flow's steps.
+    pub accounts_row: Option<usize>,
 }
 
 /// What is known of the account behind a profile.
@@ -165,6 +172,7 @@ impl FlowState {
             previous_policy: None,
             key_saved_to: None,
             user_keys: None,
+            accounts_row: None,
         }
     }
 
@@ -223,6 +231,8 @@ pub struct App {
     /// Set once quitting was refused because a secret is in no file: the next quit
     /// goes through.
     pub quit_armed: bool,
+    /// The profile names of the AWS config and credentials files, once read.
+    pub profiles: Option<Result<Vec<String>, CallError>>,
 }
 
 impl Default for App {
@@ -245,6 +255,7 @@ impl App {
             runs: HashMap::new(),
             next_run: 1,
             quit_armed: false,
+            profiles: None,
         }
     }
 
@@ -276,6 +287,17 @@ impl App {
             }
         }
         app
+    }
+
+    /// The wizard with the command line's `--destination-profile` filled in: the
+    /// curated procedure's destination account.
+    pub fn with_destination_profile(mut self, profile: Option<String>) -> Self {
+        if let Some(profile) = profile {
+            self.curated
+                .form
+                .set(FieldId::DestinationProfile, profile.trim());
+        }
+        self
     }
 
     /// The run shown on a step, if it ran.
@@ -341,7 +363,7 @@ impl App {
 
     /// Whether keys go into a text field (so `q` is a letter, not quit).
     pub fn is_typing(&self) -> bool {
-        matches!(self.overlay, Some(Overlay::Save(_)))
+        matches!(self.overlay, Some(Overlay::Save(_) | Overlay::Choose(_)))
             || self.active().is_some_and(|flow| flow.editing.is_some())
     }
 

@@ -30,6 +30,7 @@ const TICK: Duration = Duration::from_millis(120);
 
 pub fn run(
     profile: Option<String>,
+    destination_profile: Option<String>,
     region: Option<String>,
     log_file: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
@@ -39,7 +40,7 @@ pub fn run(
         );
     }
     let log_path = crate::logging::init(log_file)?;
-    tracing::info!(?profile, ?region, log = %log_path.display(), "wizard starting");
+    tracing::info!(?profile, ?destination_profile, ?region, log = %log_path.display(), "wizard starting");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -54,7 +55,8 @@ pub fn run(
             Some(_) => None,
             None => crate::aws::profile_region(profile.as_deref()).await,
         };
-        let app = App::with_defaults(profile, region, profile_region);
+        let app = App::with_defaults(profile, region, profile_region)
+            .with_destination_profile(destination_profile);
         let result = event_loop(
             &mut terminal,
             app,

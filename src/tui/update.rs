@@ -16,6 +16,7 @@ use crate::core::flow::{
 };
 use crate::core::validate::AccountId;
 
+use super::accounts;
 use super::jobs::{Job, Output, RunId};
 use super::keys::{Action, Mode};
 use super::message::{Effect, Msg, SaveError};
@@ -180,6 +181,11 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
                 }
             }
         }
+        Output::Profiles(result) => {
+            app.profiles = Some(result);
+            accounts::profiles_arrived(app);
+        }
+        Output::KubeContexts(result) => accounts::contexts_arrived(app, flow, result),
         Output::Registry(lookup) => {
             let explanation = lookup.explain();
             let state = app.flow_mut(flow);
@@ -346,13 +352,17 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         (Mode::Save, _) => on_save_prompt(app, action, key),
         (Mode::Confirm, _) => on_confirm(app, action),
         (Mode::Pick, _) => on_pick(app, action),
+        (Mode::Choose, _) => accounts::on_choose(app, action, key),
+        (Mode::Accounts, Screen::Flow(flow)) => accounts::on_accounts(app, flow, action),
         (Mode::Menu, _) | (_, Screen::Menu) => on_menu(app, action),
         (Mode::Editing, Screen::Flow(flow)) => on_edit(app, flow, action, key),
         (Mode::Step, Screen::Flow(flow)) => on_step(app, flow, action),
     };
     // Profiles are looked up once the operator is done typing them.
-    if matches!(mode, Mode::Menu | Mode::Step | Mode::Editing)
-        && let Screen::Flow(flow) = app.screen
+    if matches!(
+        mode,
+        Mode::Menu | Mode::Step | Mode::Editing | Mode::Accounts | Mode::Choose
+    ) && let Screen::Flow(flow) = app.screen
         && app.flow(flow).editing.is_none()
         && !effects.contains(&Effect::Quit)
     {
@@ -422,10 +432,7 @@ fn on_menu(app: &mut App, action: Action) -> Vec<Effect> {
             app.menu_selected = (app.menu_selected + 1).min(FLOWS.len() - 1);
         }
         Action::MenuSelect(index) => app.menu_selected = index.min(FLOWS.len() - 1),
-        Action::MenuStart => {
-            app.screen = Screen::Flow(FLOWS[app.menu_selected]);
-            app.status = None;
-        }
+        Action::MenuStart => return accounts::open(app, FLOWS[app.menu_selected]),
         _ => {}
     }
     Vec::new()
@@ -451,6 +458,7 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
             app.status = None;
         }
         Action::Run => return execute_step(app, flow),
+        Action::OpenAccounts => return accounts::open(app, flow),
         Action::Revoke if flow == FlowId::RepositorySharing => return revoke_grant(app, flow),
         Action::Restore if flow == FlowId::RepositorySharing => {
             return restore_policy(app, flow);
@@ -549,6 +557,11 @@ fn execute_step(app: &mut App, flow: FlowId) -> Vec<Effect> {
         Ok(Job::AccessKey { iam, user, .. }) => {
             app.say(Tone::Info, "Reading the user's access keys…");
             vec![app.start(flow, Some(step), Job::ListKeys { iam, user })]
+        }
+        // Step 7 without a context first lists kubectl's, to choose the cluster from.
+        Ok(Job::Kubectl { context: None, .. }) => {
+            app.say(Tone::Info, "Reading kubectl's contexts…");
+            vec![app.start(flow, None, Job::KubeContexts)]
         }
         Ok(job) if job.writes() => {
             open_confirm(app, flow, step, job);

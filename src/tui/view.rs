@@ -47,6 +47,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
             draw_menu_header(frame, header);
             draw_menu(frame, body, app);
         }
+        Screen::Flow(flow) if app.flow(flow).accounts_row.is_some() => {
+            super::accounts::draw(frame, header, body, app, app.flow(flow));
+        }
         Screen::Flow(flow) => {
             let state = app.flow(flow);
             draw_flow_header(frame, header, state);
@@ -55,10 +58,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     draw_footer(frame, footer, app);
     match &app.overlay {
-        Some(Overlay::Help) => draw_help(frame, area),
+        Some(Overlay::Help) => draw_help(frame, area, app),
         Some(Overlay::Save(prompt)) => draw_save_prompt(frame, area, prompt),
         Some(Overlay::Confirm(confirm)) => draw_confirm(frame, area, confirm),
         Some(Overlay::Pick(picker)) => draw_picker(frame, area, picker),
+        Some(Overlay::Choose(chooser)) => super::accounts::draw_chooser(frame, area, chooser),
         None => {}
     }
 }
@@ -604,7 +608,15 @@ fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
             ),
             access => access.label().to_string(),
         },
-        FieldId::KubeContext if text.is_empty() => "✓ kubectl's current context".to_string(),
+        FieldId::KubeContext if text.is_empty() => {
+            "empty: x lists kubectl's contexts to choose from".to_string()
+        }
+        FieldId::SourceProfile | FieldId::DestinationProfile | FieldId::Profile => {
+            match super::accounts::profile_problem(None, state, field) {
+                Some(problem) => return (problem, ERROR),
+                None => "✓".to_string(),
+            }
+        }
         _ => "✓".to_string(),
     };
     (note, DIM)
@@ -690,9 +702,9 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn draw_help(frame: &mut Frame, area: Rect) {
+fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = Vec::new();
-    for group in keys::HELP {
+    for group in keys::help_for(keys::Mode::beneath(app)) {
         for (index, entry) in group.lines.iter().enumerate() {
             let heading = if index == 0 { group.heading } else { "" };
             lines.push(Line::from(vec![

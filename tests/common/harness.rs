@@ -87,6 +87,10 @@ pub struct ScriptedRunner {
     pub started: Mutex<Vec<Job>>,
     pub accounts: HashMap<Side, &'static str>,
     pub answered: Arc<Notify>,
+    /// The profile names the AWS files hold, as reading them answers.
+    pub profiles: Vec<&'static str>,
+    /// kubectl's contexts, as listing them answers.
+    pub contexts: Vec<&'static str>,
 }
 
 impl ScriptedRunner {
@@ -115,6 +119,15 @@ impl Runner for ScriptedRunner {
                         arn: format!("arn:aws:iam::{account}:user/admin"),
                     }),
                     region: None,
+                },
+            });
+        } else if matches!(job, Job::Profiles | Job::KubeContexts) {
+            let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect();
+            messages.push(Msg::Output {
+                run,
+                output: match job {
+                    Job::Profiles => Output::Profiles(Ok(names(&self.profiles))),
+                    _ => Output::KubeContexts(Ok(names(&self.contexts))),
                 },
             });
         } else {
