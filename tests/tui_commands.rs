@@ -1,6 +1,6 @@
 //! Every command the wizard shows or copies is runnable as printed: it parses as shell
 //! words, and each `aws` command in it names the profile and region of the step that
-//! shows it.
+//! shows it. Also: step 5's `c` never hands out a masked secret or the help line.
 
 mod common;
 
@@ -9,10 +9,11 @@ use ecr_share::aws::Identity;
 use ecr_share::aws::iam::{self, AccessKeyInfo};
 use ecr_share::core::documents::{self, DocumentKind, Language};
 use ecr_share::core::flow::{FLOWS, FieldId, FlowId, Side};
+use ecr_share::core::secret::{AccessKeyPair, Secret};
 use ecr_share::core::validate::{IamKind, IamName};
 use ecr_share::tui::jobs::{Job, Output};
 use ecr_share::tui::message::{Effect, Msg};
-use ecr_share::tui::model::{App, Overlay, Screen};
+use ecr_share::tui::model::{App, Overlay, Screen, Tone};
 use ecr_share::tui::update::update;
 use ratatui::crossterm::event::KeyCode;
 
@@ -355,4 +356,61 @@ fn the_key_limit_hint_names_the_profile_and_region_it_is_given() {
             Some("AKIAFIRST00000000000")
         );
     }
+}
+
+fn with_key(app: &mut App) -> &'static str {
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    app.curated.form.access_key = Some(AccessKeyPair {
+        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret_access_key: Secret::new(secret),
+    });
+    secret
+}
+
+#[test]
+fn step_5_copies_nothing_while_the_secret_is_masked() {
+    let mut app = App::new();
+    open(&mut app, FlowId::CuratedPackages);
+    let secret = with_key(&mut app);
+    press(&mut app, &[KeyCode::Char('5')]);
+    assert_eq!(app.curated.document_kind(), DocumentKind::AccessKey);
+    assert_eq!(press(&mut app, &[KeyCode::Char('c')]), Vec::<Effect>::new());
+    let status = app.status.clone().expect("a message says why");
+    assert_eq!(status.tone, Tone::Info);
+    assert!(
+        status.text.contains("reveal with r first"),
+        "{}",
+        status.text
+    );
+    assert!(
+        status.text.contains("Y copies the secret alone"),
+        "{}",
+        status.text
+    );
+    assert!(!status.text.contains(secret));
+    // The key lines and their keys are still shown, the secret masked.
+    let shown = app.curated.form.document(DocumentKind::AccessKey);
+    assert!(shown.contains("AKIAIOSFODNN7EXAMPLE"), "{shown}");
+    assert!(shown.contains("r reveals or hides the secret"), "{shown}");
+    assert!(!shown.contains(secret), "{shown}");
+}
+
+#[test]
+fn step_5_revealed_copies_the_key_lines_and_never_the_help_line() {
+    let mut app = App::new();
+    open(&mut app, FlowId::CuratedPackages);
+    let secret = with_key(&mut app);
+    press(&mut app, &[KeyCode::Char('5'), KeyCode::Char('r')]);
+    assert!(app.curated.form.reveal_secret);
+    let text = copied(&mut app);
+    assert_eq!(
+        text,
+        format!("Access key id:     AKIAIOSFODNN7EXAMPLE\nSecret access key: {secret}\n")
+    );
+    assert!(!text.contains("reveals"), "{text}");
+    // Before a key exists there is no secret to hold back: c copies the note.
+    let mut app = App::new();
+    open(&mut app, FlowId::CuratedPackages);
+    press(&mut app, &[KeyCode::Char('5')]);
+    assert!(copied(&mut app).starts_with("No key yet."));
 }

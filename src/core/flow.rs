@@ -462,6 +462,11 @@ static REPOSITORY_SHARING: FlowSpec = FlowSpec {
     ],
 };
 
+/// The keys of step 5, shown under the key pair but never part of what is copied
+/// or saved.
+const ACCESS_KEY_KEYS: &str =
+    "\nr reveals or hides the secret · y copies the key id · Y copies the secret\n";
+
 /// What the operator has entered in one flow, plus what earlier steps produced.
 #[derive(Debug, Clone)]
 pub struct Form {
@@ -694,11 +699,15 @@ impl Form {
     /// The document as the step shows it, built only from values that validate. The
     /// secret access key is masked unless the operator revealed it.
     pub fn document(&self, kind: DocumentKind) -> String {
-        if self.reveal_secret {
+        let mut text = if self.reveal_secret {
             self.export(kind)
         } else {
             self.masked().export(kind)
+        };
+        if kind == DocumentKind::AccessKey && self.access_key.is_some() {
+            text.push_str(ACCESS_KEY_KEYS);
         }
+        text
     }
 
     /// A copy of the form whose access key's secret is replaced by its mask.
@@ -737,7 +746,7 @@ impl Form {
             )),
             DocumentKind::AccessKey => match &self.access_key {
                 Some(pair) => format!(
-                    "Access key id:     {}\nSecret access key: {}\n\nr reveals or hides the secret · y copies the key id · Y copies the secret\n",
+                    "Access key id:     {}\nSecret access key: {}\n",
                     pair.access_key_id,
                     pair.secret_access_key.expose()
                 ),
