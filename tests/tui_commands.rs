@@ -1,6 +1,7 @@
 //! Every command the wizard shows or copies is runnable as printed: it parses as shell
 //! words, and each `aws` command in it names the profile and region of the step that
-//! shows it. Also: step 5's `c` never hands out a masked secret or the help line.
+//! shows it. Also: step 5's `c` never hands out a masked secret or the help line, and
+//! the repository's own account is refused as a grantee.
 
 mod common;
 
@@ -413,4 +414,39 @@ fn step_5_revealed_copies_the_key_lines_and_never_the_help_line() {
     open(&mut app, FlowId::CuratedPackages);
     press(&mut app, &[KeyCode::Char('5')]);
     assert!(copied(&mut app).starts_with("No key yet."));
+}
+
+#[test]
+fn the_repositorys_own_account_is_refused_as_a_grantee() {
+    let mut app = App::new();
+    let effects = open(&mut app, FlowId::RepositorySharing);
+    answer_identities(&mut app, effects, "123456789012", "123456789012");
+    let form = &mut app.repository.form;
+    form.set(FieldId::Grantees, "222222222222, 123456789012");
+    let refused = form.check(FieldId::Grantees).unwrap_err();
+    assert_eq!(
+        refused.0,
+        "account 123456789012 owns the repository; its own IAM policies decide its access — grant other accounts"
+    );
+    assert!(form.grantees().is_err());
+    let policy = form.document(DocumentKind::RepositoryPolicy);
+    assert!(!policy.contains("123456789012"), "{policy}");
+    // The reason is shown at the field.
+    press(&mut app, &[KeyCode::Char('2')]);
+    let screen = common::harness::render(&app, 160, 45);
+    assert!(
+        screen.contains("account 123456789012 owns the repository"),
+        "{screen}"
+    );
+    // Other accounts alone are fine.
+    app.repository.form.set(FieldId::Grantees, "222222222222");
+    assert!(app.repository.form.check(FieldId::Grantees).is_ok());
+}
+
+#[test]
+fn an_own_account_is_only_known_once_the_profile_resolved() {
+    let mut app = App::new();
+    open(&mut app, FlowId::RepositorySharing);
+    app.repository.form.set(FieldId::Grantees, "123456789012");
+    assert!(app.repository.form.check(FieldId::Grantees).is_ok());
 }

@@ -634,7 +634,7 @@ impl Form {
                 }
             }
             FieldId::Repository => RepositoryName::parse(&text).map(drop),
-            FieldId::Grantees => validate::parse_account_list(&text).map(drop),
+            FieldId::Grantees => self.grantees().map(drop),
             FieldId::Access => Access::from_cli_name(&text)
                 .map(drop)
                 .ok_or_else(|| Invalid("choose pull, pull-push or lambda".into())),
@@ -674,8 +674,16 @@ impl Form {
         RepositoryName::parse(&self.text(FieldId::Repository))
     }
 
+    /// The grantee accounts. The account that owns the repository is refused: its
+    /// own IAM policies decide its access, a repository policy adds nothing for it.
     pub fn grantees(&self) -> Result<Vec<AccountId>, Invalid> {
-        validate::parse_account_list(&self.text(FieldId::Grantees))
+        let grantees = validate::parse_account_list(&self.text(FieldId::Grantees))?;
+        match self.resolved.get(&Side::RepositoryOwner) {
+            Some(owner) if grantees.contains(owner) => Err(Invalid(format!(
+                "account {owner} owns the repository; its own IAM policies decide its access — grant other accounts"
+            ))),
+            _ => Ok(grantees),
+        }
     }
 
     pub fn access(&self) -> Access {
