@@ -450,3 +450,47 @@ fn an_own_account_is_only_known_once_the_profile_resolved() {
     app.repository.form.set(FieldId::Grantees, "123456789012");
     assert!(app.repository.form.check(FieldId::Grantees).is_ok());
 }
+
+fn ecr_share(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ecr-share"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn the_binary_prints_a_completion_script_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = ecr_share(&["completions", shell]);
+        assert!(output.status.success(), "{shell}: {output:?}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        assert!(!script.trim().is_empty(), "{shell}");
+        for name in ["grant", "revoke", "curated", "policy", "completions", "man"] {
+            assert!(script.contains(name), "{shell} script lacks {name}");
+        }
+    }
+    let refused = ecr_share(&["completions", "tcsh"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(refused.stdout.is_empty());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("bash, elvish, fish, powershell, zsh"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_binary_prints_its_manual_page_in_roff() {
+    let output = ecr_share(&["man"]);
+    assert!(output.status.success(), "{output:?}");
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(page.contains(".TH ecr-share 1"), "{page}");
+    assert!(page.contains(".SH SYNOPSIS"), "{page}");
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    for name in ["grant", "revoke", "curated", "policy", "completions"] {
+        assert!(
+            page.contains(&format!("ecr\\-share\\-{name}(1)")),
+            "the page lacks {name}"
+        );
+    }
+}
