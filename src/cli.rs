@@ -53,6 +53,14 @@ pub enum Command {
     Revoke(RevokeArgs),
     /// Run the EKS Anywhere Curated Packages sharing procedure across two accounts.
     Curated(CuratedArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]

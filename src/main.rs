@@ -30,6 +30,10 @@ fn main() -> ExitCode {
             ecr_share::commands::grant::run_revoke(cli.profile, cli.region, args)
         }
         Some(Command::Curated(args)) => ecr_share::commands::curated::run(cli.region, args),
+        Some(Command::Completions { shell }) => {
+            ecr_share::commands::completions::run_completions(shell)
+        }
+        Some(Command::Man) => ecr_share::commands::completions::run_man(),
     };
     match outcome {
         Ok(code) => code,

@@ -51,18 +51,35 @@ pub enum PlanError {
 #[derive(Debug, Clone)]
 pub struct Ecr {
     client: Client,
+    /// `--profile`/`--region` for the `aws` commands its messages suggest.
+    command_options: String,
 }
 
 impl Ecr {
     pub fn new(config: &SdkConfig) -> Ecr {
-        Ecr {
-            client: Client::new(config),
-        }
+        let region = config.region().map(ToString::to_string);
+        Ecr::from_client(Client::new(config)).commands_as(None, region.as_deref())
+    }
+
+    /// Makes the `aws` commands its messages suggest name this profile (none: the
+    /// default credentials) and region.
+    pub fn commands_as(mut self, profile: Option<&str>, region: Option<&str>) -> Ecr {
+        self.command_options =
+            crate::core::documents::aws_target_options(profile, region.unwrap_or("<REGION>"));
+        self
     }
 
     /// Uses a client as it is configured (tests hand in one with mocked answers).
     pub fn from_client(client: Client) -> Ecr {
-        Ecr { client }
+        let region = client.config().region().map(ToString::to_string);
+        let command_options = crate::core::documents::aws_target_options(
+            None,
+            region.as_deref().unwrap_or("<REGION>"),
+        );
+        Ecr {
+            client,
+            command_options,
+        }
     }
 
     /// The names of every repository in the account and region, in AWS's order.
@@ -378,8 +395,10 @@ impl Ecr {
                     call,
                     Some(ANSWER_LOST),
                     format!(
-                        "{}; reading the policy back failed too ({error}), so AWS may or may not hold the new policy: check with aws ecr get-repository-policy --repository-name {repository}",
-                        lost.message
+                        "{}; reading the policy back failed too ({error}), so AWS may or may not hold the new policy: check with aws ecr get-repository-policy --repository-name {}{}",
+                        lost.message,
+                        crate::core::documents::shell_quote(repository.as_str()),
+                        self.command_options
                     ),
                 )),
                 Outcome::Failed(error),
@@ -578,6 +597,48 @@ mod tests {
             "{error}"
         );
         assert!(!may_have_changed(&reports), "checked: nothing changed");
+    }
+
+    #[tokio::test]
+    async fn a_lost_write_whose_read_back_fails_names_a_command_for_the_same_place() {
+        let read = mock!(Client::get_repository_policy)
+            .sequence()
+            .output(|| {
+                GetRepositoryPolicyOutput::builder()
+                    .policy_text(BEFORE)
+                    .build()
+            })
+            // The plan's read and the re-read just before the write.
+            .times(2)
+            .http_response(|| {
+                HttpResponse::new(
+                    StatusCode::try_from(400).unwrap(),
+                    SdkBody::from(r#"{"__type":"AccessDeniedException","message":"denied"}"#),
+                )
+            })
+            .repeatedly()
+            .build();
+        let write = mock!(Client::set_repository_policy).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(500).unwrap(),
+                SdkBody::from(r#"{"__type":"ServerException","message":"internal failure"}"#),
+            )
+        });
+        let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&read, &write], |c| c
+            .retry_config(RetryConfig::disabled()));
+        let ecr = Ecr::from_client(client).commands_as(Some("prod"), Some("eu-west-1"));
+        let repository = RepositoryName::parse("team/app").unwrap();
+        let plan = ecr.plan_grant(&repository, &grant()).await.unwrap();
+        let reports = ecr.apply(&plan).await;
+        let Outcome::Failed(error) = &reports[1].outcome else {
+            panic!("{reports:?}")
+        };
+        assert!(
+            error.message.ends_with(
+                "check with aws ecr get-repository-policy --repository-name 'team/app' --profile 'prod' --region 'eu-west-1'"
+            ),
+            "{error}"
+        );
     }
 
     #[test]

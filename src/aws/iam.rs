@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::error::{ANSWER_LOST, outcome_unknown};
 use super::{CallError, CallReport, Outcome};
-use crate::core::documents::pretty;
+use crate::core::documents::{self, pretty};
 use crate::core::regions::Partition;
 use crate::core::secret::{AccessKeyPair, Secret};
 use crate::core::validate::{AccountId, IamName, SizeLimit};
@@ -48,6 +48,9 @@ pub struct Iam {
     client: aws_sdk_iam::Client,
     partition: Partition,
     account: AccountId,
+    /// `--profile`/`--region` for the `aws` commands its messages suggest, so they
+    /// act in this account when pasted.
+    command_options: String,
 }
 
 /// What an `ensure_*` call found or did for one IAM entity.
@@ -103,7 +106,21 @@ pub struct NewAccessKey {
 impl Iam {
     /// IAM with the credentials of `config`, which must act as `account`.
     pub fn new(config: &SdkConfig, partition: Partition, account: AccountId) -> Self {
+        let region = config.region().map(ToString::to_string);
         Iam::with_client(aws_sdk_iam::Client::new(config), partition, account)
+            .commands_as(None, region.as_deref())
+    }
+
+    /// Makes the `aws` commands its messages suggest name this profile (none: the
+    /// default credentials) and region.
+    pub fn commands_as(mut self, profile: Option<&str>, region: Option<&str>) -> Self {
+        self.command_options = documents::aws_target_options(profile, region.unwrap_or("<REGION>"));
+        self
+    }
+
+    /// `--profile`/`--region` as the `aws` commands in its messages carry them.
+    pub fn command_options(&self) -> &str {
+        &self.command_options
     }
 
     pub fn with_client(
@@ -115,6 +132,7 @@ impl Iam {
             client,
             partition,
             account,
+            command_options: documents::aws_target_options(None, "<REGION>"),
         }
     }
 
@@ -460,7 +478,8 @@ impl Iam {
                         ))
                     } else {
                         unknown(format!(
-                            "the read-back shows {id} with this document, but it is not the default version; make it the default with aws iam set-default-policy-version --policy-arn {policy_arn} --version-id {id}"
+                            "the read-back shows {id} with this document, but it is not the default version; make it the default with aws iam set-default-policy-version --policy-arn {policy_arn} --version-id {id}{}",
+                            self.command_options
                         ))
                     };
                 }
@@ -753,7 +772,7 @@ impl Iam {
             let error = CallError::new(
                 CREATE,
                 Some("LimitExceeded"),
-                key_limit_message(user, &existing),
+                key_limit_message(user, &existing, &self.command_options),
             );
             return NewAccessKey {
                 report: CallReport::new(CREATE, user.as_str(), Outcome::Failed(error)),
@@ -808,8 +827,8 @@ impl Iam {
                         CREATE,
                         Some(ANSWER_LOST),
                         format!(
-                            "{}; listing the user's keys back failed too ({read}), so a key may have been created whose secret can never be read: check with aws iam list-access-keys --user-name {user} and delete any key nobody holds",
-                            lost.message
+                            "{}; listing the user's keys back failed too ({read}), so a key may have been created whose secret can never be read: check with aws iam list-access-keys --user-name {user}{} and delete any key nobody holds",
+                            lost.message, self.command_options
                         ),
                     ));
                 }
@@ -852,7 +871,8 @@ impl Iam {
                     CREATE,
                     Some(ANSWER_LOST),
                     format!(
-                        "the answer was lost and key {id}, which appeared meanwhile, could not be deleted; its secret can never be read: delete it (aws iam delete-access-key --user-name {user} --access-key-id {id}) and run again"
+                        "the answer was lost and key {id}, which appeared meanwhile, could not be deleted; its secret can never be read: delete it (aws iam delete-access-key --user-name {user} --access-key-id {id}{}) and run again",
+                        self.command_options
                     ),
                 ));
             }
@@ -961,14 +981,20 @@ fn new_key(
     (Outcome::Done(text), Some(pair))
 }
 
-/// Why no key can be created for a user who has two already.
-pub fn key_limit_message(user: &IamName, existing: &[AccessKeyInfo]) -> String {
+/// Why no key can be created for a user who has two already. `command_options` are
+/// the `--profile`/`--region` of the suggested `aws` command
+/// ([`Iam::command_options`]).
+pub fn key_limit_message(
+    user: &IamName,
+    existing: &[AccessKeyInfo],
+    command_options: &str,
+) -> String {
     let keys: Vec<String> = existing.iter().map(AccessKeyInfo::describe).collect();
     let example = existing
         .first()
         .map_or("<ACCESS_KEY_ID>", |k| k.id.as_str());
     format!(
-        "user {user} already has {} access keys, the most IAM allows: {}. Delete one that is no longer used (aws iam delete-access-key --user-name {user} --access-key-id {example}) and run again",
+        "user {user} already has {} access keys, the most IAM allows: {}. Delete one that is no longer used (aws iam delete-access-key --user-name {user} --access-key-id {example}{command_options}) and run again",
         existing.len(),
         keys.join(", ")
     )

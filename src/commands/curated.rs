@@ -22,6 +22,7 @@ use crate::aws::iam;
 use crate::aws::verify;
 use crate::aws::{self as aws_layer, CallError, CallReport, Outcome, Target};
 use crate::cli::CuratedArgs;
+use crate::core::documents::shell_quote;
 use crate::core::flow::{CuratedStep, FieldId, FlowId, Form, Side, Step};
 use crate::core::validate::{AccountId, IamKind, IamName, Region, SubscriptionId};
 use crate::files;
@@ -663,12 +664,12 @@ fn cluster_notes(input: &Input, printer: &Printer) {
     if let Some(path) = &input.secret_out {
         printer.note(&format!(
             "existing cluster: kubectl apply -f {}",
-            path.display()
+            shell_quote(&path.display().to_string())
         ));
     }
     printer.note(&format!(
-        "new cluster: export EKSA_AWS_CONFIG_FILE='{}' before eksctl anywhere create cluster",
-        input.config_out.display()
+        "new cluster: export EKSA_AWS_CONFIG_FILE={} before eksctl anywhere create cluster",
+        shell_quote(&input.config_out.display().to_string())
     ));
 }
 

@@ -15,7 +15,7 @@ use crate::aws::ecr::{self, Plan};
 use crate::aws::error::ANSWER_LOST;
 use crate::aws::{self, CallReport, Identity, Outcome, Target};
 use crate::cli::{GrantArgs, RevokeArgs};
-use crate::core::documents::Access;
+use crate::core::documents::{self, Access, shell_quote};
 use crate::core::merge::{self, Grant, OtherAccess, PolicyWrite};
 use crate::core::regions::Partition;
 use crate::core::validate::{AccountId, Region, RepositoryName, parse_account_list};
@@ -360,10 +360,10 @@ impl Session {
                 shell_quote(plan.repository.as_str())
             ),
         };
-        command.push_str(&format!(" --region {}", self.region));
-        if let Some(profile) = &self.target.profile {
-            command.push_str(&format!(" --profile {}", shell_quote(profile)));
-        }
+        command.push_str(&documents::aws_target_options(
+            self.target.profile.as_deref(),
+            self.region.name(),
+        ));
         command
     }
 }
@@ -562,11 +562,6 @@ fn account_list(accounts: &[AccountId]) -> String {
         [one] => format!("account {one}"),
         many => format!("accounts {}", many.join(", ")),
     }
-}
-
-/// Quotes a word for a POSIX shell.
-fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

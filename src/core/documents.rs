@@ -249,16 +249,56 @@ pub fn repository_policy(
     })
 }
 
-/// Step 1: the `aws` command that finds the curated-packages registry.
+/// Step 1: the `aws` command that finds the curated-packages registry, with the
+/// default credentials.
 pub fn describe_subscription_command(
     region: Option<&Region>,
     subscription: Option<&SubscriptionId>,
 ) -> String {
+    describe_subscription_command_as(None, region, subscription)
+}
+
+/// Step 1: the `aws` command that finds the curated-packages registry, run with
+/// `profile` (none: the default credentials) in `region`.
+pub fn describe_subscription_command_as(
+    profile: Option<&str>,
+    region: Option<&Region>,
+    subscription: Option<&SubscriptionId>,
+) -> String {
     format!(
-        "aws eks describe-eks-anywhere-subscription \\\n  --region '{}' \\\n  --id '{}' \\\n  --query 'subscription.packageRegistry'\n",
-        or_placeholder(region, "<REGION>"),
-        or_placeholder(subscription, "<SUBSCRIPTION_ID>"),
+        "aws eks describe-eks-anywhere-subscription \\\n{}  --id {} \\\n  --query 'subscription.packageRegistry'\n",
+        aws_target_lines(profile, &or_placeholder(region, "<REGION>")),
+        shell_quote(&or_placeholder(subscription, "<SUBSCRIPTION_ID>")),
     )
+}
+
+/// Quotes a word for a POSIX shell: the whole word in single quotes, each `'` in
+/// it written as `'\''`. Any text comes out as exactly one word.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The options that make an `aws` command act where the step acts: `--profile` when
+/// the step uses a named profile (none for the default credentials) and always
+/// `--region`, each quoted, as one line fragment: ` --profile 'prod' --region 'us-east-1'`.
+pub fn aws_target_options(profile: Option<&str>, region: &str) -> String {
+    let mut options = String::new();
+    if let Some(profile) = profile.map(str::trim).filter(|p| !p.is_empty()) {
+        options.push_str(&format!(" --profile {}", shell_quote(profile)));
+    }
+    options.push_str(&format!(" --region {}", shell_quote(region)));
+    options
+}
+
+/// The same options as [`aws_target_options`], one per continued line
+/// (`  --profile 'prod' \`), for the commands the documents spread over lines.
+pub fn aws_target_lines(profile: Option<&str>, region: &str) -> String {
+    let mut lines = String::new();
+    if let Some(profile) = profile.map(str::trim).filter(|p| !p.is_empty()) {
+        lines.push_str(&format!("  --profile {} \\\n", shell_quote(profile)));
+    }
+    lines.push_str(&format!("  --region {} \\\n", shell_quote(region)));
+    lines
 }
 
 /// Step 6: the AWS config file the curated-packages controller reads. Its default
@@ -330,8 +370,9 @@ pub fn aws_secret_manifest(config_file: &str) -> String {
 
 /// Step 7, new clusters: point `eksctl anywhere` at the config file.
 pub fn new_cluster_instruction(config_path: &str) -> String {
+    let config_path = shell_quote(config_path);
     format!(
-        "# For a new cluster, before creating it:\nexport EKSA_AWS_CONFIG_FILE='{config_path}'\neksctl anywhere create cluster -f cluster.yaml\n\n# For an existing cluster, apply the aws-secret manifest instead:\nkubectl apply -f aws-secret.yaml\n"
+        "# For a new cluster, before creating it:\nexport EKSA_AWS_CONFIG_FILE={config_path}\neksctl anywhere create cluster -f cluster.yaml\n\n# For an existing cluster, apply the aws-secret manifest instead:\nkubectl apply -f aws-secret.yaml\n"
     )
 }
 
@@ -432,6 +473,37 @@ pub enum Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_name_the_profile_only_when_there_is_one_and_always_the_region() {
+        assert_eq!(
+            aws_target_options(None, "us-east-1"),
+            " --region 'us-east-1'"
+        );
+        assert_eq!(
+            aws_target_options(Some("  "), "us-east-1"),
+            " --region 'us-east-1'"
+        );
+        assert_eq!(
+            aws_target_options(Some("o'brien"), "eu-west-1"),
+            r" --profile 'o'\''brien' --region 'eu-west-1'"
+        );
+        assert_eq!(
+            aws_target_lines(Some("prod"), "eu-west-1"),
+            "  --profile 'prod' \\\n  --region 'eu-west-1' \\\n"
+        );
+    }
+
+    #[test]
+    fn the_describe_command_carries_the_profile_it_is_given() {
+        let region = Region::parse("us-west-2").unwrap();
+        let plain = describe_subscription_command(Some(&region), None);
+        assert!(!plain.contains("--profile"), "{plain}");
+        assert!(plain.contains("--region 'us-west-2'"), "{plain}");
+        let with = describe_subscription_command_as(Some("src"), Some(&region), None);
+        assert!(with.contains("  --profile 'src' \\\n"), "{with}");
+        assert!(with.contains("--id '<SUBSCRIPTION_ID>'"), "{with}");
+    }
 
     fn account(id: &str) -> AccountId {
         AccountId::parse(id).unwrap()

@@ -139,6 +139,15 @@ pub enum Side {
 }
 
 impl Side {
+    /// The field that names this side's AWS profile.
+    pub fn profile_field(self) -> FieldId {
+        match self {
+            Side::Source => FieldId::SourceProfile,
+            Side::Destination => FieldId::DestinationProfile,
+            Side::RepositoryOwner => FieldId::Profile,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Side::Source => "source account",
@@ -453,6 +462,11 @@ static REPOSITORY_SHARING: FlowSpec = FlowSpec {
     ],
 };
 
+/// The keys of step 5, shown under the key pair but never part of what is copied
+/// or saved.
+const ACCESS_KEY_KEYS: &str =
+    "\nr reveals or hides the secret · y copies the key id · Y copies the secret\n";
+
 /// What the operator has entered in one flow, plus what earlier steps produced.
 #[derive(Debug, Clone)]
 pub struct Form {
@@ -620,7 +634,7 @@ impl Form {
                 }
             }
             FieldId::Repository => RepositoryName::parse(&text).map(drop),
-            FieldId::Grantees => validate::parse_account_list(&text).map(drop),
+            FieldId::Grantees => self.grantees().map(drop),
             FieldId::Access => Access::from_cli_name(&text)
                 .map(drop)
                 .ok_or_else(|| Invalid("choose pull, pull-push or lambda".into())),
@@ -660,8 +674,16 @@ impl Form {
         RepositoryName::parse(&self.text(FieldId::Repository))
     }
 
+    /// The grantee accounts. The account that owns the repository is refused: its
+    /// own IAM policies decide its access, a repository policy adds nothing for it.
     pub fn grantees(&self) -> Result<Vec<AccountId>, Invalid> {
-        validate::parse_account_list(&self.text(FieldId::Grantees))
+        let grantees = validate::parse_account_list(&self.text(FieldId::Grantees))?;
+        match self.resolved.get(&Side::RepositoryOwner) {
+            Some(owner) if grantees.contains(owner) => Err(Invalid(format!(
+                "account {owner} owns the repository; its own IAM policies decide its access — grant other accounts"
+            ))),
+            _ => Ok(grantees),
+        }
     }
 
     pub fn access(&self) -> Access {
@@ -685,11 +707,15 @@ impl Form {
     /// The document as the step shows it, built only from values that validate. The
     /// secret access key is masked unless the operator revealed it.
     pub fn document(&self, kind: DocumentKind) -> String {
-        if self.reveal_secret {
+        let mut text = if self.reveal_secret {
             self.export(kind)
         } else {
             self.masked().export(kind)
+        };
+        if kind == DocumentKind::AccessKey && self.access_key.is_some() {
+            text.push_str(ACCESS_KEY_KEYS);
         }
+        text
     }
 
     /// A copy of the form whose access key's secret is replaced by its mask.
@@ -708,10 +734,13 @@ impl Form {
         let region = self.region().ok();
         let partition = self.partition();
         match kind {
-            DocumentKind::DescribeSubscriptionCommand => documents::describe_subscription_command(
-                region.as_ref(),
-                self.subscription().ok().as_ref(),
-            ),
+            DocumentKind::DescribeSubscriptionCommand => {
+                documents::describe_subscription_command_as(
+                    self.profile(Side::Source).as_deref(),
+                    region.as_ref(),
+                    self.subscription().ok().as_ref(),
+                )
+            }
             DocumentKind::EcrReadPolicy => documents::pretty(&documents::ecr_read_policy(
                 partition,
                 self.account(FieldId::RegistryAccount).ok().as_ref(),
@@ -725,7 +754,7 @@ impl Form {
             )),
             DocumentKind::AccessKey => match &self.access_key {
                 Some(pair) => format!(
-                    "Access key id:     {}\nSecret access key: {}\n\nr reveals or hides the secret · y copies the key id · Y copies the secret\n",
+                    "Access key id:     {}\nSecret access key: {}\n",
                     pair.access_key_id,
                     pair.secret_access_key.expose()
                 ),
@@ -742,10 +771,9 @@ impl Form {
             }
             DocumentKind::VerifyChecks => self.verify_checks(),
             DocumentKind::RepositoryPolicyCommand => format!(
-                "# The current policy, which this grant is merged into:\naws ecr get-repository-policy \\\n  --region '{}' \\\n  --repository-name '{}'\n",
-                region.as_ref().map_or("<REGION>", Region::name),
-                self.repository()
-                    .map_or_else(|_| "<REPOSITORY>".to_string(), |r| r.to_string()),
+                "# The current policy, which this grant is merged into:\naws ecr get-repository-policy \\\n{}  --repository-name {}\n",
+                self.aws_target_lines(Side::RepositoryOwner),
+                documents::shell_quote(&self.repository_or_placeholder()),
             ),
             DocumentKind::RepositoryPolicy => match self.current_merge() {
                 Some(change) => match &change.policy {
@@ -773,13 +801,47 @@ impl Form {
                 None => "The current policy has not been read yet.\n\nPress x: ecr-share reads the repository's policy, merges this grant into it\n(ecr-share's own statements are extended; every statement it did not write\nis kept exactly, even one that only looks like its own), shows what changes\nhere, and applies it only after you confirm.\n".to_string(),
             },
             DocumentKind::ApplyRepositoryPolicy => format!(
-                "# Replaces the whole policy: merge first, keep a copy of the old one.\naws ecr get-repository-policy --region '{region}' \\\n  --repository-name '{repo}' > previous-policy.json\naws ecr set-repository-policy --region '{region}' \\\n  --repository-name '{repo}' \\\n  --policy-text file://repository-policy.json\n",
-                region = region.as_ref().map_or("<REGION>", Region::name),
-                repo = self
-                    .repository()
-                    .map_or_else(|_| "<REPOSITORY>".to_string(), |r| r.to_string()),
+                "# Replaces the whole policy: merge first, keep a copy of the old one.\naws ecr get-repository-policy \\\n{target}  --repository-name {repo} > previous-policy.json\naws ecr set-repository-policy \\\n{target}  --repository-name {repo} \\\n  --policy-text file://repository-policy.json\n",
+                target = self.aws_target_lines(Side::RepositoryOwner),
+                repo = documents::shell_quote(&self.repository_or_placeholder()),
             ),
         }
+    }
+
+    /// The profile a side's steps run with, as typed; `None` for the default
+    /// credentials, a placeholder while the name does not validate.
+    pub fn profile(&self, side: Side) -> Option<String> {
+        let field = side.profile_field();
+        let text = self.text(field);
+        let name = text.trim();
+        if name.is_empty() {
+            None
+        } else if self.check(field).is_err() {
+            Some("<PROFILE>".to_string())
+        } else {
+            Some(name.to_string())
+        }
+    }
+
+    /// `--profile` (when the side has one) and `--region` for an `aws` command that
+    /// acts as this side's steps do, as in [`documents::aws_target_options`].
+    pub fn aws_target_options(&self, side: Side) -> String {
+        documents::aws_target_options(self.profile(side).as_deref(), &self.region_or_placeholder())
+    }
+
+    /// The same options, one per continued line, for a command spread over lines.
+    pub fn aws_target_lines(&self, side: Side) -> String {
+        documents::aws_target_lines(self.profile(side).as_deref(), &self.region_or_placeholder())
+    }
+
+    fn region_or_placeholder(&self) -> String {
+        self.region()
+            .map_or_else(|_| "<REGION>".to_string(), |r| r.name().to_string())
+    }
+
+    fn repository_or_placeholder(&self) -> String {
+        self.repository()
+            .map_or_else(|_| "<REPOSITORY>".to_string(), |r| r.to_string())
     }
 
     /// The repository policy of this grant alone.

@@ -306,7 +306,7 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
             let Some(config) = config_or_report(&target, calls).await else {
                 return;
             };
-            let reports = ecr::apply(&config, &plan).await;
+            let reports = ecr_as(&config, &target).apply(&plan).await;
             if calls.calls(reports) {
                 calls.output(Output::Applied {
                     repository: plan.repository.clone(),
@@ -324,13 +324,9 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
             let Some(config) = config_or_report(&target, calls).await else {
                 return;
             };
-            let reports = ecr::restore(
-                &config,
-                &repository,
-                previous.as_deref(),
-                current.as_deref(),
-            )
-            .await;
+            let reports = ecr_as(&config, &target)
+                .restore(&repository, previous.as_deref(), current.as_deref())
+                .await;
             calls.calls(reports);
         }
     }
@@ -376,14 +372,15 @@ async fn access_key<R: Report + ?Sized>(
         let reason = if existing.len() >= iam::MAX_ACCESS_KEYS {
             format!(
                 "{}; {path} holds neither, so there is no secret to reuse",
-                iam::key_limit_message(user, &existing)
+                iam::key_limit_message(user, &existing, iam.command_options())
             )
         } else {
             let ids: Vec<&str> = existing.iter().map(|k| k.id.as_str()).collect();
             format!(
-                "user {user} already has access key {}, whose secret IAM cannot show again, and {path} does not hold it. Point the config file path at the file written when that key was created, or delete the key (aws iam delete-access-key --user-name {user} --access-key-id {}) and run again",
+                "user {user} already has access key {}, whose secret IAM cannot show again, and {path} does not hold it. Point the config file path at the file written when that key was created, or delete the key (aws iam delete-access-key --user-name {user} --access-key-id {}{}) and run again",
                 ids.join(", "),
-                ids[0]
+                ids[0],
+                iam.command_options()
             )
         };
         calls.call(CallReport::new(
@@ -553,9 +550,26 @@ async fn config_or_report<R: Report + ?Sized>(
     }
 }
 
+/// ECR with the credentials of `config`, its suggested commands naming `target`.
+fn ecr_as(config: &SdkConfig, target: &Target) -> ecr::Ecr {
+    let region = target
+        .region
+        .clone()
+        .or_else(|| config.region().map(ToString::to_string));
+    ecr::Ecr::new(config).commands_as(target.profile.as_deref(), region.as_deref())
+}
+
 async fn iam_client<R: Report + ?Sized>(iam: &IamTarget, calls: &mut Calls<'_, R>) -> Option<Iam> {
     let config = config_or_report(&iam.target, calls).await?;
-    Some(Iam::new(&config, iam.partition, iam.account.clone()))
+    let region = iam
+        .target
+        .region
+        .clone()
+        .or_else(|| config.region().map(ToString::to_string));
+    Some(
+        Iam::new(&config, iam.partition, iam.account.clone())
+            .commands_as(iam.target.profile.as_deref(), region.as_deref()),
+    )
 }
 
 #[cfg(test)]

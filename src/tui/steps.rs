@@ -294,13 +294,10 @@ fn key_plan(
             (lines, Vec::new())
         }
         None => {
-            let profile = target(app, flow, Side::Destination)
-                .profile
-                .map(|p| format!(" --profile {p}"))
-                .unwrap_or_default();
+            let options = form.aws_target_options(Side::Destination);
             let ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
             let problem = format!(
-                "User {user} already has {} whose secret IAM cannot show again, and {path} does not hold it. Set the config file path to the file written when it was created, or delete it first (aws iam delete-access-key --user-name {user} --access-key-id {}{profile}).",
+                "User {user} already has {} whose secret IAM cannot show again, and {path} does not hold it. Set the config file path to the file written when it was created, or delete it first (aws iam delete-access-key --user-name {user} --access-key-id {}{options}).",
                 if ids.len() == 1 {
                     format!("key {}", ids[0])
                 } else {

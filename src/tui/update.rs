@@ -514,7 +514,7 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
                 app.say(Tone::Info, "This step shows one document.");
             }
         }
-        Action::CopyDocument => return copy_document(app, flow),
+        Action::CopyDocument => return copy_shown_document(app, flow),
         Action::CopyValue => return copy_field(app, flow),
         Action::Save => {
             let kind = state.document_kind();
@@ -714,6 +714,23 @@ fn scroll_document(app: &mut App, flow: FlowId, delta: i32) {
     let max = u16::try_from(max).unwrap_or(u16::MAX);
     let next = (i32::from(state.scroll) + delta).clamp(0, i32::from(max));
     state.scroll = u16::try_from(next).unwrap_or(0);
+}
+
+/// `c`: copies the document shown, except step 5's key while its secret is masked:
+/// the operator has not chosen to show the secret, so it is not handed out whole.
+fn copy_shown_document(app: &mut App, flow: FlowId) -> Vec<Effect> {
+    let state = app.flow(flow);
+    if state.document_kind() == DocumentKind::AccessKey
+        && state.form.access_key.is_some()
+        && !state.form.reveal_secret
+    {
+        app.say(
+            Tone::Info,
+            "Nothing copied while the secret is masked: reveal with r first, or Y copies the secret alone.",
+        );
+        return Vec::new();
+    }
+    copy_document(app, flow)
 }
 
 fn copy_document(app: &App, flow: FlowId) -> Vec<Effect> {
