@@ -588,7 +588,12 @@ fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
             }
         }
         FieldId::RegistryAccount => {
-            "✓ typed (Ctrl-R while editing: back to the region's registry)".to_string()
+            "✓ typed (empty it or Ctrl-R: back to the region's registry)".to_string()
+        }
+        FieldId::SourceAccount | FieldId::DestinationAccount | FieldId::RoleArn
+            if form.is_edited(field) =>
+        {
+            "✓ typed (empty it to follow the default again)".to_string()
         }
         FieldId::RoleArn if !form.is_edited(field) => {
             "✓ from the source account and role name of step 3".to_string()
