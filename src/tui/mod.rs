@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod keys;
 pub mod message;
 pub mod model;
+mod paste;
 pub mod runtime;
 pub mod steps;
 pub mod update;

@@ -15,6 +15,7 @@ use crate::core::flow::{
     FLOWS, FieldId, FieldKind, FlowId, FlowSpec, MergedGrant, Side, field_spec,
 };
 use crate::core::validate::AccountId;
+use crate::files;
 
 use super::jobs::{Job, Output, RunId};
 use super::keys::{Action, Mode};
@@ -27,6 +28,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) => {
+            super::paste::on_paste(app, &text);
+            Vec::new()
+        }
         Msg::Resize => Vec::new(),
         Msg::Tick => {
             app.ticks = app.ticks.wrapping_add(1);
@@ -521,6 +526,7 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
                 input: Input::new(path),
                 kind,
                 confirm_overwrite: false,
+                create_folder: false,
             }));
         }
         _ => {}
@@ -753,27 +759,37 @@ fn on_save_prompt(app: &mut App, action: Action, key: KeyEvent) -> Vec<Effect> {
             app.say(Tone::Info, "Not saved.");
         }
         Action::SaveFile => {
-            let path = prompt.input.value().trim().to_string();
-            if path.is_empty() {
+            let typed = prompt.input.value().trim().to_string();
+            if typed.is_empty() {
                 app.say(Tone::Error, "Enter a file name to save to.");
                 return Vec::new();
             }
+            let path = match files::expand_home(&typed, files::home_folder().as_deref()) {
+                Ok(path) => path,
+                Err(reason) => {
+                    app.say(Tone::Error, format!("Not saved: {reason}"));
+                    return Vec::new();
+                }
+            };
             let kind = prompt.kind;
             let overwrite = prompt.confirm_overwrite;
+            let create_folder = prompt.create_folder;
             let Some(flow) = app.active() else {
                 return Vec::new();
             };
             let contents = flow.form.export(kind);
             return vec![Effect::Save {
-                path: PathBuf::from(path),
+                path,
                 contents,
                 private: kind.may_hold_secret(),
                 overwrite,
+                create_folder,
             }];
         }
         _ => {
             if prompt.input.handle_event(&Event::Key(key)).is_some() {
                 prompt.confirm_overwrite = false;
+                prompt.create_folder = false;
             }
         }
     }
@@ -802,6 +818,18 @@ fn on_saved(app: &mut App, result: Result<PathBuf, SaveError>) {
                 format!(
                     "{} exists: Enter replaces it, Esc keeps it.",
                     path.display()
+                ),
+            );
+        }
+        Err(SaveError::MissingFolder(folder)) => {
+            if let Some(Overlay::Save(prompt)) = &mut app.overlay {
+                prompt.create_folder = true;
+            }
+            app.say(
+                Tone::Error,
+                format!(
+                    "folder {} does not exist: Enter creates it, Esc cancels.",
+                    folder.display()
                 ),
             );
         }
