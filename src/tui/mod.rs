@@ -11,6 +11,7 @@ pub mod model;
 mod paste;
 pub mod runtime;
 pub mod steps;
+mod switch;
 pub mod update;
 pub mod view;
 

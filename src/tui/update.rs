@@ -22,9 +22,17 @@ use super::keys::{Action, Mode};
 use super::message::{Effect, Msg, SaveError};
 use super::model::{App, Confirm, IdentityState, Overlay, Picker, SavePrompt, Screen, Tone};
 use super::steps;
+use super::switch;
 
 /// Applies one message to the model and returns the work it asks for.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let repository = switch::current_repository(app);
+    let effects = apply(app, msg);
+    switch::after_repository_change(app, &repository);
+    effects
+}
+
+fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(key) => on_key(app, key),
@@ -249,6 +257,15 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
                 let selected = names.iter().position(|n| *n == current).unwrap_or(0);
                 app.overlay = Some(Overlay::Pick(Picker { names, selected }));
             }
+        }
+        Output::Plan(plan) if plan.repository.as_str() != switch::current_repository(app) => {
+            app.say(
+                Tone::Info,
+                format!(
+                    "The policy of {} was read, but the repository changed since: x works it out again.",
+                    plan.repository
+                ),
+            );
         }
         Output::Plan(plan) => {
             let state = app.flow_mut(flow);
@@ -619,6 +636,10 @@ fn restore_policy(app: &mut App, flow: FlowId) -> Vec<Effect> {
         );
         return Vec::new();
     };
+    if let Some(reason) = switch::restore_elsewhere(app, repository.as_str()) {
+        app.say(Tone::Info, reason);
+        return Vec::new();
+    }
     let job = Job::Restore {
         target: steps::target(app, flow, Side::RepositoryOwner),
         repository,
