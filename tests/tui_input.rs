@@ -7,7 +7,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::harness::{RecordingClipboard, ScriptedRunner, ctrl, key, press, type_text};
+use common::harness::{RecordingClipboard, ScriptedRunner, ctrl, key, press, render, type_text};
 use ecr_share::aws::{CallReport, Identity, Outcome};
 use ecr_share::core::flow::{FieldId, FlowId};
 use ecr_share::core::validate::RepositoryName;
@@ -286,6 +286,12 @@ fn a_missing_folder_is_offered_and_a_second_enter_creates_it() {
         status(&app),
         "folder /nowhere does not exist: Enter creates it, Esc cancels."
     );
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("The folder does not exist: Enter creates it (0700) and saves"),
+        "{screen}"
+    );
+    assert!(screen.contains("~ is the home folder"), "{screen}");
     let effects = press(&mut app, &[KeyCode::Enter]);
     assert!(matches!(
         effects.as_slice(),

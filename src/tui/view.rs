@@ -757,7 +757,7 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
     ])
     .areas(inner);
     frame.render_widget(
-        Paragraph::new("File path (relative to the current folder):"),
+        Paragraph::new("File path (relative to the current folder; ~ is the home folder):"),
         label,
     );
     let width = usize::from(input.width.max(2)) - 1;
@@ -780,7 +780,12 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
         input.x + (prompt.input.visual_cursor().saturating_sub(scroll) as u16).min(input.width),
         input.y,
     ));
-    let text = if prompt.confirm_overwrite {
+    let text = if prompt.create_folder {
+        Span::styled(
+            "The folder does not exist: Enter creates it (0700) and saves, Esc cancels.",
+            ERROR,
+        )
+    } else if prompt.confirm_overwrite {
         Span::styled("The file exists: Enter replaces it, Esc keeps it.", ERROR)
     } else if prompt.kind.may_hold_secret() {
         Span::styled(
