@@ -464,6 +464,44 @@ pub fn is_secret_manifest_for_user(user: &str, text: &str) -> bool {
 }
 
 /// The folder a file is created in: its parent, or `.` for a bare name.
+/// A path as typed, with a leading `~` or `~/` standing for the home folder (as a
+/// shell reads it). `~user` and a `~` further in are left as they are. An error
+/// says why `~` cannot be expanded when no home folder is known.
+pub fn expand_home(typed: &str, home: Option<&Path>) -> Result<PathBuf, String> {
+    let rest = match typed.strip_prefix('~') {
+        Some("") => "",
+        Some(rest) if rest.starts_with('/') => rest.trim_start_matches('/'),
+        _ => return Ok(PathBuf::from(typed)),
+    };
+    match home {
+        Some(home) if !home.as_os_str().is_empty() => Ok(if rest.is_empty() {
+            home.to_path_buf()
+        } else {
+            home.join(rest)
+        }),
+        _ => Err(format!(
+            "{typed} starts with ~, but no home folder is known (HOME is not set): give the whole path"
+        )),
+    }
+}
+
+/// The operator's home folder, for [`expand_home`].
+pub fn home_folder() -> Option<PathBuf> {
+    std::env::home_dir()
+}
+
+/// Creates a folder and any missing parents, readable by the owner only (0700).
+pub fn create_private_folder(folder: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(folder)
+}
+
 fn folder_of(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -554,6 +592,32 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn a_leading_tilde_is_the_home_folder() {
+        let home = Path::new("/home/op");
+        assert_eq!(
+            expand_home("~/cfg/x.json", Some(home)).unwrap(),
+            Path::new("/home/op/cfg/x.json")
+        );
+        assert_eq!(expand_home("~", Some(home)).unwrap(), home);
+        for kept in ["./~/x", "~op/x", "a~/x", "x.json"] {
+            assert_eq!(expand_home(kept, Some(home)).unwrap(), Path::new(kept));
+        }
+        let refused = expand_home("~/x", None).unwrap_err();
+        assert!(refused.contains("no home folder"), "{refused}");
+    }
+
+    #[test]
+    fn created_folders_are_0700_with_their_parents() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("a/b");
+        create_private_folder(&folder).unwrap();
+        assert_eq!(mode(&folder), 0o700);
+        assert_eq!(mode(&dir.path().join("a")), 0o700);
+        // Creating it again is no error.
+        create_private_folder(&folder).unwrap();
     }
 
     #[test]

@@ -129,14 +129,17 @@ fn padded(core: impl Strategy<Value = String>) -> impl Strategy<Value = String> 
     (padding(), core, padding()).prop_map(|(before, core, after)| before + &core + &after)
 }
 
-fn account_text() -> impl Strategy<Value = String> {
+fn account_text() -> BoxedStrategy<String> {
     prop_oneof![
         any::<String>(),
         padded("[0-9]{12}".prop_map(String::from)),
         padded("[0-9]{10,14}".prop_map(String::from)),
         "[0-9a-f ٠-٩０-９]{12}",
         "[0-9\n\r\u{85}\u{2028}]{12,13}",
+        padded("[0-9]{1,6}([- ][0-9]{1,6}){1,4}".prop_map(String::from)),
+        "[0-9 -]{10,16}",
     ]
+    .boxed()
 }
 
 fn region_text() -> impl Strategy<Value = String> {
@@ -170,13 +173,16 @@ fn role_arn_text() -> impl Strategy<Value = String> {
     ]
 }
 
-fn account_list_text() -> impl Strategy<Value = String> {
+fn account_list_text() -> BoxedStrategy<String> {
     prop_oneof![
         any::<String>(),
         "([0-9]{12}[, \n\t]{1,3}){1,6}",
         "(10000000000[0-3][, ]){1,8}",
         "([0-9]{10,13}[, ;]){1,4}",
+        "([0-9]{4}[- ][0-9]{4}[- ][0-9]{4}[, ;\n]{1,2}){1,5}",
+        "([0-9]{2,6}[- ,;\n]){2,8}",
     ]
+    .boxed()
 }
 
 fn name_text() -> impl Strategy<Value = String> {
@@ -273,6 +279,19 @@ fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The ASCII digits of a text, in order.
+fn digits_of(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Whether a text is digit groups separated by single dashes or spaces.
+fn is_grouped(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .split(['-', ' '])
+            .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit()))
+}
+
 proptest! {
     #[test]
     fn account_ids(input in account_text()) {
@@ -280,11 +299,15 @@ proptest! {
         match AccountId::parse(&input) {
             Err(refused) => {
                 prop_assert!(!refused.0.is_empty());
-                prop_assert!(!is_account_id(trimmed));
+                prop_assert!(!(is_grouped(trimmed) && digits_of(trimmed).len() == 12));
             }
             Ok(account) => {
-                prop_assert!(is_account_id(trimmed));
-                prop_assert_eq!(account.as_str(), trimmed);
+                // Cleaning drops only the dashes and spaces between digit groups: it
+                // never accepts other than 12 digits and never changes them.
+                prop_assert!(is_grouped(trimmed), "{:?} accepted", trimmed);
+                prop_assert!(is_account_id(account.as_str()));
+                prop_assert_eq!(account.as_str(), digits_of(trimmed));
+                let trimmed = account.as_str();
                 for partition in PARTITIONS {
                     let read = reparse(&documents::ecr_read_policy(Some(partition), Some(&account)));
                     prop_assert_eq!(
@@ -365,17 +388,21 @@ proptest! {
             Err(refused) => prop_assert!(!refused.0.is_empty()),
             Ok(accounts) => {
                 prop_assert!(!accounts.is_empty());
-                // Every id is one of the typed ones, in the order first typed, once.
-                let typed: Vec<&str> = input
-                    .split(|c: char| c == ',' || c.is_whitespace())
-                    .filter(|part| !part.is_empty())
-                    .collect();
+                // Every id is 12 of the typed digits, in the order typed, each once:
+                // the digits typed, taken 12 at a time, are the accounts.
+                let typed = digits_of(&input);
+                prop_assert_eq!(typed.len() % 12, 0);
                 let mut expected: Vec<&str> = Vec::new();
-                for part in typed {
+                for start in (0..typed.len()).step_by(12) {
+                    let part = &typed[start..start + 12];
                     if !expected.contains(&part) {
                         expected.push(part);
                     }
                 }
+                // Nothing but digits and the separators a paste holds was accepted.
+                prop_assert!(input.chars().all(|c| c.is_ascii_digit()
+                    || c.is_whitespace()
+                    || ",;-".contains(c)));
                 let ids: Vec<&str> = accounts.iter().map(AccountId::as_str).collect();
                 prop_assert_eq!(&ids, &expected);
 
@@ -497,14 +524,14 @@ proptest! {
                             let partition = partition_of(region.trim()).unwrap();
                             prop_assert_eq!(
                                 &value["Statement"][0]["Resource"],
-                                &format!("arn:{partition}:ecr:*:{}:repository/*", account.trim())
+                                &format!("arn:{partition}:ecr:*:{}:repository/*", digits_of(&account))
                             );
                         }
                         PolicyCommand::Trust { .. } => {
                             let partition = partition_of(region.trim()).unwrap();
                             prop_assert_eq!(
                                 &value["Statement"][0]["Principal"]["AWS"],
-                                &format!("arn:{partition}:iam::{}:root", account.trim())
+                                &format!("arn:{partition}:iam::{}:root", digits_of(&account))
                             );
                         }
                         PolicyCommand::AssumeRole { .. } => {
@@ -514,10 +541,10 @@ proptest! {
                             let partition = partition_of(region.trim()).unwrap();
                             let principals = strings(&value["Statement"][0]["Principal"]["AWS"]);
                             for grantee in &grantees {
-                                let ids = grantee
-                                    .split(|c: char| c == ',' || c.is_whitespace())
-                                    .filter(|p| !p.is_empty());
-                                for id in ids {
+                                // Accepted grantees are their digits, 12 at a time.
+                                let typed = digits_of(grantee);
+                                for start in (0..typed.len()).step_by(12) {
+                                    let id = &typed[start..(start + 12).min(typed.len())];
                                     let root = format!("arn:{partition}:iam::{id}:root");
                                     prop_assert!(principals.contains(&root));
                                 }

@@ -241,6 +241,7 @@ fn saving_asks_for_a_path_and_asks_again_before_replacing() {
             private,
             overwrite,
             contents,
+            ..
         },
     ] = effects.as_slice()
     else {

@@ -467,6 +467,18 @@ static REPOSITORY_SHARING: FlowSpec = FlowSpec {
 const ACCESS_KEY_KEYS: &str =
     "\nr reveals or hides the secret · y copies the key id · Y copies the secret\n";
 
+/// Whether a field, once emptied, follows its default again: the fields whose default
+/// comes from other fields or from the profiles (an empty value is never wanted).
+pub fn follows_when_cleared(field: FieldId) -> bool {
+    matches!(
+        field,
+        FieldId::SourceAccount
+            | FieldId::DestinationAccount
+            | FieldId::RegistryAccount
+            | FieldId::RoleArn
+    )
+}
+
 /// What the operator has entered in one flow, plus what earlier steps produced.
 #[derive(Debug, Clone)]
 pub struct Form {
@@ -552,9 +564,15 @@ impl Form {
             .unwrap_or_default()
     }
 
-    /// Sets a field as typed by the operator.
+    /// Sets a field as typed by the operator. Emptying a field that follows a default
+    /// from other fields (an account, the role ARN) makes it follow that default again.
     pub fn set(&mut self, field: FieldId, text: impl Into<String>) {
-        self.values.insert(field, text.into());
+        let text = text.into();
+        if text.trim().is_empty() && follows_when_cleared(field) {
+            self.reset(field);
+            return;
+        }
+        self.values.insert(field, text);
         self.edited.insert(field);
     }
 
@@ -916,6 +934,29 @@ mod tests {
         assert_eq!(form.text(FieldId::RegistryAccount), "067575901363");
         form.reset(FieldId::RegistryAccount);
         assert_eq!(form.text(FieldId::RegistryAccount), "331113665574");
+    }
+
+    #[test]
+    fn an_emptied_account_field_follows_its_default_again() {
+        let mut form = Form::new(FlowId::CuratedPackages);
+        form.resolved
+            .insert(Side::Source, AccountId::parse("111111111111").unwrap());
+        form.set(FieldId::SourceAccount, "222222222222");
+        assert_eq!(form.text(FieldId::SourceAccount), "222222222222");
+        form.set(FieldId::SourceAccount, " ");
+        assert!(!form.is_edited(FieldId::SourceAccount));
+        assert_eq!(form.text(FieldId::SourceAccount), "111111111111");
+        form.set(FieldId::RegistryAccount, "");
+        assert_eq!(form.text(FieldId::RegistryAccount), "346438352937");
+        form.set(FieldId::RoleArn, "");
+        assert_eq!(
+            form.text(FieldId::RoleArn),
+            "arn:aws:iam::111111111111:role/curated-packages-role"
+        );
+        // A field with no default from other fields keeps what was typed, empty too.
+        form.set(FieldId::RoleName, "");
+        assert!(form.is_edited(FieldId::RoleName));
+        assert_eq!(form.text(FieldId::RoleName), "");
     }
 
     #[test]

@@ -61,24 +61,35 @@ fn is_reordering(c: char) -> bool {
 pub struct AccountId(String);
 
 impl AccountId {
+    /// Reads an account id as the console shows it or as it is typed: twelve digits,
+    /// possibly in groups separated by one dash or space (`1111-2222-3333`,
+    /// `1111 2222 3333`), which are dropped. Anything else is refused.
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let text = input.trim();
         if text.is_empty() {
             return invalid("enter the 12-digit AWS account id");
         }
-        if let Some(bad) = text.chars().find(|c| !c.is_ascii_digit()) {
-            return invalid(format!(
-                "an account id has only the digits 0-9, not '{}'",
-                shown_char(bad)
-            ));
-        }
-        if text.len() != 12 {
+        let digits: String = match grouped_digits(text) {
+            Some(digits) => digits,
+            None => {
+                let bad = text
+                    .chars()
+                    .find(|c| !c.is_ascii_digit() && !is_group_separator(*c))
+                    .or_else(|| text.chars().find(|c| !c.is_ascii_digit()))
+                    .unwrap_or(' ');
+                return invalid(format!(
+                    "an account id has only the digits 0-9, not '{}'",
+                    shown_char(bad)
+                ));
+            }
+        };
+        if digits.len() != 12 {
             return invalid(format!(
                 "an account id has exactly 12 digits; this has {}",
-                text.len()
+                digits.len()
             ));
         }
-        Ok(AccountId(text.to_string()))
+        Ok(AccountId(digits))
     }
 
     pub fn as_str(&self) -> &str {
@@ -97,30 +108,85 @@ impl fmt::Display for AccountId {
     }
 }
 
-/// One or more account ids, separated by commas or white space; duplicates are
-/// dropped, the first order is kept.
+/// Whether `c` may stand between two digit groups of one account id.
+fn is_group_separator(c: char) -> bool {
+    c == '-' || c == ' '
+}
+
+/// The digits of `text` when it is digit groups separated by single dashes or
+/// spaces (`1111-2222-3333`); `None` when anything else is in it.
+fn grouped_digits(text: &str) -> Option<String> {
+    let mut digits = String::with_capacity(12);
+    let mut previous_digit = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            previous_digit = true;
+        } else if is_group_separator(c)
+            && previous_digit
+            && chars.peek().is_some_and(char::is_ascii_digit)
+        {
+            previous_digit = false;
+        } else {
+            return None;
+        }
+    }
+    Some(digits)
+}
+
+/// One or more account ids, separated by commas, semicolons, line breaks or white
+/// space, as they are pasted: a run of digit groups on one line that makes exactly
+/// 12 digits (`1111 2222 3333`) is one account. Duplicates are dropped, the first
+/// order is kept.
 pub fn parse_account_list(input: &str) -> Result<Vec<AccountId>, Invalid> {
     let mut accounts: Vec<AccountId> = Vec::new();
-    for (index, part) in input
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|p| !p.is_empty())
-        .enumerate()
-    {
-        let account = AccountId::parse(part).map_err(|Invalid(reason)| {
-            Invalid(format!(
-                "account {} ('{}'): {reason}",
-                index + 1,
-                shown(part)
-            ))
-        })?;
-        if !accounts.contains(&account) {
-            accounts.push(account);
+    let mut index = 0;
+    for chunk in input.split([',', ';', '\n', '\r']) {
+        let words: Vec<&str> = chunk.split_whitespace().collect();
+        let mut start = 0;
+        while start < words.len() {
+            index += 1;
+            let (account, taken) = match AccountId::parse(words[start]) {
+                Ok(account) => (account, 1),
+                Err(Invalid(reason)) => match grouped_run(&words[start..]) {
+                    Some(found) => found,
+                    None => {
+                        return Err(Invalid(format!(
+                            "account {index} ('{}'): {reason}",
+                            shown(words[start])
+                        )));
+                    }
+                },
+            };
+            start += taken;
+            if !accounts.contains(&account) {
+                accounts.push(account);
+            }
         }
     }
     if accounts.is_empty() {
         return invalid("enter at least one 12-digit account id (separate several with commas)");
     }
     Ok(accounts)
+}
+
+/// The account that the first words make together (`1111 2222 3333`), and how many
+/// words it took: only words of digit groups, and only while they hold at most 12
+/// digits.
+fn grouped_run(words: &[&str]) -> Option<(AccountId, usize)> {
+    let mut digits = 0;
+    for (taken, word) in words.iter().enumerate() {
+        digits += grouped_digits(word)?.len();
+        if digits > 12 {
+            return None;
+        }
+        if digits == 12 {
+            let joined = words[..=taken].join(" ");
+            return AccountId::parse(&joined).ok().map(|id| (id, taken + 1));
+        }
+    }
+    None
 }
 
 /// A region the wizard knows, with its partition.
@@ -372,6 +438,12 @@ impl RoleArn {
         }
         let account = AccountId::parse(parts[4])
             .map_err(|Invalid(reason)| Invalid(format!("in the role ARN, {reason}")))?;
+        // An ARN holds the account as 12 plain digits; groups are not cleaned here.
+        if account.as_str() != parts[4] {
+            return invalid(
+                "in the role ARN, the account id is 12 digits with nothing between them",
+            );
+        }
         let Some(path_and_name) = parts[5].strip_prefix("role/") else {
             return invalid(SHAPE);
         };
@@ -540,6 +612,73 @@ mod tests {
                 .contains("'a'")
         );
         assert!(AccountId::parse("").is_err());
+    }
+
+    #[test]
+    fn account_ids_as_the_console_shows_them_are_cleaned() {
+        for pasted in [
+            "1111-2222-3333",
+            "1111 2222 3333",
+            " 1111-2222-3333\n",
+            "111122-223333",
+        ] {
+            assert_eq!(AccountId::parse(pasted).unwrap().as_str(), "111122223333");
+        }
+        assert_eq!(
+            AccountId::parse("1111-2222-333").unwrap_err().0,
+            "an account id has exactly 12 digits; this has 11"
+        );
+        for refused in [
+            "1111--2222-3333",
+            "-111122223333",
+            "1111-2222-3333-",
+            "1111_2222_3333",
+        ] {
+            let reason = AccountId::parse(refused).unwrap_err().0;
+            assert!(
+                reason.starts_with("an account id has only the digits"),
+                "{refused}: {reason}"
+            );
+        }
+        assert!(
+            AccountId::parse("1111-2222-333a")
+                .unwrap_err()
+                .0
+                .contains("'a'")
+        );
+        assert!(RoleArn::parse("arn:aws:iam::1111-2222-3333:role/r").is_err());
+    }
+
+    #[test]
+    fn account_lists_as_they_are_pasted() {
+        let ids = |text: &str| -> Vec<String> {
+            parse_account_list(text)
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            ids("1111 2222 3333\n444455556666; 7777-8888-9999,111111111111"),
+            [
+                "111122223333",
+                "444455556666",
+                "777788889999",
+                "111111111111"
+            ]
+        );
+        assert_eq!(
+            ids("111111111111 2222 2222 2222 333333333333"),
+            ["111111111111", "222222222222", "333333333333"]
+        );
+        assert_eq!(
+            ids("111111111111\r\n\r\n222222222222\n"),
+            ["111111111111", "222222222222"]
+        );
+        // Groups never join across a line break or a comma.
+        assert!(parse_account_list("1111 2222\n3333").is_err());
+        let err = parse_account_list("111111111111, 1111 2222").unwrap_err();
+        assert!(err.0.starts_with("account 2 ('1111')"), "{err}");
     }
 
     #[test]

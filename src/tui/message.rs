@@ -16,6 +16,8 @@ use super::jobs::{Job, Output, RunId};
 pub enum Msg {
     /// A key the operator pressed: the only way the operator steers the wizard.
     Key(KeyEvent),
+    /// Text pasted into the terminal, whole: it goes into a field, never acts as keys.
+    Paste(String),
     /// The terminal changed size; the next frame lays out anew.
     Resize,
     /// Time passed: spinners move on while something runs.
@@ -50,6 +52,9 @@ pub enum Effect {
         contents: String,
         private: bool,
         overwrite: bool,
+        /// Create the file's missing folder first (0700, with its parents): the
+        /// operator said yes to that.
+        create_folder: bool,
     },
     /// Leave the program, restoring the terminal.
     Quit,
@@ -60,6 +65,9 @@ pub enum Effect {
 pub enum SaveError {
     /// The file exists; the operator is asked before it is replaced.
     Exists(PathBuf),
+    /// The folder the file would go in does not exist; the operator is asked before
+    /// it is created.
+    MissingFolder(PathBuf),
     /// The operating system refused, with its reason.
     Io(String),
 }

@@ -9,8 +9,10 @@ pub mod jobs;
 pub mod keys;
 pub mod message;
 pub mod model;
+mod paste;
 pub mod runtime;
 pub mod steps;
+mod switch;
 pub mod update;
 pub mod view;
 

@@ -79,6 +79,8 @@ pub struct SavePrompt {
     pub kind: DocumentKind,
     /// Set once the operator was told the file exists: Enter then replaces it.
     pub confirm_overwrite: bool,
+    /// Set once the operator was told the folder does not exist: Enter creates it.
+    pub create_folder: bool,
 }
 
 /// Which screen is in front.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use ratatui::crossterm::event::{self, Event};
+use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
 use tokio::sync::mpsc;
 
 use std::collections::HashMap;
@@ -23,7 +23,9 @@ use super::message::{Effect, Msg, SaveError};
 use super::model::App;
 use super::update::update;
 use super::view;
-use crate::files::{FileRefusal, Privacy, refuse_placeholders_over_existing, write_document};
+use crate::files::{
+    FileRefusal, Privacy, create_private_folder, refuse_placeholders_over_existing, write_document,
+};
 
 /// How often spinners move while something runs.
 const TICK: Duration = Duration::from_millis(120);
@@ -48,6 +50,7 @@ pub fn run(
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+        enable_bracketed_paste();
         let (sender, receiver) = mpsc::unbounded_channel();
         spawn_terminal_events(sender.clone());
         let mut clipboard = SystemClipboard::new(Environment::detect(), std::io::stdout());
@@ -65,10 +68,31 @@ pub fn run(
             &AwsRunner,
         )
         .await;
+        disable_bracketed_paste();
         ratatui::restore();
         result.map(drop)
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Asks the terminal to hand a paste over as one piece of text rather than as key
+/// presses, so pasted text never steers the wizard. A panic turns it off again before
+/// ratatui's own hook restores the rest of the terminal.
+fn enable_bracketed_paste() {
+    if let Err(error) = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste) {
+        tracing::warn!(%error, "the terminal refused bracketed paste");
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        disable_bracketed_paste();
+        previous(info);
+    }));
+}
+
+/// Turns bracketed paste off, on every way out.
+fn disable_bracketed_paste() {
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
 }
 
 /// Runs the wizard until it quits or its messages end, and returns the final model.
@@ -137,11 +161,53 @@ where
                     contents,
                     private,
                     overwrite,
-                } => Msg::Saved(save(path, &contents, private, overwrite)),
+                    create_folder,
+                } => Msg::Saved(save_in_folder(
+                    path,
+                    &contents,
+                    private,
+                    overwrite,
+                    create_folder,
+                )),
             };
             pending.extend(update(&mut app, reply));
         }
     }
+}
+
+/// [`save`], refusing a folder by name first, and with a missing folder either
+/// reported (the prompt offers to create it) or, once the operator said yes, created
+/// 0700 with its parents.
+fn save_in_folder(
+    path: PathBuf,
+    contents: &str,
+    private: bool,
+    overwrite: bool,
+    create_folder: bool,
+) -> Result<PathBuf, SaveError> {
+    if std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_dir()) {
+        return Err(SaveError::Io(FileRefusal::Folder { path }.to_string()));
+    }
+    let folder = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .map(PathBuf::from);
+    if let Some(folder) = folder
+        && std::fs::symlink_metadata(&folder)
+            .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound)
+    {
+        if !create_folder {
+            return Err(SaveError::MissingFolder(folder));
+        }
+        if let Err(error) = create_private_folder(&folder) {
+            return Err(SaveError::Io(format!(
+                "cannot create the folder {}: {error}",
+                folder.display()
+            )));
+        }
+        tracing::info!(folder = %folder.display(), "created a folder to save into");
+    }
+    save(path, contents, private, overwrite)
 }
 
 /// Saves a document the operator asked for. Never through a symbolic link, never
@@ -189,6 +255,7 @@ fn spawn_terminal_events(sender: mpsc::UnboundedSender<Msg>) {
             let msg = match event::read() {
                 Ok(Event::Key(key)) => Msg::Key(key),
                 Ok(Event::Resize(..)) => Msg::Resize,
+                Ok(Event::Paste(text)) => Msg::Paste(text),
                 Ok(_) => continue,
                 Err(error) => {
                     tracing::error!(%error, "reading the terminal failed");
@@ -205,6 +272,52 @@ fn spawn_terminal_events(sender: mpsc::UnboundedSender<Msg>) {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_folder_is_created_0700_only_once_the_operator_said_yes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("new/deeper");
+        let path = folder.join("policy.json");
+        assert_eq!(
+            save_in_folder(path.clone(), "{}\n", false, false, false),
+            Err(SaveError::MissingFolder(folder.clone()))
+        );
+        assert!(
+            !dir.path().join("new").exists(),
+            "nothing is created unasked"
+        );
+        assert_eq!(
+            save_in_folder(path.clone(), "{}\n", false, false, true),
+            Ok(path.clone())
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}\n");
+        for made in [&folder, &dir.path().join("new")] {
+            let mode = std::fs::metadata(made).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", made.display());
+        }
+    }
+
+    #[test]
+    fn a_folder_is_refused_by_name_even_with_placeholders_or_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let unfinished = "{\"Principal\": \"arn:aws:iam::<DESTINATION_ACCOUNT_ID>:root\"}\n";
+        for (contents, overwrite) in [(unfinished, false), ("{}", true), ("{}", false)] {
+            match save_in_folder(dir.path().to_path_buf(), contents, false, overwrite, true) {
+                Err(SaveError::Io(reason)) => {
+                    assert!(
+                        reason.contains("is a folder; name a file in it"),
+                        "{reason}"
+                    );
+                    assert!(
+                        reason.contains(&*dir.path().display().to_string()),
+                        "{reason}"
+                    );
+                }
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn save_refuses_links_and_placeholders_over_a_file_and_asks_before_replacing() {

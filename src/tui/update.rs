@@ -15,6 +15,7 @@ use crate::core::flow::{
     FLOWS, FieldId, FieldKind, FlowId, FlowSpec, MergedGrant, Side, field_spec,
 };
 use crate::core::validate::AccountId;
+use crate::files;
 
 use super::accounts;
 use super::jobs::{Job, Output, RunId};
@@ -22,12 +23,24 @@ use super::keys::{Action, Mode};
 use super::message::{Effect, Msg, SaveError};
 use super::model::{App, Confirm, IdentityState, Overlay, Picker, SavePrompt, Screen, Tone};
 use super::steps;
+use super::switch;
 
 /// Applies one message to the model and returns the work it asks for.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let repository = switch::current_repository(app);
+    let effects = apply(app, msg);
+    switch::after_repository_change(app, &repository);
+    effects
+}
+
+fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) => {
+            super::paste::on_paste(app, &text);
+            Vec::new()
+        }
         Msg::Resize => Vec::new(),
         Msg::Tick => {
             app.ticks = app.ticks.wrapping_add(1);
@@ -250,6 +263,15 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
                 let selected = names.iter().position(|n| *n == current).unwrap_or(0);
                 app.overlay = Some(Overlay::Pick(Picker { names, selected }));
             }
+        }
+        Output::Plan(plan) if plan.repository.as_str() != switch::current_repository(app) => {
+            app.say(
+                Tone::Info,
+                format!(
+                    "The policy of {} was read, but the repository changed since: x works it out again.",
+                    plan.repository
+                ),
+            );
         }
         Output::Plan(plan) => {
             let state = app.flow_mut(flow);
@@ -529,6 +551,7 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
                 input: Input::new(path),
                 kind,
                 confirm_overwrite: false,
+                create_folder: false,
             }));
         }
         _ => {}
@@ -626,6 +649,10 @@ fn restore_policy(app: &mut App, flow: FlowId) -> Vec<Effect> {
         );
         return Vec::new();
     };
+    if let Some(reason) = switch::restore_elsewhere(app, repository.as_str()) {
+        app.say(Tone::Info, reason);
+        return Vec::new();
+    }
     let job = Job::Restore {
         target: steps::target(app, flow, Side::RepositoryOwner),
         repository,
@@ -783,27 +810,37 @@ fn on_save_prompt(app: &mut App, action: Action, key: KeyEvent) -> Vec<Effect> {
             app.say(Tone::Info, "Not saved.");
         }
         Action::SaveFile => {
-            let path = prompt.input.value().trim().to_string();
-            if path.is_empty() {
+            let typed = prompt.input.value().trim().to_string();
+            if typed.is_empty() {
                 app.say(Tone::Error, "Enter a file name to save to.");
                 return Vec::new();
             }
+            let path = match files::expand_home(&typed, files::home_folder().as_deref()) {
+                Ok(path) => path,
+                Err(reason) => {
+                    app.say(Tone::Error, format!("Not saved: {reason}"));
+                    return Vec::new();
+                }
+            };
             let kind = prompt.kind;
             let overwrite = prompt.confirm_overwrite;
+            let create_folder = prompt.create_folder;
             let Some(flow) = app.active() else {
                 return Vec::new();
             };
             let contents = flow.form.export(kind);
             return vec![Effect::Save {
-                path: PathBuf::from(path),
+                path,
                 contents,
                 private: kind.may_hold_secret(),
                 overwrite,
+                create_folder,
             }];
         }
         _ => {
             if prompt.input.handle_event(&Event::Key(key)).is_some() {
                 prompt.confirm_overwrite = false;
+                prompt.create_folder = false;
             }
         }
     }
@@ -832,6 +869,18 @@ fn on_saved(app: &mut App, result: Result<PathBuf, SaveError>) {
                 format!(
                     "{} exists: Enter replaces it, Esc keeps it.",
                     path.display()
+                ),
+            );
+        }
+        Err(SaveError::MissingFolder(folder)) => {
+            if let Some(Overlay::Save(prompt)) = &mut app.overlay {
+                prompt.create_folder = true;
+            }
+            app.say(
+                Tone::Error,
+                format!(
+                    "folder {} does not exist: Enter creates it, Esc cancels.",
+                    folder.display()
                 ),
             );
         }

@@ -592,7 +592,12 @@ fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
             }
         }
         FieldId::RegistryAccount => {
-            "✓ typed (Ctrl-R while editing: back to the region's registry)".to_string()
+            "✓ typed (empty it or Ctrl-R: back to the region's registry)".to_string()
+        }
+        FieldId::SourceAccount | FieldId::DestinationAccount | FieldId::RoleArn
+            if form.is_edited(field) =>
+        {
+            "✓ typed (empty it to follow the default again)".to_string()
         }
         FieldId::RoleArn if !form.is_edited(field) => {
             "✓ from the source account and role name of step 3".to_string()
@@ -764,7 +769,7 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
     ])
     .areas(inner);
     frame.render_widget(
-        Paragraph::new("File path (relative to the current folder):"),
+        Paragraph::new("File path (relative to the current folder; ~ is the home folder):"),
         label,
     );
     let width = usize::from(input.width.max(2)) - 1;
@@ -787,7 +792,12 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
         input.x + (prompt.input.visual_cursor().saturating_sub(scroll) as u16).min(input.width),
         input.y,
     ));
-    let text = if prompt.confirm_overwrite {
+    let text = if prompt.create_folder {
+        Span::styled(
+            "The folder does not exist: Enter creates it (0700) and saves, Esc cancels.",
+            ERROR,
+        )
+    } else if prompt.confirm_overwrite {
         Span::styled("The file exists: Enter replaces it, Esc keeps it.", ERROR)
     } else if prompt.kind.may_hold_secret() {
         Span::styled(
