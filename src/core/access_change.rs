@@ -53,6 +53,11 @@ enum Grantee {
     Other(String),
 }
 
+/// Grantees that change alike: gains (else loses), the kind of grantee (accounts,
+/// Lambda functions, other principals), the levels gained or lost, the levels kept,
+/// and the region of Lambda functions.
+type Group = (bool, u8, u8, u8, Option<String>);
+
 /// The sentences for a repository policy change worked out by a grant or revoke.
 pub fn who_gains_and_loses(change: &PolicyChange, place: &RepositoryPlace) -> Vec<String> {
     repository_access_change(
@@ -77,7 +82,7 @@ pub fn repository_access_change(
     let mut removes_access = false;
 
     // Gains and losses, grouped so that accounts that change alike share a sentence.
-    let mut groups: BTreeMap<(bool, u8, u8, u8, Option<String>), Vec<Grantee>> = BTreeMap::new();
+    let mut groups: BTreeMap<Group, Vec<Grantee>> = BTreeMap::new();
     let grantees: BTreeSet<&Grantee> = before.keys().chain(after.keys()).collect();
     for grantee in grantees {
         let had = before.get(grantee).copied().unwrap_or(0);

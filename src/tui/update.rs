@@ -140,6 +140,13 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
     }
     let flow = state.flow;
     let step = state.step;
+    if let Output::Differing { document } = output {
+        // Kept for `U`, whose confirmation says what the replaced document loses.
+        if let Some(state) = app.runs.get_mut(&run) {
+            state.differing = Some(document);
+        }
+        return Vec::new();
+    }
     if let Some(state) = app.runs.get_mut(&run) {
         state.spoke = true;
     }
@@ -277,6 +284,7 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
             };
             open_confirm(app, flow, step, job);
         }
+        Output::Differing { .. } => {}
         Output::Applied {
             repository,
             previous,
@@ -295,6 +303,7 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
 
 /// Opens the confirmation for a job that changes something.
 fn open_confirm(app: &mut App, flow: FlowId, step: usize, mut job: Job) {
+    let access = steps::access_summary(app, flow, step, &job);
     let (title, lines, problems) = steps::describe(app, flow, step, &mut job);
     app.status = None;
     app.overlay = Some(Overlay::Confirm(Box::new(Confirm {
@@ -304,6 +313,9 @@ fn open_confirm(app: &mut App, flow: FlowId, step: usize, mut job: Job) {
         title,
         lines,
         problems,
+        removes_access: access.removes_access,
+        diff: access.diff,
+        scroll: 0,
     })));
 }
 
@@ -344,7 +356,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         (Mode::Save, _) => on_save_prompt(app, action, key),
-        (Mode::Confirm, _) => on_confirm(app, action),
+        (Mode::Confirm | Mode::ConfirmRemoval, _) => on_confirm(app, action),
         (Mode::Pick, _) => on_pick(app, action),
         (Mode::Menu, _) | (_, Screen::Menu) => on_menu(app, action),
         (Mode::Editing, Screen::Flow(flow)) => on_edit(app, flow, action, key),
@@ -385,7 +397,24 @@ fn on_confirm(app: &mut App, action: Action) -> Vec<Effect> {
             app.say(Tone::Info, "Not run: nothing was changed.");
             Vec::new()
         }
+        Action::ScrollDown | Action::ScrollUp => {
+            scroll_confirm(app, action == Action::ScrollDown);
+            Vec::new()
+        }
         _ => Vec::new(),
+    }
+}
+
+/// Scrolls the changes shown with a confirmation a line, up to their last line.
+fn scroll_confirm(app: &mut App, down: bool) {
+    if let Some(Overlay::Confirm(confirm)) = &mut app.overlay {
+        let total = confirm.lines.len() + confirm.diff.lines().count();
+        let max = u16::try_from(total).unwrap_or(u16::MAX);
+        confirm.scroll = if down {
+            confirm.scroll.saturating_add(1).min(max)
+        } else {
+            confirm.scroll.saturating_sub(1)
+        };
     }
 }
 
