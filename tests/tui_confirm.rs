@@ -435,3 +435,47 @@ fn replacing_a_trust_policy_says_whose_trust_it_drops_and_defaults_to_no() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn replacing_a_file_ecr_share_did_not_write_defaults_to_no() {
+    use ecr_share::core::flow::FieldId;
+    use ecr_share::core::secret::{AccessKeyPair, Secret};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    std::fs::write(&path, "[profile someone-else]\nregion = eu-west-1\n").unwrap();
+    let mut app = App::new();
+    let effects = press(&mut app, &[KeyCode::Enter]);
+    answer_lookups(&mut app, effects, "111111111111", "999999999999");
+    app.curated
+        .form
+        .set(FieldId::ConfigPath, path.display().to_string());
+    app.curated.form.access_key = Some(AccessKeyPair {
+        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret_access_key: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    });
+    press(&mut app, &[KeyCode::Char('6'), KeyCode::Char('x')]);
+    let asked = confirm(&app);
+    assert!(asked.removes_access, "{:?}", asked.lines);
+    assert!(
+        asked
+            .lines
+            .iter()
+            .any(|l| l.starts_with("Replaces") && l.contains("did not write")),
+        "{:?}",
+        asked.lines
+    );
+    let screen = render(&app, 100, 30);
+    assert!(!screen.contains("wJalrXUtnFEMI"), "no secret on screen");
+    assert!(press(&mut app, &[KeyCode::Enter]).is_empty());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "[profile someone-else]\nregion = eu-west-1\n"
+    );
+    press(&mut app, &[KeyCode::Char('x')]);
+    let effects = press(&mut app, &[KeyCode::Char('y')]);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Start { job, .. }] if matches!(**job, Job::WriteConfig { .. })),
+        "{effects:?}"
+    );
+}
