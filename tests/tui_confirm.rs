@@ -309,6 +309,14 @@ fn the_diff_stays_in_view_beside_the_question_or_under_it() {
         }
     }
     assert!(seen, "scrolling never showed the diff");
+    // Scrolling stops at the end: one press up moves the view at once.
+    for _ in 0..10 {
+        press(&mut app, &[KeyCode::Down]);
+        render(&app, 80, 24);
+    }
+    let bottom = render(&app, 80, 24);
+    press(&mut app, &[KeyCode::Up]);
+    assert_ne!(render(&app, 80, 24), bottom);
     assert!(
         matches!(app.overlay, Some(Overlay::Confirm(_))),
         "scrolling keeps the question open"

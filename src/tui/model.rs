@@ -67,6 +67,9 @@ pub struct Confirm {
     pub diff: String,
     /// How far the changes shown with the confirmation are scrolled.
     pub scroll: u16,
+    /// How far they can scroll in the last frame (`None` before the first), so
+    /// scrolling stops at the end.
+    pub scroll_room: Cell<Option<u16>>,
 }
 
 /// The repositories to choose from, and the one highlighted.

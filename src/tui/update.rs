@@ -316,6 +316,7 @@ fn open_confirm(app: &mut App, flow: FlowId, step: usize, mut job: Job) {
         removes_access: access.removes_access,
         diff: access.diff,
         scroll: 0,
+        scroll_room: std::cell::Cell::new(None),
     })));
 }
 
@@ -408,8 +409,12 @@ fn on_confirm(app: &mut App, action: Action) -> Vec<Effect> {
 /// Scrolls the changes shown with a confirmation a line, up to their last line.
 fn scroll_confirm(app: &mut App, down: bool) {
     if let Some(Overlay::Confirm(confirm)) = &mut app.overlay {
-        let total = confirm.lines.len() + confirm.diff.lines().count();
-        let max = u16::try_from(total).unwrap_or(u16::MAX);
+        // Before the first frame, every line could wrap once or twice.
+        let total = 3 * (confirm.lines.len() + confirm.diff.lines().count());
+        let max = confirm
+            .scroll_room
+            .get()
+            .unwrap_or(u16::try_from(total).unwrap_or(u16::MAX));
         confirm.scroll = if down {
             confirm.scroll.saturating_add(1).min(max)
         } else {

@@ -869,7 +869,11 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
         );
         let diff = diff_lines(&confirm.diff, usize::from(right.width.saturating_sub(2)));
         let visible = usize::from(right.height.saturating_sub(2));
-        let scroll = usize::from(confirm.scroll).min(diff.len().saturating_sub(visible));
+        let room = diff.len().saturating_sub(visible);
+        confirm
+            .scroll_room
+            .set(Some(u16::try_from(room).unwrap_or(u16::MAX)));
+        let scroll = usize::from(confirm.scroll).min(room);
         let more = scroll_marker(scroll, visible, diff.len());
         popup(
             frame,
@@ -888,7 +892,11 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
         lines.extend(diff_lines(&confirm.diff, inner_width));
         let height = (lines.len() as u16 + 2).min(body.height);
         let visible = usize::from(height.saturating_sub(2));
-        let scroll = usize::from(confirm.scroll).min(lines.len().saturating_sub(visible));
+        let room = lines.len().saturating_sub(visible);
+        confirm
+            .scroll_room
+            .set(Some(u16::try_from(room).unwrap_or(u16::MAX)));
+        let scroll = usize::from(confirm.scroll).min(room);
         let more = scroll_marker(scroll, visible, lines.len());
         let rect = Rect::new(body.x, body.y, width, height);
         popup(
