@@ -433,6 +433,11 @@ fn replacing_a_trust_policy_says_whose_trust_it_drops_and_defaults_to_no() {
     let screen = render(&app, 120, 36);
     assert!(screen.contains("888888888888"), "{screen}");
     assert!(
+        screen.contains("curated-packages-role?"),
+        "the title is never cut:\n{screen}"
+    );
+    insta::assert_snapshot!("confirm_update_trust_120x36", screen);
+    assert!(
         press(&mut app, &[KeyCode::Enter]).is_empty(),
         "Enter keeps the trust"
     );

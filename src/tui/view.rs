@@ -833,7 +833,6 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     } else {
         Style::new().fg(Color::Yellow)
     };
-    let title = format!(" {}? ", confirm.title);
     let footer = Span::styled(footer, Style::new().add_modifier(Modifier::BOLD));
     // The screen's body, between the header and the hint line.
     let body = Rect::new(
@@ -844,7 +843,7 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     );
     if confirm.diff.is_empty() {
         let width = area.width.saturating_sub(4).min(96);
-        let lines = confirm_lines(confirm, usize::from(width.saturating_sub(2)));
+        let (title, lines) = confirm_lines(confirm, usize::from(width.saturating_sub(2)));
         popup(
             frame,
             centered(area, width, lines.len() as u16 + 2),
@@ -853,12 +852,8 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
             border,
             lines,
         );
-    } else if area.width >= WIDE {
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
-                .areas(body);
-        let lines = confirm_lines(confirm, usize::from(left.width.saturating_sub(2)));
-        let height = (lines.len() as u16 + 2).min(left.height);
+    } else if let Some((left, right, (title, lines))) = side_by_side(area, body, confirm) {
+        let height = lines.len() as u16 + 2;
         popup(
             frame,
             Rect::new(left.x, left.y, left.width, height),
@@ -886,7 +881,7 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     } else {
         let width = body.width;
         let inner_width = usize::from(width.saturating_sub(2));
-        let mut lines = confirm_lines(confirm, inner_width);
+        let (title, mut lines) = confirm_lines(confirm, inner_width);
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("Changes:", ACCENT)));
         lines.extend(diff_lines(&confirm.diff, inner_width));
@@ -919,6 +914,22 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     }
 }
 
+/// The dialog's place over the form and the changes' place over the document, with
+/// the dialog's lines, when form and document stand side by side and the lines fit.
+fn side_by_side(
+    area: Rect,
+    body: Rect,
+    confirm: &Confirm,
+) -> Option<(Rect, Rect, (String, Vec<Line<'static>>))> {
+    if area.width < WIDE {
+        return None;
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+    let (title, lines) = confirm_lines(confirm, usize::from(left.width.saturating_sub(2)));
+    (lines.len() + 2 <= usize::from(left.height)).then_some((left, right, (title, lines)))
+}
+
 /// "↓ 12 more" and the like, when not everything fits.
 fn scroll_marker(scroll: usize, visible: usize, total: usize) -> String {
     let below = total.saturating_sub(scroll + visible);
@@ -929,9 +940,18 @@ fn scroll_marker(scroll: usize, visible: usize, total: usize) -> String {
     }
 }
 
-/// The confirmation's lines and problems, wrapped to the width.
-fn confirm_lines(confirm: &Confirm, inner_width: usize) -> Vec<Line<'static>> {
+/// The confirmation's title for its border and its lines and problems, wrapped to
+/// the width. A title too long for the border opens the lines instead, whole.
+fn confirm_lines(confirm: &Confirm, inner_width: usize) -> (String, Vec<Line<'static>>) {
     let mut lines: Vec<Line> = Vec::new();
+    let mut title = format!(" {}? ", confirm.title);
+    if title.chars().count() > inner_width {
+        for wrapped in wrap_words(&format!("{}?", confirm.title), inner_width) {
+            lines.push(Line::from(Span::styled(wrapped, ACCENT)));
+        }
+        lines.push(Line::raw(""));
+        title = " Confirm? ".to_string();
+    }
     for line in &confirm.lines {
         if line.chars().count() <= inner_width {
             lines.push(Line::raw(line.clone()));
@@ -957,7 +977,7 @@ fn confirm_lines(confirm: &Confirm, inner_width: usize) -> Vec<Line<'static>> {
             )));
         }
     }
-    lines
+    (title, lines)
 }
 
 /// A unified diff drawn as a diff: a line per change, added lines green, removed
