@@ -15,6 +15,7 @@ use crate::aws::ecr::{self, Plan};
 use crate::aws::error::ANSWER_LOST;
 use crate::aws::{self, CallReport, Identity, Outcome, Target};
 use crate::cli::{GrantArgs, RevokeArgs};
+use crate::core::access_change;
 use crate::core::documents::{self, Access, shell_quote};
 use crate::core::merge::{self, Grant, OtherAccess, PolicyWrite};
 use crate::core::regions::Partition;
@@ -299,6 +300,17 @@ impl Session {
         let repository = plan.repository.clone();
         outln!();
         outln!("Change to the policy of `{repository}`:");
+        let place = access_change::RepositoryPlace {
+            repository: repository.as_str(),
+            account: Some(&self.identity.account),
+            profile: self.target.profile.as_deref(),
+            partition: self.region.partition(),
+        };
+        if plan.change.changes {
+            for line in access_change::who_gains_and_loses(&plan.change, &place) {
+                outln!("  {line}");
+            }
+        }
         out!("{}", plan.change.diff);
         outln!();
         let write_call = match plan.change.write() {

@@ -1,6 +1,7 @@
 //! The pure core: validated inputs, the documents each step shows, and both flows as
 //! data. Nothing here knows about terminals or AWS.
 
+pub mod access_change;
 pub mod documents;
 pub mod flow;
 pub mod merge;

@@ -138,7 +138,9 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
             let Some(iam) = iam_client(&iam, calls).await else {
                 return;
             };
-            calls.call(iam.ensure_policy(&name, &document).await.report);
+            let ensured = iam.ensure_policy(&name, &document).await;
+            differing(calls, &ensured);
+            calls.call(ensured.report);
         }
         Job::UpdatePolicy {
             iam,
@@ -166,7 +168,9 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
             let Some(iam) = iam_client(&iam, calls).await else {
                 return;
             };
-            if calls.call(iam.ensure_role(&role, &trust).await.report) {
+            let ensured = iam.ensure_role(&role, &trust).await;
+            differing(calls, &ensured);
+            if calls.call(ensured.report) {
                 calls.call(
                     iam.attach_role_policy(&role, &iam.policy_arn(&policy))
                         .await,
@@ -182,9 +186,9 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
             let Some(iam) = iam_client(&iam, calls).await else {
                 return;
             };
-            if calls.call(iam.ensure_policy(&policy, &document).await.report)
-                && calls.call(iam.ensure_user(&user).await.report)
-            {
+            let ensured = iam.ensure_policy(&policy, &document).await;
+            differing(calls, &ensured);
+            if calls.call(ensured.report) && calls.call(iam.ensure_user(&user).await.report) {
                 calls.call(
                     iam.attach_user_policy(&user, &iam.policy_arn(&policy))
                         .await,
@@ -329,6 +333,15 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
                 .await;
             calls.calls(reports);
         }
+    }
+}
+
+/// Hands on the document an entity that exists and differs has now.
+fn differing<R: Report + ?Sized>(calls: &mut Calls<'_, R>, ensured: &iam::Ensured) {
+    if let Some(document) = &ensured.current {
+        calls.output(Output::Differing {
+            document: document.clone(),
+        });
     }
 }
 

@@ -203,6 +203,11 @@ pub enum Output {
         keys: Vec<AccessKeyInfo>,
     },
     Repositories(Vec<String>),
+    /// A policy or role that exists and differs: the document it has now,
+    /// pretty-printed, so replacing it can say what it loses.
+    Differing {
+        document: String,
+    },
     Plan(Box<Plan>),
     /// A policy change was applied: `previous` is the text it replaced, `current`
     /// the text it wrote (`None`: the policy was deleted).

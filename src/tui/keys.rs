@@ -176,6 +176,8 @@ pub enum Mode {
     Help,
     Save,
     Confirm,
+    /// A confirmation of a change that removes or replaces access: only `y` confirms.
+    ConfirmRemoval,
     Pick,
     Menu,
     Step,
@@ -188,10 +190,11 @@ pub enum Mode {
 
 impl Mode {
     /// Every mode, for tests and the help.
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Help,
         Mode::Save,
         Mode::Confirm,
+        Mode::ConfirmRemoval,
         Mode::Pick,
         Mode::Menu,
         Mode::Step,
@@ -205,6 +208,7 @@ impl Mode {
         match (&app.overlay, app.screen) {
             (Some(Overlay::Help), _) => Mode::Help,
             (Some(Overlay::Save(_)), _) => Mode::Save,
+            (Some(Overlay::Confirm(confirm)), _) if confirm.removes_access => Mode::ConfirmRemoval,
             (Some(Overlay::Confirm(_)), _) => Mode::Confirm,
             (Some(Overlay::Pick(_)), _) => Mode::Pick,
             (Some(Overlay::Choose(_)), _) => Mode::Choose,
@@ -221,7 +225,8 @@ impl Mode {
         match self {
             Mode::Help => &[&CLOSE_HELP],
             Mode::Save => &[&SAVE_FILE, &CANCEL_SAVE],
-            Mode::Confirm => &[&CONFIRM, &DECLINE],
+            Mode::Confirm => &[&CONFIRM, &DECLINE, &CONFIRM_SCROLL],
+            Mode::ConfirmRemoval => &[&CONFIRM_REMOVAL, &KEEP_ACCESS, &CONFIRM_SCROLL],
             Mode::Pick => &[&PICK_MOVE, &PICK_TAKE, &PICK_CLOSE],
             Mode::Menu => &[&OPEN_HELP, &MENU_CHOOSE, &MENU_START, &MENU_QUIT],
             Mode::Step => &[
@@ -600,6 +605,37 @@ pub const DECLINE: Binding = Binding {
     ],
 };
 
+/// A change that removes or replaces access defaults to No: only `y` confirms it.
+pub const CONFIRM_REMOVAL: Binding = Binding {
+    label: "y",
+    does: "removes access",
+    keys: &[(ch('y'), Action::Confirm)],
+};
+
+/// Enter keeps things as they are where a change removes or replaces access.
+pub const KEEP_ACCESS: Binding = Binding {
+    label: "Enter/n/Esc",
+    does: "keep it",
+    keys: &[
+        (code(KeyCode::Enter), Action::Decline),
+        (ch('n'), Action::Decline),
+        (code(KeyCode::Esc), Action::Decline),
+        (ch('q'), Action::Decline),
+    ],
+};
+
+/// Scrolls a confirmation whose lines and changes do not fit.
+pub const CONFIRM_SCROLL: Binding = Binding {
+    label: "↓/↑",
+    does: "scroll the changes",
+    keys: &[
+        (code(KeyCode::Down), Action::ScrollDown),
+        (code(KeyCode::Up), Action::ScrollUp),
+        (ch('j'), Action::ScrollDown),
+        (ch('k'), Action::ScrollUp),
+    ],
+};
+
 pub const SAVE_FILE: Binding = Binding {
     label: "Enter",
     does: "save",
@@ -765,8 +801,11 @@ pub const HELP: &[HelpGroup] = &[
     },
     HelpGroup {
         heading: "Confirm",
-        modes: &[Mode::Confirm],
-        lines: &[&[&CONFIRM, &DECLINE]],
+        modes: &[Mode::Confirm, Mode::ConfirmRemoval],
+        lines: &[
+            &[&CONFIRM, &DECLINE, &CONFIRM_SCROLL],
+            &[&CONFIRM_REMOVAL, &KEEP_ACCESS],
+        ],
     },
     HelpGroup {
         heading: "Save",
@@ -928,6 +967,7 @@ const HINT_CONFIRM: &[Binding] = &[
     DECLINE,
 ];
 
+const HINT_CONFIRM_REMOVAL: &[Binding] = &[CONFIRM_REMOVAL, KEEP_ACCESS];
 const HINT_SAVE: &[Binding] = &[SAVE_FILE, CANCEL_SAVE];
 const HINT_PICK: &[Binding] = &[PICK_MOVE, PICK_TAKE, PICK_CLOSE];
 const HINT_HELP: &[Binding] = &[CLOSE_HELP];
@@ -974,6 +1014,7 @@ pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
         Mode::Help => HINT_HELP,
         Mode::Save => HINT_SAVE,
         Mode::Confirm => HINT_CONFIRM,
+        Mode::ConfirmRemoval => HINT_CONFIRM_REMOVAL,
         Mode::Pick => HINT_PICK,
         Mode::Menu => HINT_MENU,
         Mode::Step => HINT_STEP,

@@ -63,6 +63,17 @@ pub struct Confirm {
     pub lines: Vec<String>,
     /// Reasons the step must not run as it stands; `y` does nothing while any is left.
     pub problems: Vec<String>,
+    /// The change removes or replaces access (a revoke, a restore that drops
+    /// statements, a document that loses principals, a file replaced): only `y`
+    /// confirms it, and `Enter` keeps things as they are.
+    pub removes_access: bool,
+    /// The change as a unified diff, shown beside the confirmation (empty: none).
+    pub diff: String,
+    /// How far the changes shown with the confirmation are scrolled.
+    pub scroll: u16,
+    /// How far they can scroll in the last frame (`None` before the first), so
+    /// scrolling stops at the end.
+    pub scroll_room: Cell<Option<u16>>,
 }
 
 /// The repositories to choose from, and the one highlighted.
@@ -157,6 +168,8 @@ pub struct RunState {
     pub cancelled: bool,
     /// What it found already told the operator; the end adds nothing generic.
     pub spoke: bool,
+    /// The document a policy or role it found to differ has now, pretty-printed.
+    pub differing: Option<String>,
 }
 
 impl FlowState {
@@ -333,6 +346,7 @@ impl App {
                 running: true,
                 cancelled: false,
                 spoke: false,
+                differing: None,
             },
         );
         Effect::Start {

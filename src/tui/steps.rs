@@ -4,7 +4,10 @@
 //! wrong account.
 
 use crate::aws::Target;
+use crate::core::access_change::{self, RepositoryPlace};
+use crate::core::documents;
 use crate::core::flow::{FieldId, FlowId, Side, Step};
+use crate::core::regions::Partition;
 use crate::core::validate::{AccountId, IamName};
 use crate::procedure::{self, SecretHome, Sides};
 
@@ -86,33 +89,239 @@ pub fn revoke_job(app: &App, flow: FlowId) -> Result<Job, String> {
     procedure::plan_revoke(&app.flow(flow).form, &known_sides(app, flow))
 }
 
-/// A file the job would replace although ecr-share did not write it for this user.
-/// The confirmation names it, and confirming is then the operator's yes to replacing
-/// it, so the job is allowed to.
-fn name_replaced_file(job: &mut Job) -> Option<String> {
-    let (path, home, ours): (std::path::PathBuf, _, fn(&SecretHome, &str) -> bool) = match job {
-        Job::AccessKey { home, .. } | Job::WriteConfig { home, .. } => {
-            (home.path.clone(), home, |home, text| home.is_ours(text))
-        }
-        Job::WriteManifest { path, home, .. } => {
-            (path.clone(), home, |home, text| home.is_our_manifest(text))
-        }
-        _ => return None,
-    };
-    let metadata = std::fs::symlink_metadata(&path).ok()?;
+/// The file a job would replace although ecr-share did not write it for this user.
+fn foreign_file(job: &Job) -> Option<std::path::PathBuf> {
+    let (path, home, ours): (&std::path::Path, &SecretHome, fn(&SecretHome, &str) -> bool) =
+        match job {
+            Job::AccessKey { home, .. } | Job::WriteConfig { home, .. } => {
+                (&home.path, home, |home, text| home.is_ours(text))
+            }
+            Job::WriteManifest { path, home, .. } => {
+                (path, home, |home, text| home.is_our_manifest(text))
+            }
+            _ => return None,
+        };
+    let metadata = std::fs::symlink_metadata(path).ok()?;
     if !metadata.file_type().is_file() {
         // Symlinks and folders are refused when the job runs, with the reason.
         return None;
     }
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    if ours(home, &text) {
-        return None;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    (!ours(home, &text)).then(|| path.to_path_buf())
+}
+
+/// A file the job would replace although ecr-share did not write it for this user.
+/// The confirmation names it, and confirming is then the operator's yes to replacing
+/// it, so the job is allowed to.
+fn name_replaced_file(job: &mut Job) -> Option<String> {
+    let path = foreign_file(job)?;
+    match job {
+        Job::AccessKey { home, .. }
+        | Job::WriteConfig { home, .. }
+        | Job::WriteManifest { home, .. } => home.overwrite = true,
+        _ => return None,
     }
-    home.overwrite = true;
     Some(format!(
         "Replaces  {}, which ecr-share did not write for this user (its contents are lost)",
         path.display()
     ))
+}
+
+/// What a change does to access, for its confirmation: sentences saying who gains or
+/// loses what, whether anything is removed or replaced (then only `y` confirms), and
+/// the diff to show beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessSummary {
+    pub lines: Vec<String>,
+    pub removes_access: bool,
+    pub diff: String,
+}
+
+/// Whether the run that planned a step's repository change was a revoke.
+fn planned_by_revoke(app: &App, flow: FlowId, step: usize) -> bool {
+    app.step_run(flow, step)
+        .is_some_and(|run| matches!(run.job, Job::PlanRevoke { .. }))
+}
+
+fn known_account(app: &App, flow: FlowId, side: Side) -> Option<String> {
+    match app.flow(flow).identities.get(&side) {
+        Some(IdentityState::Known(_, identity)) => Some(identity.account.clone()),
+        _ => None,
+    }
+}
+
+fn unified_diff(old: &str, new: &str, from: &str, to: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(from, to)
+        .to_string()
+}
+
+/// The document a step's last run found to differ, parsed.
+fn differing_document(app: &App, flow: FlowId, step: usize) -> Option<serde_json::Value> {
+    let text = app.step_run(flow, step)?.differing.as_deref()?;
+    serde_json::from_str(text).ok()
+}
+
+/// Who gains or loses what through a job, in plain words.
+pub fn access_summary(app: &App, flow: FlowId, step: usize, job: &Job) -> AccessSummary {
+    let form = &app.flow(flow).form;
+    let partition = form.partition().unwrap_or(Partition::Aws);
+    let mut summary = AccessSummary {
+        removes_access: foreign_file(job).is_some(),
+        ..AccessSummary::default()
+    };
+    match job {
+        Job::Apply { target, plan } => {
+            let owner = known_account(app, flow, Side::RepositoryOwner);
+            let place = RepositoryPlace {
+                repository: plan.repository.as_str(),
+                account: owner.as_deref(),
+                profile: target.profile.as_deref(),
+                partition,
+            };
+            let change = access_change::repository_access_change(
+                plan.change.previous_policy().as_ref(),
+                plan.change.policy.as_ref(),
+                &place,
+            );
+            summary.lines = change.lines;
+            summary.lines.extend(plan.change.notes.iter().cloned());
+            summary.removes_access |= change.removes_access || plan.change.policy.is_none();
+            summary.diff = plan.change.diff.clone();
+        }
+        Job::Restore {
+            target,
+            repository,
+            previous,
+            current,
+        } => {
+            let owner = known_account(app, flow, Side::RepositoryOwner);
+            let place = RepositoryPlace {
+                repository: repository.as_str(),
+                account: owner.as_deref(),
+                profile: target.profile.as_deref(),
+                partition,
+            };
+            let parse = |text: &Option<String>| {
+                text.as_deref()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+            };
+            let (now, back) = (parse(current), parse(previous));
+            let change =
+                access_change::repository_access_change(now.as_ref(), back.as_ref(), &place);
+            summary.lines = change.lines;
+            summary.removes_access |= change.removes_access;
+            let pretty = |value: &Option<serde_json::Value>| {
+                value.as_ref().map(documents::pretty).unwrap_or_default()
+            };
+            summary.diff = unified_diff(
+                &pretty(&now),
+                &pretty(&back),
+                "policy now",
+                "previous policy",
+            );
+        }
+        Job::UpdateTrust { iam, role, trust } => {
+            let current = differing_document(app, flow, step);
+            let change = access_change::trust_change(role.as_str(), current.as_ref(), trust);
+            summary.lines.push(format!(
+                "role {role} in {} will trust {} (it may assume the role)",
+                iam.account,
+                accounts_phrase(&access_change::trusted(trust))
+            ));
+            summary.lines.extend(change.lines);
+            summary.removes_access |= change.removes_access;
+            if let Some(current) = &current {
+                summary.diff = unified_diff(
+                    &documents::pretty(current),
+                    &documents::pretty(trust),
+                    "trust policy now",
+                    "trust policy after",
+                );
+            }
+        }
+        Job::UpdatePolicy {
+            iam,
+            name,
+            document,
+            ..
+        } => {
+            let current = differing_document(app, flow, step);
+            let change = access_change::policy_change(name.as_str(), current.as_ref(), document);
+            summary.lines.push(format!(
+                "policy {name} in {} gets the document shown as its default version",
+                iam.account
+            ));
+            summary.lines.extend(change.lines);
+            summary.removes_access |= change.removes_access;
+            if let Some(current) = &current {
+                summary.diff = unified_diff(
+                    &documents::pretty(current),
+                    &documents::pretty(document),
+                    "policy now",
+                    "policy after",
+                );
+            }
+        }
+        Job::Role {
+            iam,
+            role,
+            trust,
+            policy,
+        } => {
+            summary.lines.push(format!(
+                "role {role} in {} will trust {} (it may assume the role)",
+                iam.account,
+                accounts_phrase(&access_change::trusted(trust))
+            ));
+            summary.lines.push(format!(
+                "the role gets policy {policy} of step 2, so whoever assumes it may pull curated packages"
+            ));
+        }
+        Job::ReadPolicy { iam, name, .. } => {
+            let registry = form
+                .account(FieldId::RegistryAccount)
+                .map(|a| a.to_string())
+                .unwrap_or_else(|_| "the registry account".into());
+            summary.lines.push(format!(
+                "policy {name} in {} will allow pulling from every repository of registry account {registry} (and ecr:GetAuthorizationToken)",
+                iam.account
+            ));
+        }
+        Job::User {
+            iam, policy, user, ..
+        } => {
+            let role = form
+                .role_arn()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|_| "the role of step 3".into());
+            summary.lines.push(format!(
+                "user {user} in {} gets policy {policy}, which lets it assume {role}",
+                iam.account
+            ));
+        }
+        _ => {}
+    }
+    summary
+}
+
+/// "account 1" or "accounts 1 and 2"; principals that are not accounts as they are.
+fn accounts_phrase(principals: &[String]) -> String {
+    let accounts = principals
+        .iter()
+        .all(|p| p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()));
+    let joined = match principals {
+        [] => "no one".to_string(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    match (accounts, principals.len()) {
+        (true, 1) => format!("account {joined}"),
+        (true, n) if n > 1 => format!("accounts {joined}"),
+        _ => joined,
+    }
 }
 
 /// What the confirmation says: a title, the lines naming profile, account, region
@@ -124,10 +333,22 @@ pub fn describe(
     job: &mut Job,
 ) -> (String, Vec<String>, Vec<String>) {
     let state = app.flow(flow);
+    let granting = app.step_run(flow, step).and_then(|run| match &run.job {
+        Job::PlanGrant { grant, .. } => Some(grant.access),
+        _ => None,
+    });
     let title = match job {
+        Job::Apply { plan, .. } if planned_by_revoke(app, flow, step) => {
+            format!("Revoke the grant on {}", plan.repository)
+        }
         Job::Apply { plan, .. } if plan.change.policy.is_none() => {
             "Delete the repository policy".to_string()
         }
+        Job::Apply { plan, .. } if granting.is_some() => format!(
+            "Grant {} on {}",
+            granting.map(|a| a.label()).unwrap_or_default(),
+            plan.repository
+        ),
         Job::Apply { .. } => "Apply the repository policy".to_string(),
         Job::Restore { .. } => "Put the previous repository policy back".to_string(),
         Job::UpdatePolicy { name, .. } => {
@@ -171,6 +392,12 @@ pub fn describe(
             target.region.as_deref().unwrap_or("the profile's own")
         ));
     }
+    let access = access_summary(app, flow, step, job);
+    if !access.lines.is_empty() {
+        lines.push(String::new());
+        lines.push("What changes:".to_string());
+        lines.extend(access.lines.iter().map(|line| format!("  • {line}")));
+    }
     if let Some(line) = name_replaced_file(job) {
         lines.push(line);
     }
@@ -193,20 +420,18 @@ pub fn describe(
         }
     }
     if let Job::Apply { plan, .. } = job {
-        let added = plan
-            .change
-            .diff
-            .lines()
-            .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
-            .count();
-        let removed = plan
-            .change
-            .diff
-            .lines()
-            .filter(|l| l.starts_with('-') && !l.starts_with("---"))
-            .count();
+        let count = |sign: char, header: &str| {
+            plan.change
+                .diff
+                .lines()
+                .filter(|l| l.starts_with(sign) && !l.starts_with(header))
+                .count()
+        };
+        lines.push(String::new());
         lines.push(format!(
-            "Changes  +{added} −{removed} lines (the Changes document shows them); the previous text is kept, u restores it"
+            "Changes  +{} −{} lines (see Changes); the previous text is kept, u puts it back",
+            count('+', "+++"),
+            count('-', "---")
         ));
     }
     lines.push(String::new());

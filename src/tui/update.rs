@@ -154,6 +154,13 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
     }
     let flow = state.flow;
     let step = state.step;
+    if let Output::Differing { document } = output {
+        // Kept for `U`, whose confirmation says what the replaced document loses.
+        if let Some(state) = app.runs.get_mut(&run) {
+            state.differing = Some(document);
+        }
+        return Vec::new();
+    }
     if let Some(state) = app.runs.get_mut(&run) {
         state.spoke = true;
     }
@@ -305,6 +312,7 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
             };
             open_confirm(app, flow, step, job);
         }
+        Output::Differing { .. } => {}
         Output::Applied {
             repository,
             previous,
@@ -323,6 +331,7 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
 
 /// Opens the confirmation for a job that changes something.
 fn open_confirm(app: &mut App, flow: FlowId, step: usize, mut job: Job) {
+    let access = steps::access_summary(app, flow, step, &job);
     let (title, lines, problems) = steps::describe(app, flow, step, &mut job);
     app.status = None;
     app.overlay = Some(Overlay::Confirm(Box::new(Confirm {
@@ -332,6 +341,10 @@ fn open_confirm(app: &mut App, flow: FlowId, step: usize, mut job: Job) {
         title,
         lines,
         problems,
+        removes_access: access.removes_access,
+        diff: access.diff,
+        scroll: 0,
+        scroll_room: std::cell::Cell::new(None),
     })));
 }
 
@@ -372,7 +385,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         (Mode::Save, _) => on_save_prompt(app, action, key),
-        (Mode::Confirm, _) => on_confirm(app, action),
+        (Mode::Confirm | Mode::ConfirmRemoval, _) => on_confirm(app, action),
         (Mode::Pick, _) => on_pick(app, action),
         (Mode::Choose, _) => accounts::on_choose(app, action, key),
         (Mode::Accounts, Screen::Flow(flow)) => accounts::on_accounts(app, flow, action),
@@ -417,7 +430,28 @@ fn on_confirm(app: &mut App, action: Action) -> Vec<Effect> {
             app.say(Tone::Info, "Not run: nothing was changed.");
             Vec::new()
         }
+        Action::ScrollDown | Action::ScrollUp => {
+            scroll_confirm(app, action == Action::ScrollDown);
+            Vec::new()
+        }
         _ => Vec::new(),
+    }
+}
+
+/// Scrolls the changes shown with a confirmation a line, up to their last line.
+fn scroll_confirm(app: &mut App, down: bool) {
+    if let Some(Overlay::Confirm(confirm)) = &mut app.overlay {
+        // Before the first frame, every line could wrap once or twice.
+        let total = 3 * (confirm.lines.len() + confirm.diff.lines().count());
+        let max = confirm
+            .scroll_room
+            .get()
+            .unwrap_or(u16::try_from(total).unwrap_or(u16::MAX));
+        confirm.scroll = if down {
+            confirm.scroll.saturating_add(1).min(max)
+        } else {
+            confirm.scroll.saturating_sub(1)
+        };
     }
 }
 

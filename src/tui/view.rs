@@ -835,20 +835,158 @@ fn clip_line(line: Line<'static>, width: usize) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The confirmation. Where it comes with a diff, the diff stays in view: beside the
+/// dialog when form and document stand side by side (the dialog over the form, the
+/// changes over the document), else under the dialog's lines in the same window,
+/// scrolled with ↓/↑.
 fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
-    let width = area.width.saturating_sub(4).min(96);
-    let inner_width = usize::from(width.saturating_sub(2));
-    let mut lines: Vec<Line> = Vec::new();
-    for line in &confirm.lines {
-        if line.is_empty() {
-            lines.push(Line::raw(""));
+    let footer = if !confirm.problems.is_empty() {
+        " cannot run: Esc closes ".to_string()
+    } else if confirm.removes_access {
+        format!(
+            " {} ",
+            keys::help_line(&keys::hints(keys::Mode::ConfirmRemoval, false))
+        )
+    } else {
+        " y run · n or Esc cancel ".to_string()
+    };
+    let border = if confirm.removes_access {
+        ERROR
+    } else {
+        Style::new().fg(Color::Yellow)
+    };
+    let footer = Span::styled(footer, Style::new().add_modifier(Modifier::BOLD));
+    // The screen's body, between the header and the hint line.
+    let body = Rect::new(
+        area.x,
+        area.y + 2,
+        area.width,
+        area.height.saturating_sub(3),
+    );
+    if confirm.diff.is_empty() {
+        let width = area.width.saturating_sub(4).min(96);
+        let (title, lines) = confirm_lines(confirm, usize::from(width.saturating_sub(2)));
+        popup(
+            frame,
+            centered(area, width, lines.len() as u16 + 2),
+            title,
+            footer,
+            border,
+            lines,
+        );
+    } else if let Some((left, right, (title, lines))) = side_by_side(area, body, confirm) {
+        let height = lines.len() as u16 + 2;
+        popup(
+            frame,
+            Rect::new(left.x, left.y, left.width, height),
+            title,
+            footer,
+            border,
+            lines,
+        );
+        let diff = diff_lines(&confirm.diff, usize::from(right.width.saturating_sub(2)));
+        let visible = usize::from(right.height.saturating_sub(2));
+        let room = diff.len().saturating_sub(visible);
+        confirm
+            .scroll_room
+            .set(Some(u16::try_from(room).unwrap_or(u16::MAX)));
+        let scroll = usize::from(confirm.scroll).min(room);
+        let more = scroll_marker(scroll, visible, diff.len());
+        popup(
+            frame,
+            right,
+            " Changes ".to_string(),
+            Span::styled(more, DIM),
+            Style::new(),
+            diff.into_iter().skip(scroll).collect(),
+        );
+    } else {
+        let width = body.width;
+        let inner_width = usize::from(width.saturating_sub(2));
+        let (title, mut lines) = confirm_lines(confirm, inner_width);
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled("Changes:", ACCENT)));
+        lines.extend(diff_lines(&confirm.diff, inner_width));
+        let height = (lines.len() as u16 + 2).min(body.height);
+        let visible = usize::from(height.saturating_sub(2));
+        let room = lines.len().saturating_sub(visible);
+        confirm
+            .scroll_room
+            .set(Some(u16::try_from(room).unwrap_or(u16::MAX)));
+        let scroll = usize::from(confirm.scroll).min(room);
+        let more = scroll_marker(scroll, visible, lines.len());
+        let rect = Rect::new(body.x, body.y, width, height);
+        popup(
+            frame,
+            rect,
+            title,
+            footer,
+            border,
+            lines.into_iter().skip(scroll).collect(),
+        );
+        if !more.is_empty() && rect.width > more.chars().count() as u16 + 4 {
+            let marker = Rect::new(
+                rect.x + 2,
+                rect.bottom() - 1,
+                more.chars().count() as u16,
+                1,
+            );
+            frame.render_widget(Paragraph::new(Span::styled(more, DIM)), marker);
         }
+    }
+}
+
+/// The dialog's place over the form and the changes' place over the document, with
+/// the dialog's lines, when form and document stand side by side and the lines fit.
+fn side_by_side(
+    area: Rect,
+    body: Rect,
+    confirm: &Confirm,
+) -> Option<(Rect, Rect, (String, Vec<Line<'static>>))> {
+    if area.width < WIDE {
+        return None;
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+    let (title, lines) = confirm_lines(confirm, usize::from(left.width.saturating_sub(2)));
+    (lines.len() + 2 <= usize::from(left.height)).then_some((left, right, (title, lines)))
+}
+
+/// "↓ 12 more" and the like, when not everything fits.
+fn scroll_marker(scroll: usize, visible: usize, total: usize) -> String {
+    let below = total.saturating_sub(scroll + visible);
+    match (scroll, below) {
+        (0, 0) => String::new(),
+        (_, 0) => " ↑ more above ".to_string(),
+        _ => format!(" ↓/↑ {below} more lines "),
+    }
+}
+
+/// The confirmation's title for its border and its lines and problems, wrapped to
+/// the width. A title too long for the border opens the lines instead, whole.
+fn confirm_lines(confirm: &Confirm, inner_width: usize) -> (String, Vec<Line<'static>>) {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut title = format!(" {}? ", confirm.title);
+    if title.chars().count() > inner_width {
+        for wrapped in wrap_words(&format!("{}?", confirm.title), inner_width) {
+            lines.push(Line::from(Span::styled(wrapped, ACCENT)));
+        }
+        lines.push(Line::raw(""));
+        title = " Confirm? ".to_string();
+    }
+    for line in &confirm.lines {
         if line.chars().count() <= inner_width {
             lines.push(Line::raw(line.clone()));
             continue;
         }
-        for wrapped in wrap_words(line, inner_width) {
-            let indent = if line.starts_with("  ") { "  " } else { "" };
+        let indent = if line.starts_with("  ") { "    " } else { "" };
+        let room = inner_width.saturating_sub(indent.chars().count());
+        for (index, wrapped) in wrap_words(line, room).into_iter().enumerate() {
+            let indent = if index == 0 && !indent.is_empty() {
+                "  "
+            } else {
+                indent
+            };
             lines.push(Line::raw(format!("{indent}{wrapped}")));
         }
     }
@@ -861,19 +999,39 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
             )));
         }
     }
-    let footer = if confirm.problems.is_empty() {
-        " y run · n or Esc cancel "
-    } else {
-        " cannot run: Esc closes "
-    };
-    popup(
-        frame,
-        centered(area, width, lines.len() as u16 + 2),
-        format!(" {}? ", confirm.title),
-        Span::styled(footer, Style::new().add_modifier(Modifier::BOLD)),
-        Style::new().fg(Color::Yellow),
-        lines,
-    );
+    (title, lines)
+}
+
+/// A unified diff drawn as a diff: a line per change, added lines green, removed
+/// lines red, hunk headers dim. A line wider than the room continues on the next
+/// row, so no ARN is cut.
+fn diff_lines(diff: &str, width: usize) -> Vec<Line<'static>> {
+    let width = width.max(2);
+    let mut lines = Vec::new();
+    for line in diff.lines() {
+        let style = if line.starts_with("+++") || line.starts_with("---") {
+            DIM.add_modifier(Modifier::BOLD)
+        } else if line.starts_with('+') {
+            Style::new().fg(Color::Green)
+        } else if line.starts_with('-') {
+            ERROR
+        } else if line.starts_with("@@") {
+            DIM
+        } else {
+            Style::new()
+        };
+        let chars: Vec<char> = line.chars().collect();
+        if chars.is_empty() {
+            lines.push(Line::raw(""));
+            continue;
+        }
+        for (index, chunk) in chars.chunks(width - 1).enumerate() {
+            let text: String = chunk.iter().collect();
+            let text = if index == 0 { text } else { format!(" {text}") };
+            lines.push(Line::from(Span::styled(text, style)));
+        }
+    }
+    lines
 }
 
 fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker) {
