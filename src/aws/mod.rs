@@ -106,14 +106,11 @@ pub async fn load_config(target: &Target) -> Result<SdkConfig, CallError> {
     Ok(loader.load().await)
 }
 
-/// The region the configuration of a profile resolves to, as [`load_config`] resolves
-/// it without `--region`: the profile's own region (else the SDK's region chain); with
-/// no profile, the SDK's region chain. `None` when there is none, or the profile does
-/// not exist. The wizard offers it as the default region.
+/// The region a profile is configured with, which the wizard offers as its default
+/// region: see [`profiles::configured_region`] (files and environment only, so the
+/// first frame never waits on the network).
 pub async fn profile_region(profile: Option<&str>) -> Option<String> {
-    let target = Target::new(profile.map(str::to_string), None);
-    let config = load_config(&target).await.ok()?;
-    config.region().map(|region| region.to_string())
+    profiles::configured_region(profile).await
 }
 
 /// What one AWS call came to, as the wizard's live status and the commands' output

@@ -30,6 +30,39 @@ pub async fn find(name: &str) -> Result<Profile, CallError> {
     find_in(name, &Fs::real(), &Env::real()).await
 }
 
+/// The region a profile is configured with, read from the environment and the files
+/// only: never from the instance metadata service, whose lookup can take seconds to
+/// give up off EC2, which the wizard's first frame must not wait for. With a profile:
+/// its `region`, else `AWS_REGION`. Without one: `AWS_REGION`, else the region of the
+/// profile `AWS_PROFILE` names (or `default`). `None` for a profile that does not
+/// exist.
+pub async fn configured_region(profile: Option<&str>) -> Option<String> {
+    configured_region_in(profile, &Fs::real(), &Env::real()).await
+}
+
+async fn configured_region_in(profile: Option<&str>, fs: &Fs, env: &Env) -> Option<String> {
+    let from_env = || {
+        env.get("AWS_REGION")
+            .ok()
+            .map(|region| region.trim().to_string())
+            .filter(|region| !region.is_empty())
+    };
+    match profile {
+        Some(name) => find_in(name, fs, env).await.ok()?.region.or_else(from_env),
+        None => match from_env() {
+            Some(region) => Some(region),
+            None => {
+                let name = env
+                    .get("AWS_PROFILE")
+                    .ok()
+                    .filter(|name| !name.trim().is_empty())
+                    .unwrap_or_else(|| "default".to_string());
+                find_in(name.trim(), fs, env).await.ok()?.region
+            }
+        },
+    }
+}
+
 /// The names of every profile in the config and credentials files, sorted, each once.
 /// Files that do not exist hold no profiles; a file that cannot be parsed is an error.
 pub async fn list() -> Result<Vec<String>, CallError> {
@@ -191,6 +224,42 @@ mod tests {
         assert_eq!(
             missing.message,
             "profile `no-such` is in neither /home/op/.aws/config nor /home/op/.aws/credentials"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_configured_region_comes_from_the_files_and_the_environment_only() {
+        let fs = files(&[(
+            "/home/op/.aws/config",
+            "[default]\nregion = us-east-2\n[profile prod]\nregion = eu-west-1\n[profile bare]\noutput = json\n[profile chosen]\nregion = ap-south-2\n",
+        )]);
+        let env = Env::from_slice(&[("HOME", "/home/op")]);
+        let region = |profile| configured_region_in(profile, &fs, &env);
+        assert_eq!(region(Some("prod")).await.as_deref(), Some("eu-west-1"));
+        assert_eq!(region(None).await.as_deref(), Some("us-east-2"));
+        assert_eq!(region(Some("bare")).await, None);
+        assert_eq!(region(Some("no-such")).await, None);
+        let env = Env::from_slice(&[("HOME", "/home/op"), ("AWS_PROFILE", "chosen")]);
+        assert_eq!(
+            configured_region_in(None, &fs, &env).await.as_deref(),
+            Some("ap-south-2")
+        );
+        let env = Env::from_slice(&[("HOME", "/home/op"), ("AWS_REGION", "ca-west-1")]);
+        assert_eq!(
+            configured_region_in(None, &fs, &env).await.as_deref(),
+            Some("ca-west-1")
+        );
+        assert_eq!(
+            configured_region_in(Some("bare"), &fs, &env)
+                .await
+                .as_deref(),
+            Some("ca-west-1")
+        );
+        assert_eq!(
+            configured_region_in(Some("prod"), &fs, &env)
+                .await
+                .as_deref(),
+            Some("eu-west-1")
         );
     }
 
