@@ -96,6 +96,26 @@ pub enum Action {
     PickTake,
     /// Repository picker: close it without taking one.
     PickClose,
+    /// A step: open the run log (every run of the session and what it changed).
+    OpenLog,
+    /// Run log: close it.
+    CloseLog,
+    /// Run log: scroll down a line.
+    LogDown,
+    /// Run log: scroll up a line.
+    LogUp,
+    /// Run log: its first line.
+    LogTop,
+    /// Run log: its last line.
+    LogBottom,
+    /// A step: scroll the document's long lines left.
+    ScrollLeft,
+    /// A step: scroll the document's long lines right.
+    ScrollRight,
+    /// A step: scroll the step's results down.
+    ResultsDown,
+    /// A step: scroll the step's results up.
+    ResultsUp,
 }
 
 /// A key as a binding names it.
@@ -162,11 +182,12 @@ pub enum Mode {
     Menu,
     Step,
     Editing,
+    Log,
 }
 
 impl Mode {
     /// Every mode, for tests and the help.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Help,
         Mode::Save,
         Mode::Confirm,
@@ -174,6 +195,7 @@ impl Mode {
         Mode::Menu,
         Mode::Step,
         Mode::Editing,
+        Mode::Log,
     ];
 
     /// The mode the wizard is in.
@@ -183,6 +205,7 @@ impl Mode {
             (Some(Overlay::Save(_)), _) => Mode::Save,
             (Some(Overlay::Confirm(_)), _) => Mode::Confirm,
             (Some(Overlay::Pick(_)), _) => Mode::Pick,
+            (Some(Overlay::Log { .. }), _) => Mode::Log,
             (None, Screen::Menu) => Mode::Menu,
             (None, Screen::Flow(flow)) if app.flow(flow).editing.is_some() => Mode::Editing,
             (None, Screen::Flow(_)) => Mode::Step,
@@ -220,7 +243,11 @@ impl Mode {
                 &UPDATE_EXISTING,
                 &REVOKE,
                 &RESTORE,
+                &OPEN_LOG,
+                &SIDEWAYS,
+                &RESULTS,
             ],
+            Mode::Log => &[&LOG_SCROLL, &LOG_TOP_BOTTOM, &CLOSE_LOG],
             Mode::Editing => &[
                 &RESET_FIELD,
                 &NEXT_FIELD,
@@ -470,6 +497,61 @@ pub const RESTORE: Binding = Binding {
     keys: &[(ch('u'), Action::Restore)],
 };
 
+pub const OPEN_LOG: Binding = Binding {
+    label: "L",
+    does: "the run log",
+    keys: &[(ch('L'), Action::OpenLog)],
+};
+
+pub const SIDEWAYS: Binding = Binding {
+    label: "</>",
+    does: "document sideways",
+    keys: &[
+        (ch('<'), Action::ScrollLeft),
+        (ch('>'), Action::ScrollRight),
+    ],
+};
+
+pub const RESULTS: Binding = Binding {
+    label: "[/]",
+    does: "scroll results",
+    keys: &[(ch('['), Action::ResultsUp), (ch(']'), Action::ResultsDown)],
+};
+
+pub const LOG_SCROLL: Binding = Binding {
+    label: "↓/↑ or j/k",
+    does: "scroll",
+    keys: &[
+        (code(KeyCode::Down), Action::LogDown),
+        (code(KeyCode::Up), Action::LogUp),
+        (ch('j'), Action::LogDown),
+        (ch('k'), Action::LogUp),
+        (code(KeyCode::PageDown), Action::LogBottom),
+        (code(KeyCode::PageUp), Action::LogTop),
+    ],
+};
+
+pub const LOG_TOP_BOTTOM: Binding = Binding {
+    label: "g/G",
+    does: "top / bottom",
+    keys: &[
+        (ch('g'), Action::LogTop),
+        (ch('G'), Action::LogBottom),
+        (code(KeyCode::Home), Action::LogTop),
+        (code(KeyCode::End), Action::LogBottom),
+    ],
+};
+
+pub const CLOSE_LOG: Binding = Binding {
+    label: "L or Esc",
+    does: "close the log",
+    keys: &[
+        (ch('L'), Action::CloseLog),
+        (code(KeyCode::Esc), Action::CloseLog),
+        (ch('q'), Action::CloseLog),
+    ],
+};
+
 pub const RESET_FIELD: Binding = Binding {
     label: "Ctrl-R",
     does: "default value",
@@ -637,7 +719,13 @@ pub const HELP: &[HelpGroup] = &[
             &[&REVEAL, &COPY_KEY_ID, &COPY_SECRET],
             &[&UPDATE_EXISTING],
             &[&REVOKE, &RESTORE],
+            &[&OPEN_LOG, &SIDEWAYS, &RESULTS],
         ],
+    },
+    HelpGroup {
+        heading: "Run log",
+        modes: &[Mode::Log],
+        lines: &[&[&LOG_SCROLL, &LOG_TOP_BOTTOM, &CLOSE_LOG]],
     },
     HelpGroup {
         heading: "Editing",
@@ -791,6 +879,7 @@ const HINT_CONFIRM: &[Binding] = &[
 const HINT_SAVE: &[Binding] = &[SAVE_FILE, CANCEL_SAVE];
 const HINT_PICK: &[Binding] = &[PICK_MOVE, PICK_TAKE, PICK_CLOSE];
 const HINT_HELP: &[Binding] = &[CLOSE_HELP];
+const HINT_LOG: &[Binding] = &[LOG_SCROLL, LOG_TOP_BOTTOM, CLOSE_LOG];
 
 /// The hint line's entries for a mode (on a step, with or without "Tab edit").
 pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
@@ -802,6 +891,7 @@ pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
         Mode::Menu => HINT_MENU,
         Mode::Step => HINT_STEP,
         Mode::Editing => HINT_EDITING,
+        Mode::Log => HINT_LOG,
     };
     all.iter()
         .filter(|binding| has_fields || **binding != HINT_EDIT)

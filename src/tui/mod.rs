@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod keys;
 pub mod message;
 pub mod model;
+pub mod runlog;
 pub mod runtime;
 pub mod steps;
 pub mod update;
