@@ -108,6 +108,8 @@ pub enum Action {
     LogTop,
     /// Run log: its last line.
     LogBottom,
+    /// Run log: copy the commands that undo what the session changed.
+    CopyUndo,
     /// A step: scroll the document's long lines left.
     ScrollLeft,
     /// A step: scroll the document's long lines right.
@@ -247,7 +249,7 @@ impl Mode {
                 &SIDEWAYS,
                 &RESULTS,
             ],
-            Mode::Log => &[&LOG_SCROLL, &LOG_TOP_BOTTOM, &CLOSE_LOG],
+            Mode::Log => &[&LOG_SCROLL, &LOG_TOP_BOTTOM, &COPY_UNDO, &CLOSE_LOG],
             Mode::Editing => &[
                 &RESET_FIELD,
                 &NEXT_FIELD,
@@ -542,9 +544,15 @@ pub const LOG_TOP_BOTTOM: Binding = Binding {
     ],
 };
 
+pub const COPY_UNDO: Binding = Binding {
+    label: "c",
+    does: "copy undo commands",
+    keys: &[(ch('c'), Action::CopyUndo)],
+};
+
 pub const CLOSE_LOG: Binding = Binding {
     label: "L or Esc",
-    does: "close the log",
+    does: "close",
     keys: &[
         (ch('L'), Action::CloseLog),
         (code(KeyCode::Esc), Action::CloseLog),
@@ -725,7 +733,7 @@ pub const HELP: &[HelpGroup] = &[
     HelpGroup {
         heading: "Run log",
         modes: &[Mode::Log],
-        lines: &[&[&LOG_SCROLL, &LOG_TOP_BOTTOM, &CLOSE_LOG]],
+        lines: &[&[&LOG_SCROLL, &COPY_UNDO, &CLOSE_LOG]],
     },
     HelpGroup {
         heading: "Editing",
@@ -879,7 +887,7 @@ const HINT_CONFIRM: &[Binding] = &[
 const HINT_SAVE: &[Binding] = &[SAVE_FILE, CANCEL_SAVE];
 const HINT_PICK: &[Binding] = &[PICK_MOVE, PICK_TAKE, PICK_CLOSE];
 const HINT_HELP: &[Binding] = &[CLOSE_HELP];
-const HINT_LOG: &[Binding] = &[LOG_SCROLL, LOG_TOP_BOTTOM, CLOSE_LOG];
+const HINT_LOG: &[Binding] = &[LOG_SCROLL, LOG_TOP_BOTTOM, COPY_UNDO, CLOSE_LOG];
 
 /// The hint line's entries for a mode (on a step, with or without "Tab edit").
 pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {

@@ -15,6 +15,7 @@ use crate::core::flow::{FlowSpec, Side};
 use crate::procedure::Job;
 
 use super::keys::Action;
+use super::message::Effect;
 use super::model::{App, Overlay, RunState, Tone};
 use super::view::wrap_words;
 
@@ -35,6 +36,17 @@ pub struct Change {
     pub name: String,
     /// The command that undoes it, runnable as printed, when there is one.
     pub undo: Option<String>,
+}
+
+/// The commands that undo what the session changed, newest first, one a line.
+pub fn undo_script(app: &App) -> String {
+    let mut script: Vec<String> = session_changes(app)
+        .into_iter()
+        .rev()
+        .filter_map(|change| change.undo)
+        .collect();
+    script.push(String::new());
+    script.join("\n")
 }
 
 /// Everything the runs of this session created or changed, oldest first. Only calls
@@ -473,9 +485,14 @@ pub fn log_lines(app: &App, width: u16) -> Vec<Line<'static>> {
         if !undo.is_empty() {
             lines.push(Line::from(Span::styled("    To undo, in this order:", DIM)));
             for command in undo {
-                for piece in wrap_keep(command, text_width - 6) {
+                // A long command goes on over lines ending in `\`, so it runs pasted.
+                let pieces = wrap_keep(command, text_width.saturating_sub(10).max(10));
+                let last = pieces.len() - 1;
+                for (index, piece) in pieces.into_iter().enumerate() {
+                    let indent = if index == 0 { "" } else { "  " };
+                    let end = if index == last { "" } else { " \\" };
                     lines.push(Line::from(Span::styled(
-                        format!("      {piece}"),
+                        format!("      {indent}{piece}{end}"),
                         Style::new().fg(Color::Yellow),
                     )));
                 }
@@ -493,6 +510,13 @@ pub fn log_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     for id in ids {
         let run = &app.runs[&id];
         lines.push(Line::raw(""));
+        if run.step.is_none() && run.reports.is_empty() {
+            // Looking up a profile's account: what it found is in its heading.
+            for piece in wrap_words(&format!("#{id} {}", run_heading(app, run)), text_width) {
+                lines.push(Line::from(Span::styled(piece, DIM)));
+            }
+            continue;
+        }
         for piece in wrap_words(&format!("#{id} {}", run_heading(app, run)), text_width) {
             lines.push(Line::from(Span::styled(piece, BOLD)));
         }
@@ -540,7 +564,7 @@ pub fn draw_log(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
         .title(Span::styled(" Run log ", ACCENT))
         .title_bottom(
             Line::from(Span::styled(
-                " ↓↑ scroll · g/G top/bottom · L or Esc closes ",
+                " ↓↑ scroll · c copy the undo commands · L or Esc closes ",
                 DIM,
             ))
             .right_aligned(),
@@ -568,9 +592,15 @@ pub fn draw_log(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
 }
 
 /// Keys while the run log is open.
-pub(super) fn on_log(app: &mut App, action: Action) {
+pub(super) fn on_log(app: &mut App, action: Action) -> Vec<Effect> {
+    if action == Action::CopyUndo {
+        return vec![Effect::Copy {
+            what: "the undo commands".into(),
+            text: undo_script(app),
+        }];
+    }
     let Some(Overlay::Log { scroll }) = &mut app.overlay else {
-        return;
+        return Vec::new();
     };
     let max = app.log_max.get();
     let current = (*scroll).min(max);
@@ -582,4 +612,5 @@ pub(super) fn on_log(app: &mut App, action: Action) {
         Action::LogBottom => *scroll = max,
         _ => {}
     }
+    Vec::new()
 }

@@ -346,10 +346,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         (Mode::Save, _) => on_save_prompt(app, action, key),
         (Mode::Confirm, _) => on_confirm(app, action),
         (Mode::Pick, _) => on_pick(app, action),
-        (Mode::Log, _) => {
-            runlog::on_log(app, action);
-            Vec::new()
-        }
+        (Mode::Log, _) => runlog::on_log(app, action),
         (Mode::Menu, _) | (_, Screen::Menu) => on_menu(app, action),
         (Mode::Editing, Screen::Flow(flow)) => on_edit(app, flow, action, key),
         (Mode::Step, Screen::Flow(flow)) => on_step(app, flow, action),

@@ -340,6 +340,13 @@ fn meta_lines(state: &FlowState, width: u16) -> Vec<String> {
         &format!("Runs in the {} · {calls}", step.side.label()),
         usize::from(width),
     );
+    lines.extend(who_lines(state, width));
+    lines
+}
+
+/// Which account the step's profile is, wrapped.
+fn who_lines(state: &FlowState, width: u16) -> Vec<String> {
+    let step = state.step_spec();
     let who = match state.identities.get(&step.side) {
         Some(IdentityState::Known(target, identity)) => {
             format!(
@@ -357,8 +364,7 @@ fn meta_lines(state: &FlowState, width: u16) -> Vec<String> {
         }
         None => String::new(),
     };
-    lines.extend(wrap_words(&who, usize::from(width)));
-    lines
+    wrap_words(&who, usize::from(width))
 }
 
 /// Greedy word wrap; a word longer than the width is cut.
@@ -403,14 +409,31 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
     } else {
         area.inner(Margin::new(1, 0))
     };
-    let (instructions, fields) = form_parts(state, inner.width);
+    let (instructions, mut fields) = form_parts(state, inner.width);
+    let mut runs = run_lines(app, state, inner.width);
+    let mut meta = meta_lines(state, inner.width);
     let fields_height: usize = fields.iter().map(|f| 1 + f.note.len()).sum();
-    let meta = meta_lines(state, inner.width).len();
-    let runs = run_lines(app, state, inner.width);
+    // When results do not fit, the form makes room: plain ✓ notes, the list of calls
+    // (the results name them) and the blank line above the results go.
+    let compact = !runs.is_empty()
+        && fields_height + 3 + meta.len() + runs.len().min(RESULTS_KEPT)
+            > usize::from(inner.height);
+    if compact {
+        meta = who_lines(state, inner.width);
+        for rows in &mut fields {
+            if rows.note.len() == 1 && rows.note[0].to_string().trim() == "✓" {
+                rows.note.clear();
+            }
+        }
+        if runs.first().is_some_and(|line| line.width() == 0) {
+            runs.remove(0);
+        }
+    }
+    let fields_height: usize = fields.iter().map(|f| 1 + f.note.len()).sum();
     // Fields win over instructions when space is short: they are what is being edited;
     // so do the first lines of the results.
     let room = usize::from(inner.height)
-        .saturating_sub(fields_height + 2 + meta + runs.len().min(RESULTS_KEPT));
+        .saturating_sub(fields_height + 2 + meta.len() + runs.len().min(RESULTS_KEPT));
     let mut lines: Vec<Line> = instructions
         .iter()
         .take(room.max(1))
@@ -419,18 +442,16 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
     if instructions.len() > room.max(1)
         && let Some(last) = lines.last_mut()
     {
-        *last = Line::raw(format!(
-            "{}…",
-            truncate(
-                &last.to_string(),
-                usize::from(inner.width).saturating_sub(1)
-            )
-        ));
+        let kept: String = last
+            .to_string()
+            .chars()
+            .take(usize::from(inner.width).saturating_sub(1))
+            .collect();
+        *last = Line::raw(format!("{}…", kept.trim_end()));
     }
     lines.push(Line::raw(""));
     lines.extend(
-        meta_lines(state, inner.width)
-            .into_iter()
+        meta.into_iter()
             .map(|line| Line::from(Span::styled(line, DIM))),
     );
     lines.push(Line::raw(""));
@@ -465,7 +486,7 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
 }
 
 /// Lines of results kept in view before the instructions give way.
-const RESULTS_KEPT: usize = 6;
+const RESULTS_KEPT: usize = 12;
 
 /// The step's results in the room left under the form: all of them when they fit,
 /// else a window that `[`/`]` scrolls, with a line saying where it is.
