@@ -747,8 +747,6 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
         )));
     }
     let inner = block.inner(area);
-    frame.render_widget(block, area);
-    app.document_height.set(inner.height);
 
     // A long line is wrapped at a space and its rest indented, so no ARN or URL is
     // cut; the Secret manifest's lines are never wrapped (its base64 must stay one
@@ -756,13 +754,16 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
     let width = usize::from(inner.width);
     let (lines, clipped) = document_lines(&text, kind.language(), width, state.hscroll);
     if clipped || state.hscroll > 0 {
-        let marker = format!(" </> sideways (column {}) ", state.hscroll + 1);
-        let marker_width = marker.chars().count() as u16;
-        if area.width > marker_width + 20 {
-            let rect = Rect::new(area.x + 2, area.bottom() - 1, marker_width, 1);
-            frame.render_widget(Paragraph::new(Span::styled(marker, DIM)), rect);
-        }
+        block = block.title_bottom(
+            Line::from(Span::styled(
+                format!(" </> sideways · column {} ", state.hscroll + 1),
+                DIM,
+            ))
+            .centered(),
+        );
     }
+    frame.render_widget(block, area);
+    app.document_height.set(inner.height);
     let total = lines.len();
     app.document_lines
         .set(u16::try_from(total).unwrap_or(u16::MAX));
