@@ -431,3 +431,19 @@ fn key_event(c: char) -> ratatui::crossterm::event::KeyEvent {
         ratatui::crossterm::event::KeyModifiers::NONE,
     )
 }
+
+#[test]
+fn the_registry_url_of_step_8_stays_on_one_line_when_it_fits() {
+    let mut app = App::new();
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, key(KeyCode::Char('8')));
+    let url = "https://346438352937.dkr.ecr.us-west-2.amazonaws.com/v2/eks-anywhere-packages/manifests/latest";
+    for (width, height) in [(100, 30), (120, 36), (160, 45)] {
+        let screen = render(&app, width, height);
+        assert!(screen.contains(url), "{width}x{height}:\n{screen}");
+    }
+    // Too narrow for it: the URL goes on over two lines, never cut.
+    let screen = render(&app, 80, 24);
+    assert!(cut_identifiers(&screen).is_empty(), "{screen}");
+    assert!(screen.contains("https://346438352937.dkr.ecr.us-west-2.amazonaws.com"));
+}

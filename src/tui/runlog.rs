@@ -614,3 +614,51 @@ pub(super) fn on_log(app: &mut App, action: Action) -> Vec<Effect> {
     }
     Vec::new()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keep_breaks_at_spaces_and_drops_nothing() {
+        let line = "    \"Resource\": \"arn:aws:iam::123456789012:role/curated-packages-role\"";
+        let pieces = wrap_keep(line, 40);
+        assert_eq!(pieces[0], "    \"Resource\":");
+        assert_eq!(pieces[1], "\"arn:aws:iam::123456789012:role/curated-");
+        assert_eq!(pieces.concat().replace(' ', ""), line.replace(' ', ""));
+        assert!(pieces.iter().all(|p| p.chars().count() <= 40));
+        assert_eq!(wrap_keep("short", 40), vec!["short"]);
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell("curated-packages-role"), "curated-packages-role");
+        assert_eq!(
+            shell("arn:aws:iam::123456789012:policy/p"),
+            "arn:aws:iam::123456789012:policy/p"
+        );
+        assert_eq!(shell("my profile"), "'my profile'");
+        assert_eq!(shell("it's"), r"'it'\''s'");
+        assert_eq!(shell(""), "''");
+    }
+
+    #[test]
+    fn a_diff_in_a_report_is_one_line_per_change_in_colour() {
+        let report = CallReport::new(
+            "iam:CreateRole",
+            "r",
+            Outcome::Differs(
+                "it differs\n--- current\n+++ wanted\n@@ -1 +1 @@\n-  \"a\": 1\n+  \"a\": 2\n"
+                    .into(),
+            ),
+        );
+        let lines = report_lines(&report, 60);
+        let texts: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        let minus = texts.iter().position(|t| t == "    -  \"a\": 1").unwrap();
+        let plus = texts.iter().position(|t| t == "    +  \"a\": 2").unwrap();
+        assert_eq!(plus, minus + 1, "{texts:?}");
+        assert_eq!(lines[minus].spans[0].style.fg, Some(Color::Red));
+        assert_eq!(lines[plus].spans[0].style.fg, Some(Color::Green));
+        assert!(texts.contains(&"    it differs".to_string()));
+    }
+}

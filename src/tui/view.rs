@@ -958,12 +958,21 @@ fn document_lines(
             ("", line)
         };
         let lead = body.chars().take_while(|c| *c == ' ').count();
-        let room = width.saturating_sub(mark.len() + lead + 2).max(4);
+        // The rest is indented two more, less when that keeps its longest word (a
+        // URL) whole.
+        let longest = body
+            .split(' ')
+            .map(|word| word.chars().count())
+            .max()
+            .unwrap_or(0);
+        let room_after_mark = width.saturating_sub(mark.len());
+        let more = (lead + 2).min(room_after_mark.saturating_sub(longest));
+        let room = room_after_mark.saturating_sub(lead.max(more)).max(4);
         for (index, piece) in runlog::wrap_keep(body.trim_start(), room)
             .into_iter()
             .enumerate()
         {
-            let indent = if index == 0 { lead } else { lead + 2 };
+            let indent = if index == 0 { lead } else { more };
             let piece = format!("{mark}{}{piece}", " ".repeat(indent));
             lines.extend(
                 highlight(&piece, language)
