@@ -376,6 +376,10 @@ impl App {
             text: text.into(),
             tone,
         };
+        // The log keeps the latest messages of a long session.
+        if self.said.len() >= 1000 {
+            self.said.remove(0);
+        }
         self.said.push(status.clone());
         self.status = Some(status);
     }

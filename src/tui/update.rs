@@ -471,7 +471,12 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
         Action::CopySecret => return copy_secret(app, flow),
         Action::OpenLog => app.overlay = Some(Overlay::Log { scroll: 0 }),
         Action::ScrollLeft => state.hscroll = state.hscroll.saturating_sub(8),
-        Action::ScrollRight => state.hscroll = state.hscroll.saturating_add(8).min(4096),
+        Action::ScrollRight => {
+            let text = state.form.document(state.document_kind());
+            let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            let last = u16::try_from(longest.saturating_sub(8)).unwrap_or(u16::MAX);
+            state.hscroll = state.hscroll.saturating_add(8).min(last);
+        }
         Action::ResultsUp => state.results_scroll = state.results_scroll.saturating_sub(1),
         Action::ResultsDown => {
             let max = app.results_max.get();
