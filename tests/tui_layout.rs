@@ -447,3 +447,103 @@ fn the_registry_url_of_step_8_stays_on_one_line_when_it_fits() {
     assert!(cut_identifiers(&screen).is_empty(), "{screen}");
     assert!(screen.contains("https://346438352937.dkr.ecr.us-west-2.amazonaws.com"));
 }
+
+/// Applies a grant to a repository with no policy, as the wizard does it, and
+/// returns the wizard after the write reported done.
+async fn repository_granted() -> App {
+    use ecr_share::tui::jobs::{Job, Output};
+    use ecr_share::tui::message::Effect;
+    let mut wizard = Harness::new(App::new(), ScriptedRunner::default());
+    wizard.press(&[KeyCode::Down, KeyCode::Enter]).await;
+    let mut app = wizard.app;
+    app.repository.form.set(FieldId::Repository, "team/app");
+    app.repository
+        .form
+        .set(FieldId::Grantees, "222222222222, 333333333333");
+    update(&mut app, key(KeyCode::Char('3')));
+    let effects = update(&mut app, key(KeyCode::Char('x')));
+    let [Effect::Start { run, job }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let Job::PlanGrant {
+        grant, repository, ..
+    } = job.as_ref()
+    else {
+        panic!("{job:?}");
+    };
+    let plan = ecr_share::aws::ecr::Plan {
+        repository: repository.clone(),
+        change: ecr_share::core::merge::grant(None, grant).unwrap(),
+        read: CallReport::new(
+            "ecr:GetRepositoryPolicy",
+            "team/app",
+            Outcome::Ok("no policy".into()),
+        ),
+    };
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::Plan(Box::new(plan)),
+        },
+    );
+    let effects = update(&mut app, key(KeyCode::Char('y')));
+    let [Effect::Start { run, job }] = effects.as_slice() else {
+        panic!("the write waits for a yes: {effects:?}");
+    };
+    assert!(matches!(job.as_ref(), Job::Apply { .. }));
+    for report in [
+        CallReport::new(
+            "ecr:GetRepositoryPolicy",
+            "team/app",
+            Outcome::Ok("unchanged".into()),
+        ),
+        CallReport::new(
+            "ecr:SetRepositoryPolicy",
+            "team/app",
+            Outcome::Done("the new policy is set".into()),
+        ),
+        CallReport::new(
+            "ecr:GetRepositoryPolicy",
+            "team/app",
+            Outcome::Ok("read back".into()),
+        ),
+    ] {
+        update(&mut app, Msg::Call { run: *run, report });
+    }
+    update(
+        &mut app,
+        Msg::Finished {
+            run: *run,
+            cancelled: false,
+        },
+    );
+    app
+}
+
+#[tokio::test]
+async fn a_repository_grant_is_in_the_summary_with_the_command_that_removes_it() {
+    let mut app = repository_granted().await;
+    let changes = session_changes(&app);
+    let [change] = changes.as_slice() else {
+        panic!("{changes:?}");
+    };
+    assert_eq!(change.account.as_deref(), Some("123456789012"));
+    assert_eq!(
+        change.name,
+        "arn:aws:ecr:us-east-1:123456789012:repository/team/app"
+    );
+    assert_eq!(
+        change.undo.as_deref(),
+        Some("aws ecr delete-repository-policy --repository-name team/app --region us-east-1")
+    );
+    update(&mut app, key(KeyCode::Char('L')));
+    for (width, height) in SIZES {
+        let screen = render(&app, width, height);
+        assert!(
+            screen.contains("changed the repository policy of"),
+            "{screen}"
+        );
+        assert!(cut_identifiers(&screen).is_empty(), "{screen}");
+    }
+}
