@@ -114,6 +114,28 @@ pub enum Action {
     ChooseTake,
     /// A list to choose from: close it, changing nothing.
     ChooseClose,
+    /// A step: open the run log (every run of the session and what it changed).
+    OpenLog,
+    /// Run log: close it.
+    CloseLog,
+    /// Run log: scroll down a line.
+    LogDown,
+    /// Run log: scroll up a line.
+    LogUp,
+    /// Run log: its first line.
+    LogTop,
+    /// Run log: its last line.
+    LogBottom,
+    /// Run log: copy the commands that undo what the session changed.
+    CopyUndo,
+    /// A step: scroll the document's long lines left.
+    ScrollLeft,
+    /// A step: scroll the document's long lines right.
+    ScrollRight,
+    /// A step: scroll the step's results down.
+    ResultsDown,
+    /// A step: scroll the step's results up.
+    ResultsUp,
 }
 
 /// A key as a binding names it.
@@ -186,11 +208,12 @@ pub enum Mode {
     Accounts,
     /// A list to choose a value from, filtered by typing.
     Choose,
+    Log,
 }
 
 impl Mode {
     /// Every mode, for tests and the help.
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Help,
         Mode::Save,
         Mode::Confirm,
@@ -201,6 +224,7 @@ impl Mode {
         Mode::Editing,
         Mode::Accounts,
         Mode::Choose,
+        Mode::Log,
     ];
 
     /// The mode the wizard is in.
@@ -212,6 +236,7 @@ impl Mode {
             (Some(Overlay::Confirm(_)), _) => Mode::Confirm,
             (Some(Overlay::Pick(_)), _) => Mode::Pick,
             (Some(Overlay::Choose(_)), _) => Mode::Choose,
+            (Some(Overlay::Log { .. }), _) => Mode::Log,
             (None, Screen::Menu) => Mode::Menu,
             (None, Screen::Flow(flow)) if app.flow(flow).accounts_row.is_some() => Mode::Accounts,
             (None, Screen::Flow(flow)) if app.flow(flow).editing.is_some() => Mode::Editing,
@@ -252,6 +277,9 @@ impl Mode {
                 &REVOKE,
                 &RESTORE,
                 &OPEN_ACCOUNTS,
+                &OPEN_LOG,
+                &SIDEWAYS,
+                &RESULTS,
             ],
             Mode::Accounts => &[
                 &OPEN_HELP,
@@ -262,6 +290,7 @@ impl Mode {
                 &STEP_QUIT,
             ],
             Mode::Choose => &[&CHOOSE_MOVE, &CHOOSE_TAKE, &CHOOSE_CLOSE],
+            Mode::Log => &[&LOG_SCROLL, &LOG_TOP_BOTTOM, &COPY_UNDO, &CLOSE_LOG],
             Mode::Editing => &[
                 &RESET_FIELD,
                 &NEXT_FIELD,
@@ -509,6 +538,67 @@ pub const RESTORE: Binding = Binding {
     label: "u",
     does: "restore the previous policy (repository)",
     keys: &[(ch('u'), Action::Restore)],
+};
+
+pub const OPEN_LOG: Binding = Binding {
+    label: "L",
+    does: "the run log",
+    keys: &[(ch('L'), Action::OpenLog)],
+};
+
+pub const SIDEWAYS: Binding = Binding {
+    label: "</>",
+    does: "document sideways",
+    keys: &[
+        (ch('<'), Action::ScrollLeft),
+        (ch('>'), Action::ScrollRight),
+    ],
+};
+
+pub const RESULTS: Binding = Binding {
+    label: "[/]",
+    does: "scroll results",
+    keys: &[(ch('['), Action::ResultsUp), (ch(']'), Action::ResultsDown)],
+};
+
+pub const LOG_SCROLL: Binding = Binding {
+    label: "↓/↑ or j/k",
+    does: "scroll",
+    keys: &[
+        (code(KeyCode::Down), Action::LogDown),
+        (code(KeyCode::Up), Action::LogUp),
+        (ch('j'), Action::LogDown),
+        (ch('k'), Action::LogUp),
+        (code(KeyCode::PageDown), Action::LogBottom),
+        (code(KeyCode::PageUp), Action::LogTop),
+    ],
+};
+
+pub const LOG_TOP_BOTTOM: Binding = Binding {
+    label: "g/G",
+    does: "top / bottom",
+    keys: &[
+        (ch('g'), Action::LogTop),
+        (ch('G'), Action::LogBottom),
+        (code(KeyCode::Home), Action::LogTop),
+        (code(KeyCode::End), Action::LogBottom),
+    ],
+};
+
+pub const COPY_UNDO: Binding = Binding {
+    label: "c",
+    does: "copy undo commands",
+    keys: &[(ch('c'), Action::CopyUndo)],
+};
+
+pub const CLOSE_LOG: Binding = Binding {
+    label: "L or Esc",
+    does: "close",
+    keys: &[
+        (ch('L'), Action::CloseLog),
+        (code(KeyCode::Esc), Action::CloseLog),
+        (ch('q'), Action::CloseLog),
+    ],
 };
 
 pub const RESET_FIELD: Binding = Binding {
@@ -774,6 +864,7 @@ pub const HELP: &[HelpGroup] = &[
             &[&UPDATE_EXISTING],
             &[&REVOKE, &RESTORE],
             &[&OPEN_ACCOUNTS],
+            &[&OPEN_LOG, &SIDEWAYS, &RESULTS],
         ],
     },
     HelpGroup {
@@ -788,6 +879,11 @@ pub const HELP: &[HelpGroup] = &[
         heading: "A list",
         modes: &[Mode::Choose],
         lines: &[&[&CHOOSE_MOVE, &CHOOSE_TAKE, &CHOOSE_CLOSE]],
+    },
+    HelpGroup {
+        heading: "Run log",
+        modes: &[Mode::Log],
+        lines: &[&[&LOG_SCROLL, &COPY_UNDO, &CLOSE_LOG]],
     },
     HelpGroup {
         heading: "Editing",
@@ -1007,6 +1103,7 @@ const HINT_ACCOUNTS: &[Binding] = &[
         keys: &[(ch('q'), Action::Quit)],
     },
 ];
+const HINT_LOG: &[Binding] = &[LOG_SCROLL, LOG_TOP_BOTTOM, COPY_UNDO, CLOSE_LOG];
 
 /// The hint line's entries for a mode (on a step, with or without "Tab edit").
 pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
@@ -1021,6 +1118,7 @@ pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
         Mode::Editing => HINT_EDITING,
         Mode::Accounts => HINT_ACCOUNTS,
         Mode::Choose => HINT_CHOOSE,
+        Mode::Log => HINT_LOG,
     };
     all.iter()
         .filter(|binding| has_fields || **binding != HINT_EDIT)

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod message;
 pub mod model;
 mod paste;
+pub mod runlog;
 pub mod runtime;
 pub mod steps;
 mod switch;

@@ -50,6 +50,9 @@ pub enum Overlay {
     /// A list to choose a field's value from (profiles, regions, kube contexts);
     /// typing filters it.
     Choose(Chooser),
+    /// The run log over the whole screen: every run of the session and what it
+    /// changed, from this line on.
+    Log { scroll: u16 },
 }
 
 /// What a confirmation shows: where the step runs, the calls it makes, and anything
@@ -117,6 +120,10 @@ pub struct FlowState {
     pub document: usize,
     /// The document pane's first line.
     pub scroll: u16,
+    /// The document pane's first column, for lines that are never wrapped.
+    pub hscroll: u16,
+    /// The first line of the step's results panel.
+    pub results_scroll: u16,
     /// The latest run of each step, shown on it: what it did or is doing.
     pub step_runs: HashMap<usize, RunId>,
     /// Which account each side's profile is.
@@ -181,6 +188,8 @@ impl FlowState {
             editing: None,
             document: 0,
             scroll: 0,
+            hscroll: 0,
+            results_scroll: 0,
             step_runs: HashMap::new(),
             identities: HashMap::new(),
             registry_note: None,
@@ -214,6 +223,8 @@ impl FlowState {
         self.selected = 0;
         self.document = 0;
         self.scroll = 0;
+        self.hscroll = 0;
+        self.results_scroll = 0;
     }
 
     pub(super) fn start_editing(&mut self, index: usize) {
@@ -240,6 +251,14 @@ pub struct App {
     pub ticks: u64,
     /// The height of the document pane in the last frame, so scrolling stops at the end.
     pub document_height: Cell<u16>,
+    /// The document's lines as drawn (long lines wrapped) in the last frame.
+    pub document_lines: Cell<u16>,
+    /// How far the run log could scroll in the last frame.
+    pub log_max: Cell<u16>,
+    /// How far the step's results panel could scroll in the last frame.
+    pub results_max: Cell<u16>,
+    /// Every status line said this session, in order, for the run log.
+    pub said: Vec<Status>,
     /// Every run started, by id.
     pub runs: HashMap<RunId, RunState>,
     next_run: RunId,
@@ -267,6 +286,10 @@ impl App {
             status: None,
             ticks: 0,
             document_height: Cell::new(0),
+            document_lines: Cell::new(0),
+            log_max: Cell::new(0),
+            results_max: Cell::new(0),
+            said: Vec::new(),
             runs: HashMap::new(),
             next_run: 1,
             quit_armed: false,
@@ -333,7 +356,9 @@ impl App {
         let run = self.next_run;
         self.next_run += 1;
         if let Some(step) = step {
-            self.flow_mut(flow).step_runs.insert(step, run);
+            let state = self.flow_mut(flow);
+            state.step_runs.insert(step, run);
+            state.results_scroll = 0;
         }
         self.runs.insert(
             run,
@@ -385,9 +410,15 @@ impl App {
 
     /// Puts a line in the status bar.
     pub(super) fn say(&mut self, tone: Tone, text: impl Into<String>) {
-        self.status = Some(Status {
+        let status = Status {
             text: text.into(),
             tone,
-        });
+        };
+        // The log keeps the latest messages of a long session.
+        if self.said.len() >= 1000 {
+            self.said.remove(0);
+        }
+        self.said.push(status.clone());
+        self.status = Some(status);
     }
 }

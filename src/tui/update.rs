@@ -22,8 +22,7 @@ use super::jobs::{Job, Output, RunId};
 use super::keys::{Action, Mode};
 use super::message::{Effect, Msg, SaveError};
 use super::model::{App, Confirm, IdentityState, Overlay, Picker, SavePrompt, Screen, Tone};
-use super::steps;
-use super::switch;
+use super::{runlog, steps, switch};
 
 /// Applies one message to the model and returns the work it asks for.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -389,6 +388,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         (Mode::Pick, _) => on_pick(app, action),
         (Mode::Choose, _) => accounts::on_choose(app, action, key),
         (Mode::Accounts, Screen::Flow(flow)) => accounts::on_accounts(app, flow, action),
+        (Mode::Log, _) => runlog::on_log(app, action),
         (Mode::Menu, _) | (_, Screen::Menu) => on_menu(app, action),
         (Mode::Editing, Screen::Flow(flow)) => on_edit(app, flow, action, key),
         (Mode::Step, Screen::Flow(flow)) => on_step(app, flow, action),
@@ -532,6 +532,20 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
             );
         }
         Action::CopySecret => return copy_secret(app, flow),
+        Action::OpenLog => app.overlay = Some(Overlay::Log { scroll: 0 }),
+        Action::ScrollLeft => state.hscroll = state.hscroll.saturating_sub(8),
+        Action::ScrollRight => {
+            let text = state.form.document(state.document_kind());
+            let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            let last = u16::try_from(longest.saturating_sub(8)).unwrap_or(u16::MAX);
+            state.hscroll = state.hscroll.saturating_add(8).min(last);
+        }
+        Action::ResultsUp => state.results_scroll = state.results_scroll.saturating_sub(1),
+        Action::ResultsDown => {
+            let max = app.results_max.get();
+            let state = app.flow_mut(flow);
+            state.results_scroll = state.results_scroll.saturating_add(1).min(max);
+        }
         Action::UpdateExisting => return update_existing(app, flow),
         Action::NextStep if state.step + 1 < steps => {
             state.go_to_step(state.step + 1);
@@ -769,8 +783,11 @@ fn on_edit(app: &mut App, flow: FlowId, action: Action, key: KeyEvent) -> Vec<Ef
 
 fn scroll_document(app: &mut App, flow: FlowId, delta: i32) {
     let height = app.document_height.get();
+    // Long lines are drawn wrapped: the last frame knows how many lines that made.
+    let drawn = usize::from(app.document_lines.get());
     let state = app.flow_mut(flow);
     let lines = state.form.document(state.document_kind()).lines().count();
+    let lines = lines.max(drawn);
     let max = lines.saturating_sub(usize::from(height.max(1)));
     let max = u16::try_from(max).unwrap_or(u16::MAX);
     let next = (i32::from(state.scroll) + delta).clamp(0, i32::from(max));

@@ -7,8 +7,7 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use crate::aws::Outcome;
-use crate::core::documents::Access;
+use crate::core::documents::{Access, Language};
 use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowSpec, field_spec};
 use crate::core::{documents, regions};
 
@@ -17,6 +16,7 @@ use super::keys;
 use super::model::{
     App, Confirm, FlowState, IdentityState, Overlay, Picker, RunState, SavePrompt, Screen, Tone,
 };
+use super::runlog;
 
 /// Below this the wizard shows a message instead of its screens.
 pub const MIN_WIDTH: u16 = 60;
@@ -36,10 +36,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
         draw_too_small(frame, area);
         return;
     }
+    let footer_lines = footer_lines(app, area.width);
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(0),
-        Constraint::Length(1),
+        Constraint::Length(footer_lines.len() as u16),
     ])
     .areas(area);
     match app.screen {
@@ -56,13 +57,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
             draw_flow(frame, body, app, state);
         }
     }
-    draw_footer(frame, footer, app);
+    frame.render_widget(Paragraph::new(footer_lines), footer);
     match &app.overlay {
         Some(Overlay::Help) => draw_help(frame, area, app),
         Some(Overlay::Save(prompt)) => draw_save_prompt(frame, area, prompt),
         Some(Overlay::Confirm(confirm)) => draw_confirm(frame, area, confirm),
         Some(Overlay::Pick(picker)) => draw_picker(frame, area, picker),
         Some(Overlay::Choose(chooser)) => super::accounts::draw_chooser(frame, area, chooser),
+        Some(Overlay::Log { scroll }) => runlog::draw_log(frame, area, app, *scroll),
         None => {}
     }
 }
@@ -170,15 +172,90 @@ fn draw_flow_header(frame: &mut Frame, area: Rect, state: &FlowState) {
     frame.render_widget(Paragraph::new(vec![first, Line::from(spans)]), area);
 }
 
+/// The narrowest the document pane gets beside the form; narrower, they are stacked.
+const MIN_DOCUMENT: u16 = 50;
+
+/// The widths of form and document side by side, or `None` to stack them. The form
+/// gets the room its longest value needs (a value is never wrapped), the document
+/// the room of its longest line that holds an ARN, an account id or a URL when that
+/// is left over (other long lines wrap); at least 45% and 55% of the width.
+fn side_by_side(state: &FlowState, width: u16) -> Option<(u16, u16)> {
+    if width < WIDE {
+        return None;
+    }
+    let form_need = form_width_needed(state);
+    let document_need = document_width_needed(state);
+    // Below its share the form narrows only as far as the document needs, and never
+    // below what its values need.
+    let form = (width * 45 / 100)
+        .min(width.saturating_sub(document_need))
+        .max(form_need);
+    if width.saturating_sub(form) < MIN_DOCUMENT {
+        return None;
+    }
+    Some((form, width - form))
+}
+
+/// Columns the form needs so no field's value is cut: marker, label, value, border.
+fn form_width_needed(state: &FlowState) -> u16 {
+    let label = label_width(state);
+    let value = state
+        .step_spec()
+        .fields
+        .iter()
+        .map(|field| match field_spec(*field).kind {
+            FieldKind::Choice(options) => {
+                options.iter().map(|o| o.chars().count() + 1).sum::<usize>()
+            }
+            FieldKind::Text => state.form.text(*field).chars().count() + 1,
+        })
+        .max()
+        .unwrap_or(0);
+    u16::try_from(2 + label + value + 2).unwrap_or(u16::MAX)
+}
+
+/// Columns the document needs so its longest line with an ARN, an account id or a
+/// URL stands on one line.
+fn document_width_needed(state: &FlowState) -> u16 {
+    let text = state.form.document(state.document_kind());
+    let longest = text
+        .lines()
+        .filter(|line| holds_identifier(line))
+        .map(|line| line.chars().count())
+        .max()
+        .unwrap_or(0);
+    u16::try_from(longest + 2).unwrap_or(u16::MAX)
+}
+
+/// Whether a line holds an ARN, a URL or a 12-digit account id.
+pub fn holds_identifier(line: &str) -> bool {
+    if line.contains("arn:") || line.contains("http") {
+        return true;
+    }
+    let mut run = 0;
+    for c in line.chars() {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        if run == 12 {
+            return true;
+        }
+    }
+    false
+}
+
 fn draw_flow(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
-    if area.width >= WIDE {
+    if let Some((form_width, _)) = side_by_side(state, area.width) {
         let [form, document] =
-            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
-                .areas(area);
+            Layout::horizontal([Constraint::Length(form_width), Constraint::Min(0)]).areas(area);
         draw_form(frame, form, app, state, true);
         draw_document(frame, document, app, state);
     } else {
-        let form_height = form_height(app, state, area.width).min(area.height.saturating_sub(7));
+        // A step with results gives the document less room, so they can be seen.
+        let keep = if app.step_run(state.form.flow(), state.step).is_some() {
+            5
+        } else {
+            7
+        };
+        let form_height = form_height(app, state, area.width).min(area.height.saturating_sub(keep));
         let [form, document] =
             Layout::vertical([Constraint::Length(form_height), Constraint::Min(0)]).areas(area);
         draw_form(frame, form, app, state, false);
@@ -267,6 +344,13 @@ fn meta_lines(state: &FlowState, width: u16) -> Vec<String> {
         &format!("Runs in the {} · {calls}", step.side.label()),
         usize::from(width),
     );
+    lines.extend(who_lines(state, width));
+    lines
+}
+
+/// Which account the step's profile is, wrapped.
+fn who_lines(state: &FlowState, width: u16) -> Vec<String> {
+    let step = state.step_spec();
     let who = match state.identities.get(&step.side) {
         Some(IdentityState::Known(target, identity)) => {
             format!(
@@ -284,8 +368,7 @@ fn meta_lines(state: &FlowState, width: u16) -> Vec<String> {
         }
         None => String::new(),
     };
-    lines.extend(wrap_words(&who, usize::from(width)));
-    lines
+    wrap_words(&who, usize::from(width))
 }
 
 /// Greedy word wrap; a word longer than the width is cut.
@@ -330,11 +413,31 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
     } else {
         area.inner(Margin::new(1, 0))
     };
-    let (instructions, fields) = form_parts(state, inner.width);
+    let (instructions, mut fields) = form_parts(state, inner.width);
+    let mut runs = run_lines(app, state, inner.width);
+    let mut meta = meta_lines(state, inner.width);
     let fields_height: usize = fields.iter().map(|f| 1 + f.note.len()).sum();
-    let meta = meta_lines(state, inner.width).len();
-    // Fields win over instructions when space is short: they are what is being edited.
-    let room = usize::from(inner.height).saturating_sub(fields_height + 2 + meta);
+    // When results do not fit, the form makes room: plain ✓ notes, the list of calls
+    // (the results name them) and the blank line above the results go.
+    let compact = !runs.is_empty()
+        && fields_height + 3 + meta.len() + runs.len().min(RESULTS_KEPT)
+            > usize::from(inner.height);
+    if compact {
+        meta = who_lines(state, inner.width);
+        for rows in &mut fields {
+            if rows.note.len() == 1 && rows.note[0].to_string().trim() == "✓" {
+                rows.note.clear();
+            }
+        }
+        if runs.first().is_some_and(|line| line.width() == 0) {
+            runs.remove(0);
+        }
+    }
+    let fields_height: usize = fields.iter().map(|f| 1 + f.note.len()).sum();
+    // Fields win over instructions when space is short: they are what is being edited;
+    // so do the first lines of the results.
+    let room = usize::from(inner.height)
+        .saturating_sub(fields_height + 2 + meta.len() + runs.len().min(RESULTS_KEPT));
     let mut lines: Vec<Line> = instructions
         .iter()
         .take(room.max(1))
@@ -343,18 +446,16 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
     if instructions.len() > room.max(1)
         && let Some(last) = lines.last_mut()
     {
-        *last = Line::raw(format!(
-            "{}…",
-            truncate(
-                &last.to_string(),
-                usize::from(inner.width).saturating_sub(1)
-            )
-        ));
+        let kept: String = last
+            .to_string()
+            .chars()
+            .take(usize::from(inner.width).saturating_sub(1))
+            .collect();
+        *last = Line::raw(format!("{}…", kept.trim_end()));
     }
     lines.push(Line::raw(""));
     lines.extend(
-        meta_lines(state, inner.width)
-            .into_iter()
+        meta.into_iter()
             .map(|line| Line::from(Span::styled(line, DIM))),
     );
     lines.push(Line::raw(""));
@@ -363,7 +464,6 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
 
     let label_width = label_width(state);
     let mut y = top;
-    let runs = run_lines(app, state, inner.width);
     for rows in fields {
         if y >= inner.bottom() {
             break;
@@ -385,13 +485,50 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
             y += 1;
         }
     }
-    for line in runs {
-        if y >= inner.bottom() {
-            break;
-        }
-        frame.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
-        y += 1;
+    let rest = Rect::new(inner.x, y, inner.width, inner.bottom().saturating_sub(y));
+    draw_results(frame, rest, app, state, runs);
+}
+
+/// Lines of results kept in view before the instructions give way.
+const RESULTS_KEPT: usize = 12;
+
+/// The step's results in the room left under the form: all of them when they fit,
+/// else a window that `[`/`]` scrolls, with a line saying where it is.
+fn draw_results(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    state: &FlowState,
+    runs: Vec<Line<'static>>,
+) {
+    let rows = usize::from(area.height);
+    if rows == 0 || runs.is_empty() {
+        app.results_max.set(0);
+        return;
     }
+    if runs.len() <= rows {
+        app.results_max.set(0);
+        frame.render_widget(Paragraph::new(runs), area);
+        return;
+    }
+    let shown = rows.saturating_sub(1).max(1);
+    let max = runs.len() - shown;
+    app.results_max.set(u16::try_from(max).unwrap_or(u16::MAX));
+    let first = usize::from(state.results_scroll).min(max);
+    let total = runs.len();
+    let mut lines: Vec<Line> = runs.into_iter().skip(first).take(shown).collect();
+    if rows > 1 {
+        let marker = format!(
+            "▾ results {}–{} of {total} lines · [/] scroll · L run log",
+            first + 1,
+            first + shown
+        );
+        lines.push(Line::from(Span::styled(
+            truncate(&marker, usize::from(area.width)),
+            NEEDED,
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -410,24 +547,7 @@ fn run_lines(app: &App, state: &FlowState, width: u16) -> Vec<Line<'static>> {
     ];
     let detail_width = usize::from(width).saturating_sub(4).max(10);
     for report in &run.reports {
-        let (icon, style) = outcome_icon(&report.outcome);
-        let head = format!(
-            "{} {}: {}",
-            report.call,
-            report.subject,
-            report.outcome.label()
-        );
-        for (index, line) in wrap_words(&head, detail_width + 2).into_iter().enumerate() {
-            let lead = if index == 0 {
-                format!("{icon} ")
-            } else {
-                "  ".to_string()
-            };
-            lines.push(Line::from(vec![Span::styled(lead, style), Span::raw(line)]));
-        }
-        for line in wrap_words(&report.outcome.detail(), detail_width) {
-            lines.push(Line::from(Span::styled(format!("    {line}"), DIM)));
-        }
+        lines.extend(runlog::report_lines(report, width));
     }
     for (index, call) in run.calls.iter().enumerate().skip(run.reports.len()) {
         let (icon, style, suffix) = if run.running && index == run.reports.len() {
@@ -465,15 +585,6 @@ fn run_heading(run: &RunState) -> String {
         "Last run stopped".to_string()
     } else {
         "Last run".to_string()
-    }
-}
-
-fn outcome_icon(outcome: &Outcome) -> (&'static str, Style) {
-    match outcome {
-        Outcome::Done(_) | Outcome::Ok(_) => ("✓", Style::new().fg(Color::Green)),
-        Outcome::AlreadyExisted(_) => ("=", Style::new().fg(Color::Cyan)),
-        Outcome::Differs(_) => ("≠", Style::new().fg(Color::Yellow)),
-        Outcome::Failed(_) => ("✗", ERROR),
     }
 }
 
@@ -653,17 +764,26 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
         )));
     }
     let inner = block.inner(area);
+
+    // A long line is wrapped at a space and its rest indented, so no ARN or URL is
+    // cut; the Secret manifest's lines are never wrapped (its base64 must stay one
+    // line) and scroll sideways instead. Copy and save take every line whole.
+    let width = usize::from(inner.width);
+    let (lines, clipped) = document_lines(&text, kind.language(), width, state.hscroll);
+    if clipped || state.hscroll > 0 {
+        block = block.title_bottom(
+            Line::from(Span::styled(
+                format!(" </> sideways · column {} ", state.hscroll + 1),
+                DIM,
+            ))
+            .centered(),
+        );
+    }
     frame.render_widget(block, area);
     app.document_height.set(inner.height);
-
-    // Lines are cut, never wrapped: a wrapped line would look like a line break in the
-    // document (the Secret's base64 must stay on one line). Copy and save take it whole.
-    let width = usize::from(inner.width);
-    let lines: Vec<Line> = highlight(&text, kind.language())
-        .into_iter()
-        .map(|line| clip_line(line, width))
-        .collect();
     let total = lines.len();
+    app.document_lines
+        .set(u16::try_from(total).unwrap_or(u16::MAX));
     let max_scroll = total.saturating_sub(usize::from(inner.height)) as u16;
     let scroll = state.scroll.min(max_scroll);
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
@@ -681,19 +801,34 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
     }
 }
 
-fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
-    let line = match &app.status {
-        Some(status) => {
-            let style = match status.tone {
-                Tone::Info => Style::new(),
-                Tone::Success => Style::new().fg(Color::Green),
-                Tone::Error => ERROR.add_modifier(Modifier::BOLD),
-            };
-            Line::from(Span::styled(format!(" {}", status.text), style))
-        }
-        None => Line::from(Span::styled(format!(" {}", keys::hint(app)), DIM)),
+/// Lines the status takes at most; a longer one ends with a pointer to the log.
+const FOOTER_LINES: usize = 3;
+
+/// The footer: the status wrapped to the width (never cut), or the key hint.
+fn footer_lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let room = usize::from(width).saturating_sub(2).max(10);
+    let Some(status) = &app.status else {
+        let hint = keys::hint(app);
+        return wrap_words(&hint, room)
+            .into_iter()
+            .take(2)
+            .map(|line| Line::from(Span::styled(format!(" {line}"), DIM)))
+            .collect();
     };
-    frame.render_widget(Paragraph::new(line), area);
+    let style = match status.tone {
+        Tone::Info => Style::new(),
+        Tone::Success => Style::new().fg(Color::Green),
+        Tone::Error => ERROR.add_modifier(Modifier::BOLD),
+    };
+    let mut lines = wrap_words(&status.text, room);
+    if lines.len() > FOOTER_LINES {
+        lines.truncate(FOOTER_LINES - 1);
+        lines.push("… the whole message is in the run log: L".to_string());
+    }
+    lines
+        .into_iter()
+        .map(|line| Line::from(Span::styled(format!(" {line}"), style)))
+        .collect()
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -810,6 +945,67 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), note);
 }
 
+/// The document's lines as drawn at `width` columns, and whether any was cut. Lines
+/// that fit are drawn as they are; longer ones are wrapped, except in YAML (the
+/// Secret manifest), whose lines start `hscroll` columns in and are cut at the edge.
+fn document_lines(
+    text: &str,
+    language: Language,
+    width: usize,
+    hscroll: u16,
+) -> (Vec<Line<'static>>, bool) {
+    let mut lines = Vec::new();
+    let mut clipped = false;
+    for line in text.lines() {
+        let count = line.chars().count();
+        if language == Language::Yaml {
+            let shown: String = line.chars().skip(usize::from(hscroll)).collect();
+            clipped |= shown.chars().count() > width;
+            for line in highlight(&shown, language) {
+                lines.push(clip_line(line, width));
+            }
+            continue;
+        }
+        if count <= width || width < 8 {
+            lines.extend(
+                highlight(line, language)
+                    .into_iter()
+                    .map(|l| clip_line(l, width)),
+            );
+            continue;
+        }
+        let (mark, body) = if language == Language::Diff {
+            line.split_at(line.chars().next().map_or(0, char::len_utf8))
+        } else {
+            ("", line)
+        };
+        let lead = body.chars().take_while(|c| *c == ' ').count();
+        // The rest is indented two more, less when that keeps its longest word (a
+        // URL) whole.
+        let longest = body
+            .split(' ')
+            .map(|word| word.chars().count())
+            .max()
+            .unwrap_or(0);
+        let room_after_mark = width.saturating_sub(mark.len());
+        let more = (lead + 2).min(room_after_mark.saturating_sub(longest));
+        let room = room_after_mark.saturating_sub(lead.max(more)).max(4);
+        for (index, piece) in runlog::wrap_keep(body.trim_start(), room)
+            .into_iter()
+            .enumerate()
+        {
+            let indent = if index == 0 { lead } else { more };
+            let piece = format!("{mark}{}{piece}", " ".repeat(indent));
+            lines.extend(
+                highlight(&piece, language)
+                    .into_iter()
+                    .map(|l| clip_line(l, width)),
+            );
+        }
+    }
+    (lines, clipped)
+}
+
 /// Cuts a line to `width` columns, marking the cut with a dim `…`.
 fn clip_line(line: Line<'static>, width: usize) -> Line<'static> {
     if line.width() <= width || width == 0 {
@@ -874,7 +1070,7 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
             border,
             lines,
         );
-    } else if let Some((left, right, (title, lines))) = side_by_side(area, body, confirm) {
+    } else if let Some((left, right, (title, lines))) = confirm_side_by_side(area, body, confirm) {
         let height = lines.len() as u16 + 2;
         popup(
             frame,
@@ -938,7 +1134,7 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
 
 /// The dialog's place over the form and the changes' place over the document, with
 /// the dialog's lines, when form and document stand side by side and the lines fit.
-fn side_by_side(
+fn confirm_side_by_side(
     area: Rect,
     body: Rect,
     confirm: &Confirm,
