@@ -81,8 +81,11 @@ fn open(app: &mut App, flow: FlowId) -> Vec<Effect> {
     if flow == FlowId::RepositorySharing {
         press(app, &[KeyCode::Down]);
     }
-    let effects = press(app, &[KeyCode::Enter]);
+    let mut effects = press(app, &[KeyCode::Enter]);
     assert_eq!(app.screen, Screen::Flow(flow));
+    // The accounts screen comes first; Enter goes on to step 1.
+    effects.extend(press(app, &[KeyCode::Enter]));
+    assert_eq!(app.flow(flow).accounts_row, None);
     effects
 }
 

@@ -83,7 +83,7 @@ fn fill(app: &mut App, index: usize, text: &str) -> Vec<Effect> {
 /// repository team/app and grantee 222222222222 for `access`.
 fn repository_on_step_3(access: Access) -> App {
     let mut app = App::new();
-    let effects = press(&mut app, &[KeyCode::Down, KeyCode::Enter]);
+    let effects = press(&mut app, &[KeyCode::Down, KeyCode::Enter, KeyCode::Enter]);
     answer_lookups(&mut app, effects, "123456789012", "");
     for (index, text) in [(0, "prod"), (1, "us-west-2"), (2, "team/app")] {
         let effects = fill(&mut app, index, text);
@@ -377,7 +377,7 @@ fn trust(account: &str) -> serde_json::Value {
 #[test]
 fn replacing_a_trust_policy_says_whose_trust_it_drops_and_defaults_to_no() {
     let mut app = App::new();
-    let effects = press(&mut app, &[KeyCode::Enter]);
+    let effects = press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
     answer_lookups(&mut app, effects, "111111111111", "999999999999");
     press(&mut app, &[KeyCode::Char('3'), KeyCode::Char('x')]);
     let asked = confirm(&app);
@@ -458,7 +458,7 @@ fn replacing_a_file_ecr_share_did_not_write_defaults_to_no() {
     let path = dir.path().join("config");
     std::fs::write(&path, "[profile someone-else]\nregion = eu-west-1\n").unwrap();
     let mut app = App::new();
-    let effects = press(&mut app, &[KeyCode::Enter]);
+    let effects = press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
     answer_lookups(&mut app, effects, "111111111111", "999999999999");
     app.curated
         .form

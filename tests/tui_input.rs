@@ -24,8 +24,11 @@ fn open(app: &mut App, flow: FlowId) -> Vec<Effect> {
     if flow == FlowId::RepositorySharing {
         press(app, &[KeyCode::Down]);
     }
-    let effects = press(app, &[KeyCode::Enter]);
+    let mut effects = press(app, &[KeyCode::Enter]);
     assert_eq!(app.screen, Screen::Flow(flow));
+    // The accounts screen comes first; Enter goes on to step 1.
+    effects.extend(press(app, &[KeyCode::Enter]));
+    assert_eq!(app.flow(flow).accounts_row, None);
     effects
 }
 
@@ -340,6 +343,8 @@ async fn run_keys(keys: Vec<Msg>) -> App {
 /// Keys that open step 3 of the curated flow and its save prompt with `path` typed.
 fn save_as(path: &str) -> Vec<Msg> {
     let mut keys = vec![
+        key(KeyCode::Enter),
+        // Past the accounts screen to the steps.
         key(KeyCode::Enter),
         key(KeyCode::Char('3')),
         key(KeyCode::Char('s')),

@@ -26,7 +26,7 @@ async fn curated() -> Harness<ScriptedRunner> {
         App::new(),
         ScriptedRunner::with_accounts(SOURCE, DESTINATION),
     );
-    wizard.press(&[KeyCode::Enter]).await;
+    wizard.press(&[KeyCode::Enter, KeyCode::Enter]).await;
     assert_eq!(wizard.app.screen, Screen::Flow(FlowId::CuratedPackages));
     wizard.app.curated.form.set(
         FieldId::SubscriptionId,
@@ -330,6 +330,8 @@ async fn a_trust_policy_that_differs_is_drawn_as_a_diff() {
 fn a_long_status_wraps_instead_of_being_cut() {
     let mut app = App::new();
     update(&mut app, key(KeyCode::Enter));
+    // Past the accounts screen to the steps.
+    update(&mut app, key(KeyCode::Enter));
     let mut wizard_app = app;
     // Quitting with a key in no file says a long sentence naming the key.
     wizard_app.curated.form.access_key = Some(AccessKeyPair {
@@ -356,6 +358,8 @@ fn a_long_status_wraps_instead_of_being_cut() {
 #[test]
 fn the_secret_manifest_scrolls_sideways() {
     let mut app = App::new();
+    update(&mut app, key(KeyCode::Enter));
+    // Past the accounts screen to the steps.
     update(&mut app, key(KeyCode::Enter));
     app.curated.form.access_key = Some(AccessKeyPair {
         access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
@@ -388,6 +392,8 @@ async fn no_arn_account_or_url_on_any_screen_ends_in_an_ellipsis() {
 
     let mut app = App::new();
     update(&mut app, key(KeyCode::Down));
+    update(&mut app, key(KeyCode::Enter));
+    // Past the accounts screen to the steps.
     update(&mut app, key(KeyCode::Enter));
     let form = &mut app.repository.form;
     form.set(FieldId::Repository, "team/app");
@@ -436,6 +442,8 @@ fn key_event(c: char) -> ratatui::crossterm::event::KeyEvent {
 fn the_registry_url_of_step_8_stays_on_one_line_when_it_fits() {
     let mut app = App::new();
     update(&mut app, key(KeyCode::Enter));
+    // Past the accounts screen to the steps.
+    update(&mut app, key(KeyCode::Enter));
     update(&mut app, key(KeyCode::Char('8')));
     let url = "https://346438352937.dkr.ecr.us-west-2.amazonaws.com/v2/eks-anywhere-packages/manifests/latest";
     for (width, height) in [(100, 30), (120, 36), (160, 45)] {
@@ -454,7 +462,9 @@ async fn repository_granted() -> App {
     use ecr_share::tui::jobs::{Job, Output};
     use ecr_share::tui::message::Effect;
     let mut wizard = Harness::new(App::new(), ScriptedRunner::default());
-    wizard.press(&[KeyCode::Down, KeyCode::Enter]).await;
+    wizard
+        .press(&[KeyCode::Down, KeyCode::Enter, KeyCode::Enter])
+        .await;
     let mut app = wizard.app;
     app.repository.form.set(FieldId::Repository, "team/app");
     app.repository

@@ -919,7 +919,15 @@ pub fn help_for(beneath: Mode) -> Vec<&'static HelpGroup> {
             Mode::Accounts => {
                 group.modes.contains(&Mode::Accounts) || group.modes.contains(&Mode::Choose)
             }
-            _ => group.modes != [Mode::Menu] && group.modes != [Mode::Accounts],
+            // A list and the run log show their own keys in their hint line; the
+            // help on a step keeps to what fits a plain 80×24 terminal.
+            _ => ![
+                &[Mode::Menu][..],
+                &[Mode::Accounts],
+                &[Mode::Choose],
+                &[Mode::Log],
+            ]
+            .contains(&group.modes),
         })
         .collect()
 }

@@ -407,7 +407,12 @@ fn run_heading(app: &App, run: &RunState) -> String {
             step + 1,
             spec.steps[step].title
         ),
-        None => format!("{} · looking up a profile's account", spec.name),
+        None => match &run.job {
+            Job::Identity { .. } => format!("{} · looking up a profile's account", spec.name),
+            Job::Profiles => format!("{} · reading the AWS profiles", spec.name),
+            Job::KubeContexts => format!("{} · reading kubectl's contexts", spec.name),
+            _ => spec.name.to_string(),
+        },
     };
     let account = run
         .job
