@@ -1303,3 +1303,16 @@ fn creating_a_key_cannot_be_cancelled_or_quit_half_way() {
         "Ctrl-C waits too"
     );
 }
+
+#[test]
+fn the_start_profiles_region_arrives_after_the_first_frame_and_becomes_the_default() {
+    let mut app = App::with_defaults(Some("src".into()), None, None);
+    assert_eq!(app.curated.form.text(FieldId::Region), "us-west-2");
+    update(&mut app, Msg::ProfileRegion(Some("eu-central-1".into())));
+    assert_eq!(app.curated.form.text(FieldId::Region), "eu-central-1");
+    assert_eq!(app.repository.form.text(FieldId::Region), "eu-central-1");
+    // A region the operator typed stays.
+    app.repository.form.set(FieldId::Region, "us-east-2");
+    update(&mut app, Msg::ProfileRegion(Some("ap-south-1".into())));
+    assert_eq!(app.repository.form.text(FieldId::Region), "us-east-2");
+}

@@ -18,6 +18,9 @@ pub enum Msg {
     Key(KeyEvent),
     /// Text pasted into the terminal, whole: it goes into a field, never acts as keys.
     Paste(String),
+    /// The region the start profile is configured with, read after the first frame
+    /// so that start-up never waits for the AWS files: the default region.
+    ProfileRegion(Option<String>),
     /// The terminal changed size; the next frame lays out anew.
     Resize,
     /// Time passed: spinners move on while something runs.

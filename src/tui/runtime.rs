@@ -54,12 +54,18 @@ pub fn run(
         let (sender, receiver) = mpsc::unbounded_channel();
         spawn_terminal_events(sender.clone());
         let mut clipboard = SystemClipboard::new(Environment::detect(), std::io::stdout());
-        let profile_region = match &region {
-            Some(_) => None,
-            None => crate::aws::profile_region(profile.as_deref()).await,
-        };
-        let app = App::with_defaults(profile, region, profile_region)
-            .with_destination_profile(destination_profile);
+        // The profile's own region becomes the default region once read; the first
+        // frame does not wait for the files.
+        if region.is_none() {
+            let sender = sender.clone();
+            let profile = profile.clone();
+            tokio::spawn(async move {
+                let region = crate::aws::profile_region(profile.as_deref()).await;
+                let _ = sender.send(Msg::ProfileRegion(region));
+            });
+        }
+        let app =
+            App::with_defaults(profile, region, None).with_destination_profile(destination_profile);
         let result = event_loop(
             &mut terminal,
             app,

@@ -40,6 +40,15 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             super::paste::on_paste(app, &text);
             Vec::new()
         }
+        Msg::ProfileRegion(region) => {
+            for flow in FLOWS {
+                let form = &mut app.flow_mut(flow).form;
+                if form.profile_region.is_none() {
+                    form.profile_region = region.clone();
+                }
+            }
+            Vec::new()
+        }
         Msg::Resize => Vec::new(),
         Msg::Tick => {
             app.ticks = app.ticks.wrapping_add(1);
