@@ -32,7 +32,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// The procedures themselves: `ECR_SHARE_SEEDS` when set, else `shared/seeds` beside
-/// the repository or beside a folder that holds it (a worktree). Missing seeds fail
+/// the repository or beside any folder above it. Missing seeds fail
 /// the test with the way to point at them: a comparison that cannot run never passes.
 fn seeds() -> PathBuf {
     if let Some(dir) = std::env::var_os("ECR_SHARE_SEEDS") {
