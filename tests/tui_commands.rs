@@ -5,11 +5,10 @@
 
 mod common;
 
-use common::harness::press;
-use ecr_share::aws::Identity;
+use common::harness::{answer_identities, press};
 use ecr_share::aws::iam::{self, AccessKeyInfo};
 use ecr_share::core::documents::{self, DocumentKind, Language};
-use ecr_share::core::flow::{FLOWS, FieldId, FlowId, Side};
+use ecr_share::core::flow::{FLOWS, FieldId, FlowId};
 use ecr_share::core::secret::{AccessKeyPair, Secret};
 use ecr_share::core::validate::{IamKind, IamName};
 use ecr_share::tui::jobs::{Job, Output};
@@ -87,44 +86,6 @@ fn open(app: &mut App, flow: FlowId) -> Vec<Effect> {
     effects.extend(press(app, &[KeyCode::Enter]));
     assert_eq!(app.flow(flow).accounts_row, None);
     effects
-}
-
-/// Answers the identity look-ups that opening a flow started.
-fn answer_identities(app: &mut App, effects: Vec<Effect>, source: &str, destination: &str) {
-    for effect in effects {
-        if let Effect::Start { run, job } = effect
-            && let Job::Identity { flow, side, target } = *job
-        {
-            let account = if side == Side::Destination {
-                destination
-            } else {
-                source
-            };
-            update(
-                app,
-                Msg::Output {
-                    run,
-                    output: Output::Identity {
-                        flow,
-                        side,
-                        profile: target.profile,
-                        result: Ok(Identity {
-                            account: account.into(),
-                            arn: format!("arn:aws:iam::{account}:user/admin"),
-                        }),
-                        region: None,
-                    },
-                },
-            );
-            update(
-                app,
-                Msg::Finished {
-                    run,
-                    cancelled: false,
-                },
-            );
-        }
-    }
 }
 
 /// The text `c` copies, which must be exactly one copy.

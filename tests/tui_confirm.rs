@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::harness::{ctrl, press, render, type_text};
+use common::harness::{answer_identities, ctrl, press, render, type_text};
 use ecr_share::aws::ecr::Plan;
-use ecr_share::aws::{CallReport, Identity, Outcome};
+use ecr_share::aws::{CallReport, Outcome};
 use ecr_share::core::documents::Access;
 use ecr_share::core::flow::Side;
 use ecr_share::core::merge::{self, Grant};
@@ -23,45 +23,6 @@ const SIZES: [(u16, u16); 4] = [(80, 24), (100, 30), (120, 36), (160, 45)];
 
 /// A statement of somebody else's that every policy here carries.
 const FOREIGN: &str = r#"{"Version":"2008-10-17","Statement":[{"Sid":"CI","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444444444444:root"},"Action":"ecr:*"}]}"#;
-
-/// Answers every account lookup among `effects`: each profile is `account`, or for
-/// the destination side `destination`.
-fn answer_lookups(app: &mut App, effects: Vec<Effect>, account: &str, destination: &str) {
-    for effect in effects {
-        if let Effect::Start { run, job } = effect
-            && let Job::Identity { flow, side, target } = *job
-        {
-            let account = if side == Side::Destination {
-                destination
-            } else {
-                account
-            };
-            update(
-                app,
-                Msg::Output {
-                    run,
-                    output: Output::Identity {
-                        flow,
-                        side,
-                        profile: target.profile,
-                        result: Ok(Identity {
-                            account: account.into(),
-                            arn: format!("arn:aws:iam::{account}:user/admin"),
-                        }),
-                        region: None,
-                    },
-                },
-            );
-            update(
-                app,
-                Msg::Finished {
-                    run,
-                    cancelled: false,
-                },
-            );
-        }
-    }
-}
 
 /// Types `text` into field `index` of the current step; returns what leaving the
 /// field asked for.
@@ -84,10 +45,10 @@ fn fill(app: &mut App, index: usize, text: &str) -> Vec<Effect> {
 fn repository_on_step_3(access: Access) -> App {
     let mut app = App::new();
     let effects = press(&mut app, &[KeyCode::Down, KeyCode::Enter, KeyCode::Enter]);
-    answer_lookups(&mut app, effects, "123456789012", "");
+    answer_identities(&mut app, effects, "123456789012", "");
     for (index, text) in [(0, "prod"), (1, "us-west-2"), (2, "team/app")] {
         let effects = fill(&mut app, index, text);
-        answer_lookups(&mut app, effects, "123456789012", "");
+        answer_identities(&mut app, effects, "123456789012", "");
     }
     press(&mut app, &[KeyCode::Right]);
     fill(&mut app, 0, "222222222222");
@@ -378,7 +339,7 @@ fn trust(account: &str) -> serde_json::Value {
 fn replacing_a_trust_policy_says_whose_trust_it_drops_and_defaults_to_no() {
     let mut app = App::new();
     let effects = press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
-    answer_lookups(&mut app, effects, "111111111111", "999999999999");
+    answer_identities(&mut app, effects, "111111111111", "999999999999");
     press(&mut app, &[KeyCode::Char('3'), KeyCode::Char('x')]);
     let asked = confirm(&app);
     assert!(
@@ -459,7 +420,7 @@ fn replacing_a_file_ecr_share_did_not_write_defaults_to_no() {
     std::fs::write(&path, "[profile someone-else]\nregion = eu-west-1\n").unwrap();
     let mut app = App::new();
     let effects = press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
-    answer_lookups(&mut app, effects, "111111111111", "999999999999");
+    answer_identities(&mut app, effects, "111111111111", "999999999999");
     app.curated
         .form
         .set(FieldId::ConfigPath, path.display().to_string());
