@@ -51,8 +51,13 @@ pub enum Command {
     Grant(GrantArgs),
     /// Remove the access that `grant` gave, leaving every other statement.
     Revoke(RevokeArgs),
-    /// Run the EKS Anywhere Curated Packages sharing procedure across two accounts.
-    Curated(CuratedArgs),
+    /// Run the EKS Anywhere Curated Packages sharing procedure across two accounts, or
+    /// manage what it set up: teardown, rotate-key, verify, export.
+    Curated(CuratedCommand),
+    /// Who may do what on every repository of an account and region.
+    Audit(AuditArgs),
+    /// Check an identity or repository policy for mistakes, offline.
+    Lint(LintArgs),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     Completions {
         /// The shell to complete in.
@@ -156,20 +161,38 @@ pub struct RevokeArgs {
     pub yes: bool,
 }
 
+/// `ecr-share curated`: the procedure itself when no subcommand is named, or one of
+/// the lifecycle subcommands.
 #[derive(Debug, Args)]
-pub struct CuratedArgs {
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct CuratedCommand {
+    #[command(subcommand)]
+    pub action: Option<CuratedAction>,
+    #[command(flatten)]
+    pub run: Option<CuratedArgs>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CuratedAction {
+    /// Remove what the procedure created, in reverse order, in the right account each.
+    Teardown(TeardownArgs),
+    /// Replace the user's access key: create, save, verify, apply, then delete the old.
+    RotateKey(RotateKeyArgs),
+    /// Run the step 8 checks from a saved config file.
+    Verify(VerifyArgs),
+    /// Write the whole procedure as a reviewable shell script and its documents.
+    Export(ExportArgs),
+}
+
+/// The two profiles and the four names every curated command shares.
+#[derive(Debug, Clone, Args)]
+pub struct CuratedNames {
     /// Profile of the account that owns the EKS Anywhere subscription.
     #[arg(long, value_name = "P")]
     pub source_profile: String,
     /// Profile of the account that receives access.
     #[arg(long, value_name = "Q")]
     pub destination_profile: String,
-    /// The subscription's id.
-    #[arg(long, value_name = "ID")]
-    pub subscription_id: String,
-    /// The registry account, instead of asking the subscription.
-    #[arg(long, value_name = "ID")]
-    pub registry_account: Option<String>,
     /// Name of the ECR read policy in the source account.
     #[arg(long, default_value = "curated-packages-policy")]
     pub policy_name: String,
@@ -182,6 +205,18 @@ pub struct CuratedArgs {
     /// Name of the user in the destination account.
     #[arg(long, default_value = "curated-packages-user")]
     pub user_name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CuratedArgs {
+    #[command(flatten)]
+    pub names: CuratedNames,
+    /// The subscription's id.
+    #[arg(long, value_name = "ID")]
+    pub subscription_id: String,
+    /// The registry account, instead of asking the subscription.
+    #[arg(long, value_name = "ID")]
+    pub registry_account: Option<String>,
     /// Where to write the AWS config file (mode 0600).
     #[arg(long, value_name = "FILE")]
     pub config_out: PathBuf,
@@ -204,4 +239,118 @@ pub struct CuratedArgs {
     /// Run without asking.
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TeardownArgs {
+    #[command(flatten)]
+    pub names: CuratedNames,
+    /// The config file the procedure wrote (deleted only with --delete-files).
+    #[arg(long, value_name = "FILE")]
+    pub config_out: Option<PathBuf>,
+    /// The aws-secret manifest the procedure wrote (deleted only with --delete-files).
+    #[arg(long, value_name = "FILE")]
+    pub secret_out: Option<PathBuf>,
+    /// Also delete --config-out and --secret-out, when ecr-share wrote them.
+    #[arg(long)]
+    pub delete_files: bool,
+    /// Detach policies that ecr-share did not attach from the role and the user
+    /// (without it they are reported and the role or user is left in place).
+    #[arg(long)]
+    pub detach_foreign: bool,
+    /// Remove without asking (without it a terminal is asked; no terminal, no change).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateKeyArgs {
+    #[command(flatten)]
+    pub names: CuratedNames,
+    /// The config file to write the new key into (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub config_out: PathBuf,
+    /// The aws-secret manifest to write the new key into (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub secret_out: Option<PathBuf>,
+    /// Base URL the verification's manifest request goes to, instead of
+    /// https://<registry host>.
+    #[arg(long, value_name = "URL")]
+    pub registry_url: Option<String>,
+    /// The kubeconfig context to `kubectl apply` the new Secret to, before the old
+    /// key is deleted.
+    #[arg(long, value_name = "CONTEXT")]
+    pub context: Option<String>,
+    /// Replace --config-out and --secret-out even when they are files ecr-share did
+    /// not write for this user.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Rotate without asking.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The AWS config file the procedure wrote (step 6).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Base URL the manifest request goes to, instead of https://<registry host>.
+    #[arg(long, value_name = "URL")]
+    pub registry_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub names: CuratedNames,
+    /// The subscription's id (asked for the registry account unless
+    /// --registry-account is given).
+    #[arg(long, value_name = "ID")]
+    pub subscription_id: Option<String>,
+    /// The registry account, instead of asking the subscription.
+    #[arg(long, value_name = "ID")]
+    pub registry_account: Option<String>,
+    /// The source account's id, instead of asking its profile (to work offline).
+    #[arg(long, value_name = "ID")]
+    pub source_account: Option<String>,
+    /// The destination account's id, instead of asking its profile.
+    #[arg(long, value_name = "ID")]
+    pub destination_account: Option<String>,
+    /// Where apply.sh writes the AWS config file.
+    #[arg(long, value_name = "FILE")]
+    pub config_out: Option<PathBuf>,
+    /// The folder to write apply.sh, teardown.sh and the documents into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace files already in --out.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+/// `--output` of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditOutput {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only these repositories; repeat for several (default: every repository).
+    #[arg(long = "repository", value_name = "NAME")]
+    pub repositories: Vec<String>,
+    /// A table that fits the terminal, or one JSON object per repository.
+    #[arg(long, value_enum, default_value = "table")]
+    pub output: AuditOutput,
+    /// The most AWS calls in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The policy document to check; `-` or nothing reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }

@@ -29,7 +29,13 @@ fn main() -> ExitCode {
         Some(Command::Revoke(args)) => {
             ecr_share::commands::grant::run_revoke(cli.profile, cli.region, args)
         }
-        Some(Command::Curated(args)) => ecr_share::commands::curated::run(cli.region, args),
+        Some(Command::Curated(curated)) => {
+            ecr_share::commands::curated::dispatch(cli.region, curated)
+        }
+        Some(Command::Audit(args)) => {
+            ecr_share::commands::audit::run(cli.profile, cli.region, args)
+        }
+        Some(Command::Lint(args)) => ecr_share::commands::lint::run(args),
         Some(Command::Completions { shell }) => {
             ecr_share::commands::completions::run_completions(shell)
         }

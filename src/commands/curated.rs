@@ -21,7 +21,7 @@ use crate::aws::eks::PackageRegistry;
 use crate::aws::iam;
 use crate::aws::verify;
 use crate::aws::{self as aws_layer, CallError, CallReport, Outcome, Target};
-use crate::cli::CuratedArgs;
+use crate::cli::{CuratedAction, CuratedArgs, CuratedCommand};
 use crate::core::documents::shell_quote;
 use crate::core::flow::{CuratedStep, FieldId, FlowId, Form, Side, Step};
 use crate::core::validate::{AccountId, IamKind, IamName, Region, SubscriptionId};
@@ -65,17 +65,17 @@ impl Input {
         let name = |flag: &str, kind: IamKind, text: &str| {
             IamName::parse(kind, text).map_err(|e| anyhow!("--{flag}: {e}"))
         };
-        let policy_name = name("policy-name", IamKind::Policy, &args.policy_name)?;
-        let role_name = name("role-name", IamKind::Role, &args.role_name)?;
+        let policy_name = name("policy-name", IamKind::Policy, &args.names.policy_name)?;
+        let role_name = name("role-name", IamKind::Role, &args.names.role_name)?;
         let assume_policy_name = name(
             "assume-policy-name",
             IamKind::Policy,
-            &args.assume_policy_name,
+            &args.names.assume_policy_name,
         )?;
-        let user_name = name("user-name", IamKind::User, &args.user_name)?;
+        let user_name = name("user-name", IamKind::User, &args.names.user_name)?;
         for (flag, profile) in [
-            ("source-profile", &args.source_profile),
-            ("destination-profile", &args.destination_profile),
+            ("source-profile", &args.names.source_profile),
+            ("destination-profile", &args.names.destination_profile),
         ] {
             if profile.trim().is_empty() {
                 bail!("--{flag}: enter the name of an AWS profile");
@@ -94,8 +94,8 @@ impl Input {
         }
         Ok(Input {
             region,
-            source_profile: args.source_profile.trim().to_string(),
-            destination_profile: args.destination_profile.trim().to_string(),
+            source_profile: args.names.source_profile.trim().to_string(),
+            destination_profile: args.names.destination_profile.trim().to_string(),
             subscription,
             registry_account,
             policy_name,
@@ -127,6 +127,21 @@ fn check_output_path(flag: &str, path: &Path) -> anyhow::Result<()> {
         bail!("{flag}: the folder {} does not exist", parent.display());
     }
     Ok(())
+}
+
+/// `ecr-share curated [SUBCOMMAND]`: the procedure, or the named lifecycle command.
+pub fn dispatch(region: Option<String>, command: CuratedCommand) -> anyhow::Result<ExitCode> {
+    match (command.action, command.run) {
+        (Some(CuratedAction::Teardown(args)), _) => super::teardown::run(region, args),
+        (Some(CuratedAction::RotateKey(args)), _) => super::rotate::run(region, args),
+        (Some(CuratedAction::Verify(args)), _) => super::verify::run(region, args),
+        (Some(CuratedAction::Export(args)), _) => super::export::run(region, args),
+        (None, Some(args)) => run(region, args),
+        // clap asks for the procedure's required flags when no subcommand is named.
+        (None, None) => {
+            bail!("curated needs its flags or a subcommand; see `ecr-share curated --help`")
+        }
+    }
 }
 
 pub fn run(region: Option<String>, args: CuratedArgs) -> anyhow::Result<ExitCode> {

@@ -1,6 +1,12 @@
 //! The scriptable side: each subcommand of `ecr-share`.
 
+pub mod audit;
 pub mod completions;
 pub mod curated;
+pub mod export;
 pub mod grant;
+pub mod lint;
 pub mod policy;
+pub mod rotate;
+pub mod teardown;
+pub mod verify;
