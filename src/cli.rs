@@ -161,15 +161,48 @@ pub struct RevokeArgs {
     pub yes: bool,
 }
 
-/// `ecr-share curated`: the procedure itself when no subcommand is named, or one of
-/// the lifecycle subcommands.
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+/// `ecr-share curated`: the procedure itself when no subcommand is named (`run`), or
+/// one of the lifecycle subcommands (`action`); exactly one of the two is set.
+#[derive(Debug)]
 pub struct CuratedCommand {
-    #[command(subcommand)]
     pub action: Option<CuratedAction>,
-    #[command(flatten)]
     pub run: Option<CuratedArgs>,
+}
+
+// Written out rather than derived: clap's derive cannot tell whether an optional
+// group of flags that itself holds a flattened group was given, so the subcommand's
+// presence decides which of the two is parsed.
+impl clap::FromArgMatches for CuratedCommand {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        if matches.subcommand_name().is_some() {
+            Ok(CuratedCommand {
+                action: Some(CuratedAction::from_arg_matches(matches)?),
+                run: None,
+            })
+        } else {
+            Ok(CuratedCommand {
+                action: None,
+                run: Some(CuratedArgs::from_arg_matches(matches)?),
+            })
+        }
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = CuratedCommand::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for CuratedCommand {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        CuratedAction::augment_subcommands(CuratedArgs::augment_args(command))
+            .args_conflicts_with_subcommands(true)
+            .subcommand_negates_reqs(true)
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        CuratedCommand::augment_args(command)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -353,4 +386,81 @@ pub struct LintArgs {
     /// The policy document to check; `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curated_with_flags_runs_the_procedure() {
+        let cli = Cli::try_parse_from([
+            "ecr-share",
+            "curated",
+            "--source-profile",
+            "a",
+            "--destination-profile",
+            "b",
+            "--subscription-id",
+            "x",
+            "--config-out",
+            "c",
+        ])
+        .unwrap();
+        let Some(Command::Curated(curated)) = cli.command else {
+            panic!()
+        };
+        assert!(curated.action.is_none());
+        let run = curated.run.expect("the procedure's flags");
+        assert_eq!(run.names.source_profile, "a");
+        assert_eq!(run.subscription_id, "x");
+    }
+
+    #[test]
+    fn curated_with_a_subcommand_runs_it_and_needs_only_its_flags() {
+        let cli = Cli::try_parse_from([
+            "ecr-share",
+            "curated",
+            "teardown",
+            "--source-profile",
+            "a",
+            "--destination-profile",
+            "b",
+            "--yes",
+        ])
+        .unwrap();
+        let Some(Command::Curated(curated)) = cli.command else {
+            panic!()
+        };
+        assert!(curated.run.is_none());
+        let Some(CuratedAction::Teardown(args)) = curated.action else {
+            panic!()
+        };
+        assert_eq!(args.names.destination_profile, "b");
+        assert!(args.yes);
+    }
+
+    #[test]
+    fn curated_without_flags_names_the_missing_ones() {
+        let error = Cli::try_parse_from(["ecr-share", "curated", "--source-profile", "a"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--subscription-id"), "{error}");
+        assert!(error.contains("--config-out"), "{error}");
+        let error = Cli::try_parse_from([
+            "ecr-share",
+            "curated",
+            "--source-profile",
+            "a",
+            "verify",
+            "--config",
+            "f",
+        ])
+        .unwrap_err();
+        assert_eq!(
+            error.kind(),
+            clap::error::ErrorKind::ArgumentConflict,
+            "{error}"
+        );
+    }
 }

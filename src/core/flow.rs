@@ -907,6 +907,13 @@ impl Form {
 
     /// Size checks for the documents that AWS limits.
     pub fn document_size_problem(&self, kind: DocumentKind) -> Option<Invalid> {
+        size_problem(kind, &self.document(kind))
+    }
+}
+
+/// Why a document of this kind, as generated, is too large for AWS to take.
+pub fn size_problem(kind: DocumentKind, text: &str) -> Option<Invalid> {
+    {
         let limit = match kind {
             DocumentKind::TrustPolicy => SizeLimit::TrustPolicy,
             DocumentKind::EcrReadPolicy | DocumentKind::AssumeRolePolicy => {
@@ -915,7 +922,7 @@ impl Form {
             DocumentKind::RepositoryPolicy => SizeLimit::RepositoryPolicy,
             _ => return None,
         };
-        limit.check(&self.document(kind)).err()
+        limit.check(text).err()
     }
 }
 

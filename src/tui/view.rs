@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::core::documents::{Access, Language};
 use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowSpec, field_spec};
-use crate::core::{documents, regions};
+use crate::core::{documents, flow, regions};
 
 use super::highlight::highlight;
 use super::keys;
@@ -179,12 +179,12 @@ const MIN_DOCUMENT: u16 = 50;
 /// gets the room its longest value needs (a value is never wrapped), the document
 /// the room of its longest line that holds an ARN, an account id or a URL when that
 /// is left over (other long lines wrap); at least 45% and 55% of the width.
-fn side_by_side(state: &FlowState, width: u16) -> Option<(u16, u16)> {
+fn side_by_side(state: &FlowState, document: &str, width: u16) -> Option<(u16, u16)> {
     if width < WIDE {
         return None;
     }
     let form_need = form_width_needed(state);
-    let document_need = document_width_needed(state);
+    let document_need = document_width_needed(document);
     // Below its share the form narrows only as far as the document needs, and never
     // below what its values need.
     let form = (width * 45 / 100)
@@ -216,9 +216,8 @@ fn form_width_needed(state: &FlowState) -> u16 {
 
 /// Columns the document needs so its longest line with an ARN, an account id or a
 /// URL stands on one line.
-fn document_width_needed(state: &FlowState) -> u16 {
-    let text = state.form.document(state.document_kind());
-    let longest = text
+fn document_width_needed(document: &str) -> u16 {
+    let longest = document
         .lines()
         .filter(|line| holds_identifier(line))
         .map(|line| line.chars().count())
@@ -243,11 +242,13 @@ pub fn holds_identifier(line: &str) -> bool {
 }
 
 fn draw_flow(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
-    if let Some((form_width, _)) = side_by_side(state, area.width) {
-        let [form, document] =
+    // Generated once per frame: the layout and the pane both read it.
+    let document = state.form.document(state.document_kind());
+    if let Some((form_width, _)) = side_by_side(state, &document, area.width) {
+        let [form, document_area] =
             Layout::horizontal([Constraint::Length(form_width), Constraint::Min(0)]).areas(area);
         draw_form(frame, form, app, state, true);
-        draw_document(frame, document, app, state);
+        draw_document(frame, document_area, app, state, &document);
     } else {
         // A step with results gives the document less room, so they can be seen.
         let keep = if app.step_run(state.form.flow(), state.step).is_some() {
@@ -256,10 +257,10 @@ fn draw_flow(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
             7
         };
         let form_height = form_height(app, state, area.width).min(area.height.saturating_sub(keep));
-        let [form, document] =
+        let [form, document_area] =
             Layout::vertical([Constraint::Length(form_height), Constraint::Min(0)]).areas(area);
         draw_form(frame, form, app, state, false);
-        draw_document(frame, document, app, state);
+        draw_document(frame, document_area, app, state, &document);
     }
 }
 
@@ -376,23 +377,28 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
+    // Columns in `line`, kept as it grows so no line is counted twice.
+    let mut columns = 0;
     for word in text.split_whitespace() {
-        let needed = if line.is_empty() {
-            word.chars().count()
-        } else {
-            line.chars().count() + 1 + word.chars().count()
-        };
-        if needed > width && !line.is_empty() {
+        let word_columns = word.chars().count();
+        if columns > 0 && columns + 1 + word_columns > width {
             lines.push(std::mem::take(&mut line));
+            columns = 0;
         }
-        if !line.is_empty() {
+        if columns > 0 {
             line.push(' ');
+            columns += 1;
         }
         line.push_str(word);
-        while line.chars().count() > width {
-            let rest: String = line.chars().skip(width).collect();
-            lines.push(line.chars().take(width).collect());
-            line = rest;
+        columns += word_columns;
+        while columns > width {
+            let cut = line
+                .char_indices()
+                .nth(width)
+                .map_or(line.len(), |(i, _)| i);
+            let rest = line.split_off(cut);
+            lines.push(std::mem::replace(&mut line, rest));
+            columns -= width;
         }
     }
     if !line.is_empty() {
@@ -738,10 +744,9 @@ fn field_note(state: &FlowState, field: FieldId) -> (String, Style) {
     (note, DIM)
 }
 
-fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
+fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, text: &str) {
     let step = state.step_spec();
     let kind = state.document_kind();
-    let text = state.form.document(kind);
     let count = step.documents.len();
     let mut title = vec![Span::styled(format!(" {} ", kind.title()), ACCENT)];
     if count > 1 {
@@ -755,9 +760,9 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
         .border_type(BorderType::Rounded)
         .title(Line::from(title))
         .title_top(Line::from(Span::styled(" c copy · s save ", DIM)).right_aligned());
-    if let Some(problem) = state.form.document_size_problem(kind) {
+    if let Some(problem) = flow::size_problem(kind, text) {
         block = block.title_bottom(Line::from(Span::styled(format!(" ✗ {problem} "), ERROR)));
-    } else if documents::has_placeholder(&text) {
+    } else if documents::has_placeholder(text) {
         block = block.title_bottom(Line::from(Span::styled(
             " <…> marks a value still missing ",
             NEEDED,
@@ -769,7 +774,7 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState) {
     // cut; the Secret manifest's lines are never wrapped (its base64 must stay one
     // line) and scroll sideways instead. Copy and save take every line whole.
     let width = usize::from(inner.width);
-    let (lines, clipped) = document_lines(&text, kind.language(), width, state.hscroll);
+    let (lines, clipped) = document_lines(text, kind.language(), width, state.hscroll);
     if clipped || state.hscroll > 0 {
         block = block.title_bottom(
             Line::from(Span::styled(
