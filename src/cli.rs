@@ -261,6 +261,9 @@ pub struct TeardownArgs {
     /// (without it they are reported and the role or user is left in place).
     #[arg(long)]
     pub detach_foreign: bool,
+    /// Print the plan only: what would be removed and what left, and change nothing.
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
     /// Remove without asking (without it a terminal is asked; no terminal, no change).
     #[arg(long)]
     pub yes: bool,
