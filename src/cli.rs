@@ -245,7 +245,10 @@ pub struct CuratedArgs {
     #[command(flatten)]
     pub names: CuratedNames,
     /// The subscription's id.
-    #[arg(long, value_name = "ID")]
+    // clap leaves the group of a struct with a flattened field empty, so nothing
+    // would tell `Option<CuratedArgs>` that its flags were given: this flag, which
+    // every run without a subcommand has, joins the group by hand.
+    #[arg(long, value_name = "ID", group = "CuratedArgs")]
     pub subscription_id: String,
     /// The registry account, instead of asking the subscription.
     #[arg(long, value_name = "ID")]
@@ -291,6 +294,9 @@ pub struct TeardownArgs {
     /// (without it they are reported and the role or user is left in place).
     #[arg(long)]
     pub detach_foreign: bool,
+    /// Print the plan only: what would be removed and what left, and change nothing.
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
     /// Remove without asking (without it a terminal is asked; no terminal, no change).
     #[arg(long)]
     pub yes: bool,

@@ -45,7 +45,7 @@ const NOT_OURS: &str = " (not created by ecr-share)";
 /// IAM in one account: every ARN it builds names that account and partition.
 #[derive(Debug, Clone)]
 pub struct Iam {
-    client: aws_sdk_iam::Client,
+    pub(super) client: aws_sdk_iam::Client,
     partition: Partition,
     account: AccountId,
     /// `--profile`/`--region` for the `aws` commands its messages suggest, so they
@@ -238,7 +238,7 @@ impl Iam {
 
     /// The policy's ARN: the usual one, else found by name (a policy created under a
     /// path has the path in its ARN).
-    async fn find_policy_arn(&self, name: &IamName) -> Result<String, CallError> {
+    pub(super) async fn find_policy_arn(&self, name: &IamName) -> Result<String, CallError> {
         const LIST: &str = "iam:ListPolicies";
         let arn = self.policy_arn(name);
         match self.client.get_policy().policy_arn(&arn).send().await {
@@ -274,7 +274,11 @@ impl Iam {
             })
     }
 
-    async fn policy_version_document(&self, arn: &str, version: &str) -> Result<Value, CallError> {
+    pub(super) async fn policy_version_document(
+        &self,
+        arn: &str,
+        version: &str,
+    ) -> Result<Value, CallError> {
         const GET: &str = "iam:GetPolicyVersion";
         let output = self
             .client
@@ -329,7 +333,10 @@ impl Iam {
     }
 
     /// The policy's versions, without their documents.
-    async fn policy_versions(&self, policy_arn: &str) -> Result<Vec<PolicyVersion>, CallError> {
+    pub(super) async fn policy_versions(
+        &self,
+        policy_arn: &str,
+    ) -> Result<Vec<PolicyVersion>, CallError> {
         self.client
             .list_policy_versions()
             .policy_arn(policy_arn)
@@ -1024,7 +1031,7 @@ fn is_managed(tags: &[Tag]) -> bool {
 }
 
 /// The retry setting for one call that must not be sent twice blindly.
-fn once() -> aws_sdk_iam::config::Builder {
+pub(super) fn once() -> aws_sdk_iam::config::Builder {
     aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled())
 }
 
@@ -1071,7 +1078,7 @@ fn compare(
 }
 
 /// IAM returns documents URL-encoded.
-fn decode_document(call: &str, encoded: &str) -> Result<Value, CallError> {
+pub(super) fn decode_document(call: &str, encoded: &str) -> Result<Value, CallError> {
     let text = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
     serde_json::from_str(&text).map_err(|e| {
         CallError::new(

@@ -6,6 +6,7 @@ pub mod ecr;
 pub mod eks;
 pub mod error;
 pub mod iam;
+pub mod iam_teardown;
 pub mod identity;
 pub mod profiles;
 pub mod verify;

@@ -8,10 +8,15 @@
 //! `grant` and `revoke` print a line per call. How they show progress and how they
 //! ask for confirmation is all that differs between them: the calls made, the
 //! safety checks and the order are the same.
+//!
+//! [`teardown`] removes what the curated-packages procedure created: it surveys both
+//! accounts, plans the removals (and what it leaves, and why), and executes the plan
+//! through the same [`Report`].
 
 mod execute;
 mod job;
 mod plan;
+pub mod teardown;
 
 pub use crate::core::flow::{CuratedStep, RepositoryStep, Step};
 pub use execute::{Report, execute};

@@ -7,6 +7,9 @@
 //! A rule fires a set number of times. The proxy records the action of every request
 //! it saw, so a test can count how many calls reached AWS.
 //!
+//! A rule can also answer a request itself, without forwarding it: for an action the
+//! emulator does not serve, or an error answer the emulator never gives.
+//!
 //! An IAM or STS call names its action in the form body (`Action=<Name>`); an ECR call
 //! in the header `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Name>`.
 //!
@@ -28,12 +31,14 @@ const MOST_CONNECTIONS: usize = 64;
 const MOST_BYTES: u64 = 8 << 20;
 
 /// What happens to the answer of a matching request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// The client's connection is closed as soon as the emulator has answered.
     Drop,
     /// The client's connection is held open this long, then closed.
     Hold(Duration),
+    /// The request is not forwarded: the proxy answers with this status and body.
+    Answer(u16, String),
 }
 
 #[derive(Debug)]
@@ -102,6 +107,12 @@ impl Proxy {
         self.add_rule(action, Fault::Hold(hold), times);
     }
 
+    /// The next `times` requests for `action` are not forwarded: the proxy answers
+    /// them with `status` and the XML `body` (IAM's and STS's protocol).
+    pub fn answer(&self, action: &str, times: usize, status: u16, body: &str) {
+        self.add_rule(action, Fault::Answer(status, body.to_string()), times);
+    }
+
     fn add_rule(&self, action: &str, fault: Fault, times: usize) {
         lock(&self.shared).rules.push(Rule {
             action: action.to_string(),
@@ -110,7 +121,8 @@ impl Proxy {
         });
     }
 
-    /// The action of every request that reached the emulator, in order.
+    /// The action of every request that reached the emulator (or that the proxy
+    /// answered itself), in order.
     pub fn seen(&self) -> Vec<String> {
         lock(&self.shared).seen.clone()
     }
@@ -228,9 +240,20 @@ fn serve(
             .find(|rule| rule.action == action && rule.left > 0);
         rule.map(|rule| {
             rule.left -= 1;
-            rule.fault
+            rule.fault.clone()
         })
     };
+    if let Some(Fault::Answer(status, body)) = &fault {
+        let mut writer = client;
+        write!(
+            writer,
+            "HTTP/1.1 {status} Answered\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        writer.flush()?;
+        let _ = writer.shutdown(Shutdown::Both);
+        return Ok(());
+    }
 
     let mut server = TcpStream::connect(upstream)?;
     server.set_read_timeout(Some(IO_TIMEOUT))?;
