@@ -853,6 +853,18 @@ fn rows() -> Vec<Row> {
         ),
         row(
             Rule::Arn,
+            "policy variables, colons and all, in ARNs",
+            None,
+            identity(
+                json!({"Effect": "Allow", "Action": ["iam:GetUser", "ecr:BatchGetImage"], "Resource": [
+                    "arn:aws:iam::111122223333:user/${aws:username}",
+                    "arn:aws:ecr:${aws:RequestedRegion}:111122223333:repository/${aws:PrincipalTag/team}/*"
+                ]}),
+            ),
+            &[],
+        ),
+        row(
+            Rule::Arn,
             "GovCloud, ISO and wildcard ARNs",
             None,
             identity(
@@ -1045,7 +1057,11 @@ fn the_kind_is_read_from_the_document_unless_given() {
             (Some(Identity), KindSource::Given)
         );
     }
-    assert_eq!(lint::lint("[1]", None).kind, None);
+    let not_a_policy = lint::lint("[1]", None);
+    assert_eq!(
+        (not_a_policy.kind, not_a_policy.kind_source),
+        (None, KindSource::NotAPolicy)
+    );
 }
 
 #[test]

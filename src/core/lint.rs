@@ -128,6 +128,8 @@ pub enum KindSource {
     PrincipalAndStsActions,
     /// Statements name a Principal: a repository policy.
     Principal,
+    /// No kind was given and the document is not a JSON object.
+    NotAPolicy,
 }
 
 impl KindSource {
@@ -139,6 +141,7 @@ impl KindSource {
                 "statements name a Principal and every action is an sts action"
             }
             KindSource::Principal => "statements name a Principal",
+            KindSource::NotAPolicy => "the document is not a JSON object",
         }
     }
 }
@@ -293,7 +296,7 @@ pub fn lint(document: &str, kind: Option<PolicyKind>) -> Lint {
         Err(error) => {
             return Lint {
                 kind,
-                kind_source: KindSource::Given,
+                kind_source: given_or_not_a_policy(kind),
                 findings: vec![Finding {
                     rule: Rule::Json,
                     severity: Severity::Error,
@@ -327,7 +330,7 @@ pub fn lint(document: &str, kind: Option<PolicyKind>) -> Lint {
         );
         return Lint {
             kind,
-            kind_source: KindSource::Given,
+            kind_source: given_or_not_a_policy(kind),
             findings: linter.findings,
         };
     };
@@ -341,6 +344,13 @@ pub fn lint(document: &str, kind: Option<PolicyKind>) -> Lint {
         kind: Some(kind),
         kind_source,
         findings: linter.findings,
+    }
+}
+
+fn given_or_not_a_policy(kind: Option<PolicyKind>) -> KindSource {
+    match kind {
+        Some(_) => KindSource::Given,
+        None => KindSource::NotAPolicy,
     }
 }
 
@@ -956,7 +966,7 @@ impl Linter {
                 );
                 return;
             }
-            let principal_shape = matches!(arn.service, "iam" | "sts")
+            let principal_shape = matches!(arn.service.as_str(), "iam" | "sts")
                 && arn.region.is_empty()
                 && (arn.resource == "root"
                     || ["user/", "role/", "assumed-role/", "federated-user/"]
@@ -1302,7 +1312,8 @@ impl Linter {
     ) {
         // A resource that is not an ARN has its own finding; what it would match is
         // anyone's guess, so the actions are not judged by it.
-        let malformed = |r: &&str| !r.starts_with("arn:") || r.splitn(6, ':').count() < 6;
+        let malformed =
+            |r: &&str| !r.starts_with("arn:") || without_variables(r).splitn(6, ':').count() < 6;
         if resources.contains(&"*") || resources.iter().any(malformed) {
             return;
         }
@@ -1406,8 +1417,11 @@ impl Linter {
     }
 
     /// Checks an ARN's shape (`arn` and `account-id`); the parts when it has six.
-    fn arn<'t>(&mut self, at: &StatementRef, text: &'t str) -> Option<Arn<'t>> {
-        let parts: Vec<&str> = text.splitn(6, ':').collect();
+    fn arn(&mut self, at: &StatementRef, text: &str) -> Option<Arn> {
+        // A policy variable such as ${aws:username} may stand anywhere and holds a
+        // colon of its own; it is read as the wildcard it amounts to.
+        let plain = without_variables(text);
+        let parts: Vec<&str> = plain.splitn(6, ':').collect();
         let [_, partition, service, region, account, resource] = parts.as_slice() else {
             self.at(
                 at,
@@ -1421,10 +1435,10 @@ impl Linter {
             return None;
         };
         let arn = Arn {
-            partition,
-            service,
-            region,
-            resource,
+            partition: partition.to_string(),
+            service: service.to_string(),
+            region: region.to_string(),
+            resource: resource.to_string(),
         };
         let mut problems: Vec<String> = Vec::new();
         if !has_wildcard(partition) && !PARTITIONS.contains(partition) {
@@ -1568,12 +1582,37 @@ impl fmt::Display for ActionName {
     }
 }
 
-/// The six parts of an ARN.
-struct Arn<'t> {
-    partition: &'t str,
-    service: &'t str,
-    region: &'t str,
-    resource: &'t str,
+/// The parts of an ARN that the rules look at.
+struct Arn {
+    partition: String,
+    service: String,
+    region: String,
+    resource: String,
+}
+
+/// The text with each policy variable (`${aws:username}`) replaced by `*`, which
+/// matches whatever the variable may stand for.
+fn without_variables(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("${") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push('*');
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Whether an action may take effect on one of `resources` (none of which is `*`):
@@ -1596,6 +1635,7 @@ fn action_may_apply(service: &Service, info: &ActionInfo, resources: &[&str]) ->
 /// Only the service and the fixed start of the resource part are compared, which is
 /// enough to tell that a repository ARN is no role, and never wrongly says "no".
 fn arn_may_be_of_type(resource: &str, template: &str) -> bool {
+    let resource = without_variables(resource);
     let parts: Vec<&str> = resource.splitn(6, ':').collect();
     let wanted: Vec<&str> = template.splitn(6, ':').collect();
     let ([_, _, service, _, _, rest], [_, _, wanted_service, _, _, wanted_rest]) =
@@ -1629,7 +1669,7 @@ fn arn_may_be_of_type(resource: &str, template: &str) -> bool {
 /// An ARN of a service in the table whose region part is wrong for the service: iam,
 /// sts and ecr-public ARNs have none, ecr ARNs have one (or `*`).
 fn service_region_problem(arn: &Arn) -> Option<String> {
-    if has_wildcard(arn.service) || has_wildcard(arn.region) {
+    if has_wildcard(&arn.service) || has_wildcard(&arn.region) {
         return None;
     }
     let templates: Vec<&str> = TABLE
@@ -1637,7 +1677,7 @@ fn service_region_problem(arn: &Arn) -> Option<String> {
         .values()
         .flat_map(|service| service.resource_types.values())
         .map(String::as_str)
-        .filter(|template| template.split(':').nth(2) == Some(arn.service))
+        .filter(|template| template.split(':').nth(2) == Some(arn.service.as_str()))
         .collect();
     if templates.is_empty() {
         return None;
@@ -1646,15 +1686,15 @@ fn service_region_problem(arn: &Arn) -> Option<String> {
     if templates.iter().all(regional) && arn.region.is_empty() {
         return Some(format!(
             "{} ARNs name a region (or * for any)",
-            shown(arn.service)
+            shown(&arn.service)
         ));
     }
     if !templates.iter().any(regional) && !arn.region.is_empty() {
         return Some(format!(
             "{} ARNs have no region (arn:{}:{}::account:...)",
-            shown(arn.service),
-            shown(arn.partition),
-            shown(arn.service)
+            shown(&arn.service),
+            shown(&arn.partition),
+            shown(&arn.service)
         ));
     }
     None
