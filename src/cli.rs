@@ -389,6 +389,30 @@ pub struct LintArgs {
     /// The policy document to check; `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// What the policy is: `auto` reads it from the document (a Principal makes it a
+    /// resource policy: a trust policy when every action is an sts action, a
+    /// repository policy otherwise).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub kind: LintKind,
+    /// One line per finding and a summary, or one JSON object.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: LintOutput,
+}
+
+/// `--kind` of `lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintKind {
+    Auto,
+    Identity,
+    Repository,
+    Trust,
+}
+
+/// `--output` of `lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintOutput {
+    Text,
+    Json,
 }
 
 #[cfg(test)]

@@ -736,11 +736,22 @@ impl Document {
 fn parse_policy(text: &str) -> Result<Value, MergeError> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| MergeError::NotJson(e.to_string()))?;
+    if let Some(duplicate) = duplicate_key(text) {
+        return Err(MergeError::DuplicateKey(duplicate));
+    }
+    Ok(value)
+}
+
+/// The first key that a JSON text names twice in one object, said as "`Effect`
+/// appears twice in `Statement[0]` at line 5 column 14"; `None` when every key is
+/// named once. Meant for text that parses as JSON: for any other text it returns the
+/// parser's own complaint.
+pub fn duplicate_key(text: &str) -> Option<String> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     UniqueKeys { path: "" }
         .deserialize(&mut deserializer)
-        .map_err(|e| MergeError::DuplicateKey(e.to_string()))?;
-    Ok(value)
+        .err()
+        .map(|e| e.to_string())
 }
 
 /// Walks a JSON document and fails at the first object that has a key twice, naming

@@ -4,7 +4,9 @@
 pub mod access_change;
 pub mod documents;
 pub mod flow;
+pub mod lint;
 pub mod merge;
 pub mod regions;
 pub mod secret;
+pub mod service_authorization;
 pub mod validate;

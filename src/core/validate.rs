@@ -568,15 +568,20 @@ impl SizeLimit {
         }
     }
 
-    /// Checks a document's text against the limit, counted as AWS counts it.
-    pub fn check(self, text: &str) -> Result<(), Invalid> {
-        let counted = match self {
+    /// The characters of a document's text that count against the limit.
+    pub fn counted(self, text: &str) -> usize {
+        match self {
             SizeLimit::ManagedPolicy => text.chars().filter(|c| !c.is_whitespace()).count(),
             SizeLimit::TrustPolicy | SizeLimit::RepositoryPolicy => {
                 // AWS counts the policy as sent; the wizard sends it compact.
                 compact_len(text)
             }
-        };
+        }
+    }
+
+    /// Checks a document's text against the limit, counted as AWS counts it.
+    pub fn check(self, text: &str) -> Result<(), Invalid> {
+        let counted = self.counted(text);
         let max = self.max_chars();
         if counted > max {
             return invalid(format!(
