@@ -5,7 +5,9 @@
 //! takes effect, but then closes the client's connection without answering (at once,
 //! or after holding it open past the client's attempt timeout): the answer is lost.
 //! A rule fires a set number of times. The proxy records the action of every request
-//! it saw, so a test can count how many calls reached AWS.
+//! it saw, so a test can count how many calls reached AWS. A hook runs a test's
+//! closure just before one chosen request is forwarded (to change what AWS holds
+//! between two of the tool's calls, as another writer would).
 //!
 //! An IAM or STS call names its action in the form body (`Action=<Name>`); an ECR call
 //! in the header `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Name>`.
@@ -43,9 +45,31 @@ struct Rule {
     left: usize,
 }
 
+/// Something to do just before a request is forwarded.
+struct Hook {
+    action: String,
+    /// Text the request body must contain (a repository name, say).
+    body_contains: String,
+    /// How many matching requests to let through first.
+    skip: usize,
+    run: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hook")
+            .field("action", &self.action)
+            .field("body_contains", &self.body_contains)
+            .field("skip", &self.skip)
+            .field("pending", &self.run.is_some())
+            .finish()
+    }
+}
+
 #[derive(Debug, Default)]
 struct Shared {
     rules: Vec<Rule>,
+    hooks: Vec<Hook>,
     seen: Vec<String>,
     lost: Vec<String>,
 }
@@ -100,6 +124,24 @@ impl Proxy {
     /// open for `hold`.
     pub fn hold_answer(&self, action: &str, times: usize, hold: Duration) {
         self.add_rule(action, Fault::Hold(hold), times);
+    }
+
+    /// Runs `run` once, just before forwarding the request for `action` whose body
+    /// contains `body_contains`, after letting `skip` such requests through. The
+    /// request then reaches the emulator as it was sent.
+    pub fn before_request(
+        &self,
+        action: &str,
+        body_contains: &str,
+        skip: usize,
+        run: impl FnOnce() + Send + 'static,
+    ) {
+        lock(&self.shared).hooks.push(Hook {
+            action: action.to_string(),
+            body_contains: body_contains.to_string(),
+            skip,
+            run: Some(Box::new(run)),
+        });
     }
 
     fn add_rule(&self, action: &str, fault: Fault, times: usize) {
@@ -218,6 +260,26 @@ fn serve(
     let action = target
         .or_else(|| form_action(&body))
         .unwrap_or_else(|| head.first().cloned().unwrap_or_default().trim().to_string());
+
+    let due: Vec<Box<dyn FnOnce() + Send>> = {
+        let mut shared = lock(shared);
+        let text = String::from_utf8_lossy(&body);
+        let mut due = Vec::new();
+        for hook in shared.hooks.iter_mut().filter(|hook| {
+            hook.action == action && hook.run.is_some() && text.contains(&hook.body_contains)
+        }) {
+            if hook.skip > 0 {
+                hook.skip -= 1;
+            } else {
+                due.extend(hook.run.take());
+            }
+        }
+        due
+    };
+    // Outside the lock: a hook may make calls of its own through other clients.
+    for run in due {
+        run();
+    }
 
     let fault = {
         let mut shared = lock(shared);
