@@ -47,7 +47,8 @@ pub enum Command {
     /// Print one of the generated documents as JSON.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Grant accounts access to a private ECR repository, merged into its current policy.
+    /// Grant accounts or whole organizations access to private ECR repositories, merged
+    /// into each repository's current policy.
     Grant(GrantArgs),
     /// Remove the access that `grant` gave, leaving every other statement.
     Revoke(RevokeArgs),

@@ -831,6 +831,61 @@ proptest! {
     }
 
     #[test]
+    fn organization_grants_and_revokes_never_touch_a_foreign_statement(
+        (current, foreign_statements) in policy_and_foreign(),
+        access in organization_access(),
+        granted in organizations(),
+        revoked in organizations(),
+    ) {
+        let grant = Grant {
+            access,
+            accounts: Vec::new(),
+            organizations: granted.clone(),
+            region: Region::parse("us-west-2").unwrap(),
+        };
+        let change = merge::grant(current.as_deref(), &grant).unwrap();
+        assert_well_formed(&change);
+        let before = statements(parsed(current.as_deref()).as_ref());
+        let after = statements(change.policy.as_ref());
+        prop_assert_eq!(kept_foreign(&after, &foreign_statements), foreign_statements.clone());
+        prop_assert_eq!(foreign(change.policy.as_ref()), foreign(parsed(current.as_deref()).as_ref()));
+        assert_no_new_public_statement(&before, &after, &granted);
+        // All that is new or changed is the tool's organization statement, "*" WITH
+        // the condition over the organizations named.
+        for statement in after.iter().filter(|s| !before.contains(s)) {
+            prop_assert!(merge::is_owned_organization_statement(statement), "{}", statement);
+            let ids = organization_limit(statement);
+            prop_assert!(ids.is_some(), "{}", statement);
+        }
+
+        let revocation = Revocation {
+            accounts: Vec::new(),
+            organizations: revoked.clone(),
+            partition: Partition::Aws,
+        };
+        let taken = merge::revoke_grantees(change.policy_text().as_deref(), &revocation).unwrap();
+        assert_well_formed(&taken);
+        let last = statements(taken.policy.as_ref());
+        prop_assert_eq!(kept_foreign(&last, &foreign_statements), foreign_statements.clone());
+        assert_no_new_public_statement(&after, &last, &[]);
+        for statement in last.iter().filter(|s| merge::is_owned(s)) {
+            for organization in &revoked {
+                prop_assert!(!merge::organization_ids(statement).contains(&organization.to_string()));
+            }
+        }
+        // Accounts' statements are not an organization revoke's business.
+        let accounts_before: Vec<&Value> = after
+            .iter()
+            .filter(|s| merge::is_owned(s) && !merge::is_owned_organization_statement(s))
+            .collect();
+        let accounts_after: Vec<&Value> = last
+            .iter()
+            .filter(|s| merge::is_owned(s) && !merge::is_owned_organization_statement(s))
+            .collect();
+        prop_assert_eq!(accounts_before, accounts_after);
+    }
+
+    #[test]
     fn revoking_a_grant_restores_a_policy_that_had_no_own_statements(
         foreign_statements in prop::collection::vec(foreign_statement(), 0..5),
         grant in grant(),

@@ -158,6 +158,10 @@ pub fn run_revoke(
                         repository,
                         &organization_mentions(&plan, &input.accounts, &input.organizations),
                     );
+                    input.notes(
+                        repository,
+                        &foreign_organization_mentions(&plan, &input.organizations),
+                    );
                     if plan.change.changes {
                         Planned::Change(Box::new(plan))
                     } else {
@@ -792,6 +796,36 @@ fn organization_mentions(
     notes
 }
 
+/// Statements not written by ecr-share that still name a revoked organization in
+/// their `aws:PrincipalOrgID` condition: revoke leaves them alone, and the
+/// organization may keep access through them.
+fn foreign_organization_mentions(plan: &Plan, organizations: &[OrganizationId]) -> Vec<String> {
+    let Some(policy) = &plan.change.policy else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for (index, statement) in merge::statements_of(policy).into_iter().enumerate() {
+        if merge::is_owned(statement)
+            || statement.get("Effect").and_then(|e| e.as_str()) != Some("Allow")
+        {
+            continue;
+        }
+        let named = merge::organization_ids(statement);
+        for organization in organizations {
+            if named.iter().any(|id| id == organization.as_str()) {
+                let name = statement
+                    .get("Sid")
+                    .and_then(|sid| sid.as_str())
+                    .map_or_else(|| format!("number {}", index + 1), |sid| format!("`{sid}`"));
+                notes.push(format!(
+                    "statement {name} was not written by ecr-share and still names organization {organization} (aws:PrincipalOrgID); it is left as it is"
+                ));
+            }
+        }
+    }
+    notes
+}
+
 fn account_list(accounts: &[AccountId]) -> String {
     let ids: Vec<&str> = accounts.iter().map(AccountId::as_str).collect();
     match ids.as_slice() {
@@ -1031,6 +1065,68 @@ mod tests {
             "{message}"
         );
         assert!(message.ends_with("Nothing was changed."), "{message}");
+    }
+
+    fn plan_of(change: merge::PolicyChange) -> Plan {
+        Plan {
+            repository: repository(),
+            change,
+            read: report(GET_POLICY, Outcome::Ok("read".into())),
+        }
+    }
+
+    #[test]
+    fn a_revoke_says_what_may_still_let_an_organization_or_its_accounts_in() {
+        let organization = |id: &str| OrganizationId::parse(id).unwrap();
+        let theirs = serde_json::json!({
+            "Sid": "Partners", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5", "o-zzzzzzzzzz"]}}
+        });
+        let current = serde_json::json!({"Version": "2012-10-17", "Statement": [theirs]});
+        let grant = Grant {
+            access: Access::Pull,
+            accounts: vec![AccountId::parse("222222222222").unwrap()],
+            organizations: vec![organization("o-a1b2c3d4e5"), organization("o-bbbbbbbbbb")],
+            region: Region::parse("us-east-1").unwrap(),
+        };
+        let granted = merge::grant(Some(&current.to_string()), &grant).unwrap();
+        let text = granted.policy_text().unwrap();
+
+        // Revoking one organization: somebody else's statement still names it.
+        let revoked = merge::revoke_grantees(
+            Some(&text),
+            &merge::Revocation {
+                accounts: Vec::new(),
+                organizations: vec![organization("o-a1b2c3d4e5")],
+                partition: Partition::Aws,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            foreign_organization_mentions(&plan_of(revoked), &[organization("o-a1b2c3d4e5")]),
+            [
+                "statement `Partners` was not written by ecr-share and still names organization o-a1b2c3d4e5 (aws:PrincipalOrgID); it is left as it is"
+            ]
+        );
+
+        // Revoking the account: ecr-share's own organization statement may still let
+        // it in; the organization being revoked alongside is not counted.
+        let accounts = [AccountId::parse("222222222222").unwrap()];
+        let revoked = merge::revoke(Some(&text), &accounts, Partition::Aws).unwrap();
+        let plan = plan_of(revoked);
+        assert_eq!(
+            organization_mentions(&plan, &accounts, &[]),
+            [
+                "ecr-share's statement `AllowPullOrganization` still lets every account of o-a1b2c3d4e5 and o-bbbbbbbbbb in; account 222222222222 keeps that access if it belongs to one of them. To take it away, revoke with --organization"
+            ]
+        );
+        assert_eq!(
+            organization_mentions(&plan, &accounts, &[organization("o-bbbbbbbbbb")]),
+            [
+                "ecr-share's statement `AllowPullOrganization` still lets every account of o-a1b2c3d4e5 in; account 222222222222 keeps that access if it belongs to it. To take it away, revoke with --organization"
+            ]
+        );
+        assert!(organization_mentions(&plan, &[], &[]).is_empty());
     }
 
     #[test]
