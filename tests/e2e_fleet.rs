@@ -805,3 +805,79 @@ fn a_lost_answer_that_cannot_be_settled_is_named_and_the_others_go_ahead() {
     );
     assert!(!err.contains("`team/web`: FAILED"), "{err}");
 }
+
+#[test]
+fn access_denied_on_two_repositories_of_three_leaves_the_third_applied() {
+    let fleet = Fleet::with(&THREE);
+    let proxy = Proxy::start(&fleet.moto.url);
+    // team/web cannot even be read; tools/builder can be read but not written.
+    proxy.fail_request(
+        "GetRepositoryPolicy",
+        "\"team/web\"",
+        0,
+        "AccessDeniedException",
+    );
+    proxy.fail_request(
+        "SetRepositoryPolicy",
+        "\"tools/builder\"",
+        0,
+        "AccessDeniedException",
+    );
+
+    let mut args = vec!["grant"];
+    args.extend(repository_args(&THREE));
+    args.extend([
+        "--account",
+        DESTINATION_ACCOUNT,
+        "--access",
+        "pull",
+        "--yes",
+    ]);
+    let output = fleet.run_through(Some(proxy.url()), &args);
+    assert_failure(&output);
+
+    assert_eq!(
+        fleet.policy("team/api").unwrap()["Statement"][1],
+        pull_statement(&[DESTINATION_ACCOUNT])
+    );
+    for repository in ["team/web", "tools/builder"] {
+        assert_eq!(
+            fleet.policy(repository).unwrap(),
+            foreign_policy(repository),
+            "{repository}"
+        );
+    }
+    assert_eq!(
+        proxy.count("SetRepositoryPolicy"),
+        2,
+        "team/web was never written to"
+    );
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert!(
+        out.contains("  `team/web`: LEFT OUT, nothing is written to it: ecr:GetRepositoryPolicy failed: AccessDeniedException"),
+        "{out}"
+    );
+    assert!(
+        err.contains("ecr-share: 2 of the 3 repositories failed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("  `team/web`: FAILED before any change: ecr:GetRepositoryPolicy failed: AccessDeniedException"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "  `tools/builder`: FAILED: ecr:SetRepositoryPolicy failed: AccessDeniedException"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("Nothing was changed."), "{err}");
+    assert!(
+        err.contains("grant --repository 'team/web' --repository 'tools/builder' --account 999999999999 --access pull"),
+        "{err}"
+    );
+    assert!(
+        out.contains("  `team/api`: changed, and read back as applied"),
+        "{out}"
+    );
+}
