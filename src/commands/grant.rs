@@ -433,6 +433,8 @@ impl Session {
             for line in fleet::confirmation_lines(&self.place(), &named) {
                 outln!("{line}");
             }
+        } else if !changing.is_empty() {
+            outln!();
         }
 
         let proceed = match confirm {
@@ -503,8 +505,8 @@ impl Session {
     /// Writes one repository's change and reads it back.
     async fn apply(&self, plan: Plan, several: bool) -> Ended {
         let repository = plan.repository.clone();
-        outln!();
         if several {
+            outln!();
             outln!("Applying the change to `{repository}`.");
         }
         outln!("To put the previous policy back if needed:");
