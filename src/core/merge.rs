@@ -228,10 +228,16 @@ pub fn grant(current: Option<&str>, grant: &Grant) -> Result<PolicyChange, Merge
         return Err(MergeError::LambdaForOrganization);
     }
     let (policy, notes) = merged(current, grant)?;
-    let characters = policy.to_string().chars().count();
-    if characters > SizeLimit::RepositoryPolicy.max_chars() && !grant.accounts.is_empty() {
+    let text = policy.to_string();
+    if let Err(too_large) = SizeLimit::RepositoryPolicy.check(&text) {
+        // Counting accounts only helps when the rest of the grant fits on its own.
+        let rest_fits =
+            grant.organizations.is_empty() || fits(current, &grant.to_first_accounts(0));
+        if grant.accounts.is_empty() || !rest_fits {
+            return Err(MergeError::TooLarge(too_large));
+        }
         return Err(MergeError::AccountsDoNotFit {
-            characters,
+            characters: text.chars().count(),
             fit: accounts_that_fit(current, grant),
             named: grant.accounts.len(),
         });
@@ -239,27 +245,26 @@ pub fn grant(current: Option<&str>, grant: &Grant) -> Result<PolicyChange, Merge
     finish(current, Some(policy), notes)
 }
 
+/// Whether the grant merged into the current policy stays within the size limit.
+fn fits(current: Option<&str>, grant: &Grant) -> bool {
+    merged(current, grant).is_ok_and(|(policy, _)| {
+        SizeLimit::RepositoryPolicy
+            .check(&policy.to_string())
+            .is_ok()
+    })
+}
+
 /// How many of the grant's accounts, from the first, can be granted without the
 /// merged policy crossing the size limit. Each account only adds to the policy, so
 /// the count is found by halving.
 fn accounts_that_fit(current: Option<&str>, grant: &Grant) -> usize {
-    let fits = |count: usize| {
-        let partial = grant.to_first_accounts(count);
-        if count == 0 && partial.organizations.is_empty() {
-            // Nothing granted: the policy as it is, which AWS held, so it fits.
-            return true;
-        }
-        merged(current, &partial).is_ok_and(|(policy, _)| {
-            policy.to_string().chars().count() <= SizeLimit::RepositoryPolicy.max_chars()
-        })
-    };
+    let first = |count: usize| fits(current, &grant.to_first_accounts(count));
+    // With no account (and no organization) nothing is added: the policy as AWS
+    // holds it, which fits.
     let (mut fit, mut too_many) = (0, grant.accounts.len());
-    if !fits(0) {
-        return 0;
-    }
     while too_many - fit > 1 {
         let middle = fit + (too_many - fit) / 2;
-        if fits(middle) {
+        if first(middle) {
             fit = middle;
         } else {
             too_many = middle;
@@ -689,10 +694,26 @@ fn shape_problems(statement: &Value, kind: Kind) -> Vec<String> {
     if kind.is_organization() {
         match fields.get("Condition") {
             None => problems.push(format!("has no {PRINCIPAL_ORG_ID_KEY} condition")),
-            Some(condition) if !is_organization_condition(condition) => problems.push(format!(
-                "has a condition other than exactly one {STRING_EQUALS} on {PRINCIPAL_ORG_ID_KEY} over organization ids ({})",
-                condition_description(condition)
-            )),
+            Some(condition) if !is_organization_condition(condition) => {
+                let description = condition_description(condition);
+                let values = condition
+                    .get(STRING_EQUALS)
+                    .and_then(|tests| tests.get(PRINCIPAL_ORG_ID_KEY));
+                problems.push(
+                    if let (true, Some(values)) = (
+                        description == format!("{STRING_EQUALS} on {PRINCIPAL_ORG_ID_KEY}"),
+                        values,
+                    ) {
+                        format!(
+                            "has {PRINCIPAL_ORG_ID_KEY} values that are not all organization ids: {values}"
+                        )
+                    } else {
+                        format!(
+                            "has a condition other than exactly one {STRING_EQUALS} on {PRINCIPAL_ORG_ID_KEY} over organization ids ({description})"
+                        )
+                    },
+                )
+            }
             Some(_) => {}
         }
     }
@@ -1583,6 +1604,21 @@ mod tests {
         organizations.organizations = vec![OrganizationId::parse("o-a1b2c3d4e5").unwrap()];
         let error = grant(Some(&text(&full)), &organizations).unwrap_err();
         assert!(matches!(error, MergeError::TooLarge(_)), "{error}");
+        // With accounts beside it, counting them would not help: the organization's
+        // statement alone is too large already.
+        let mut both = pull(&named);
+        both.organizations = organizations.organizations.clone();
+        let error = grant(Some(&text(&full)), &both).unwrap_err();
+        assert!(matches!(error, MergeError::TooLarge(_)), "{error}");
+        // Where the organization's statement fits, the count is of the accounts beside it.
+        let error = grant(Some(&text(&current)), &both).unwrap_err();
+        let MergeError::AccountsDoNotFit { fit: beside, .. } = error else {
+            panic!("{error}")
+        };
+        assert!(beside < fit, "{beside} < {fit}");
+        let mut first = pull(&named[..beside]);
+        first.organizations = organizations.organizations.clone();
+        assert!(grant(Some(&text(&current)), &first).is_ok());
     }
 
     const PULL_ACTIONS: [&str; 3] = [
@@ -2299,19 +2335,23 @@ mod tests {
             ),
             (
                 condition(json!({"StringEquals": {"aws:PrincipalOrgID": "o-*"}})),
-                "over organization ids",
+                "has aws:PrincipalOrgID values that are not all organization ids: \"o-*\"",
             ),
             (
                 condition(json!({"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}})),
-                "over organization ids",
+                "not all organization ids: \"o-abc123\"",
             ),
             (
                 condition(json!({"StringEquals": {"aws:PrincipalOrgID": []}})),
-                "over organization ids",
+                "not all organization ids: []",
             ),
             (
                 condition(json!({"StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5", 7]}})),
-                "over organization ids",
+                "not all organization ids: [\"o-a1b2c3d4e5\",7]",
+            ),
+            (
+                condition(json!({"StringEquals": {"aws:principalorgid": "O-A1B2C3D4E5"}})),
+                "over organization ids (StringEquals on aws:principalorgid)",
             ),
             (condition(json!({})), "an empty condition"),
             (no_condition, "has no aws:PrincipalOrgID condition"),
