@@ -55,10 +55,10 @@ impl Ended {
         match self {
             Ended::Applied => Some("WAS changed all the same and read back as applied"),
             Ended::Failed(message) if message.contains("may have been changed") => {
-                Some("may have been changed (see the message above)")
+                Some("may have been changed (see below)")
             }
             Ended::Failed(message) if message.contains("WAS changed") => {
-                Some("WAS changed (see the message above)")
+                Some("WAS changed (see below)")
             }
             _ => None,
         }
@@ -301,7 +301,7 @@ mod tests {
         );
         assert_eq!(
             Ended::Failed("x. The policy of `a` may have been changed: y".into()).changed(),
-            Some("may have been changed (see the message above)")
+            Some("may have been changed (see below)")
         );
         assert_eq!(
             Ended::Failed("x. Nothing was changed.".into()).changed(),
