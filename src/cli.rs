@@ -47,7 +47,8 @@ pub enum Command {
     /// Print one of the generated documents as JSON.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Grant accounts access to a private ECR repository, merged into its current policy.
+    /// Grant accounts or whole organizations access to private ECR repositories, merged
+    /// into each repository's current policy.
     Grant(GrantArgs),
     /// Remove the access that `grant` gave, leaving every other statement.
     Revoke(RevokeArgs),
@@ -128,16 +129,26 @@ impl From<AccessArg> for Access {
 
 #[derive(Debug, Args)]
 pub struct GrantArgs {
-    /// The repository to share.
-    #[arg(long, value_name = "NAME")]
-    pub repository: String,
+    /// The repository to share; repeat for several (all are planned first, and one
+    /// confirmation covers them).
+    #[arg(long = "repository", value_name = "NAME", required = true)]
+    pub repositories: Vec<String>,
     /// A grantee account id; repeat for several.
-    #[arg(long = "account", value_name = "ID", required = true)]
+    #[arg(
+        long = "account",
+        value_name = "ID",
+        required_unless_present = "organizations"
+    )]
     pub accounts: Vec<String>,
+    /// A grantee organization id (o- and 10 to 32 lower-case letters or digits): every
+    /// account in the organization, through aws:PrincipalOrgID; repeat for several.
+    /// Not with --access lambda.
+    #[arg(long = "organization", value_name = "ID")]
+    pub organizations: Vec<String>,
     /// How much the accounts may do.
     #[arg(long, value_enum)]
     pub access: AccessArg,
-    /// Show the merged policy and its diff, change nothing.
+    /// Show the merged policies and their diffs, change nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Apply without asking.
@@ -147,13 +158,21 @@ pub struct GrantArgs {
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
-    /// The shared repository.
-    #[arg(long, value_name = "NAME")]
-    pub repository: String,
+    /// The shared repository; repeat for several.
+    #[arg(long = "repository", value_name = "NAME", required = true)]
+    pub repositories: Vec<String>,
     /// An account whose access is removed; repeat for several.
-    #[arg(long = "account", value_name = "ID", required = true)]
+    #[arg(
+        long = "account",
+        value_name = "ID",
+        required_unless_present = "organizations"
+    )]
     pub accounts: Vec<String>,
-    /// Show the resulting policy and its diff, change nothing.
+    /// An organization whose access (granted with --organization) is removed; repeat
+    /// for several.
+    #[arg(long = "organization", value_name = "ID")]
+    pub organizations: Vec<String>,
+    /// Show the resulting policies and their diffs, change nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Apply without asking.

@@ -27,6 +27,7 @@ fn pull_grant() -> Grant {
     Grant {
         access: Access::Pull,
         accounts: vec![AccountId::parse("999999999999").unwrap()],
+        organizations: Vec::new(),
         region: Region::parse("us-east-1").unwrap(),
     }
 }

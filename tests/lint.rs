@@ -14,7 +14,9 @@ use ecr_share::core::documents::{self, Access};
 use ecr_share::core::lint::{self, Finding, KindSource, PolicyKind, Rule, Severity};
 use ecr_share::core::merge::{self, Grant};
 use ecr_share::core::regions::{KNOWN_REGIONS, Partition};
-use ecr_share::core::validate::{AccountId, IamKind, IamName, Region, RoleArn, SizeLimit};
+use ecr_share::core::validate::{
+    AccountId, IamKind, IamName, OrganizationId, Region, RoleArn, SizeLimit,
+};
 
 use PolicyKind::{Identity, Repository, Trust};
 use Severity::{Error, Info, Warning};
@@ -1208,14 +1210,27 @@ proptest! {
     #[test]
     fn merged_repository_policies_lint_clean(
         region in region(),
-        steps in prop::collection::vec((access(), accounts(), any::<bool>()), 1..6),
+        steps in prop::collection::vec(
+            (access(), accounts(), prop::collection::vec("o-[a-z0-9]{10,32}", 0..3), any::<bool>()),
+            1..6,
+        ),
     ) {
         let mut current: Option<String> = None;
-        for (access, accounts, revoke) in steps {
+        for (access, accounts, organizations, revoke) in steps {
+            // Lambda pull names each account's functions, so it takes no organization.
+            let organizations = if access == Access::LambdaPull {
+                Vec::new()
+            } else {
+                organizations
+                    .iter()
+                    .map(|id| OrganizationId::parse(id).expect("a well-formed organization id"))
+                    .collect()
+            };
             let change = if revoke && current.is_some() {
                 merge::revoke(current.as_deref(), &accounts, region.partition())
             } else {
-                merge::grant(current.as_deref(), &Grant { access, accounts, region: region.clone() })
+                let grant = Grant { access, accounts, organizations, region: region.clone() };
+                merge::grant(current.as_deref(), &grant)
             };
             let Ok(change) = change else { continue };
             current = change.policy_text();

@@ -94,6 +94,7 @@ fn pull_grant() -> Grant {
     Grant {
         access: Access::Pull,
         accounts: vec![AccountId::parse(DESTINATION_ACCOUNT).unwrap()],
+        organizations: Vec::new(),
         region: Region::parse("us-east-1").unwrap(),
     }
 }

@@ -1,12 +1,15 @@
 //! Properties of merging a grant into a repository policy and revoking it, over
-//! arbitrary policies: other people's statements (random ones, and look-alikes that
-//! carry this tool's Sids with some other shape) are never lost, altered or widened,
-//! no statement that lets anyone in unconditionally appears, the result is always a
-//! valid document, and granting is idempotent.
+//! arbitrary policies and grants to accounts, organizations or both: other people's
+//! statements (random ones, and look-alikes that carry this tool's Sids with some
+//! other shape) are never lost, altered or widened, no statement that lets anyone in
+//! appears unless it is limited to named organizations by exactly one
+//! `StringEquals` on `aws:PrincipalOrgID`, the result is always a valid document, and
+//! granting is idempotent.
 
-use ecr_share::core::documents::{Access, OWN_REPOSITORY_SIDS};
-use ecr_share::core::merge::{self, Grant, PolicyChange, PolicyWrite};
-use ecr_share::core::validate::{AccountId, Region};
+use ecr_share::core::documents::{Access, OWN_ORGANIZATION_SIDS, OWN_REPOSITORY_SIDS};
+use ecr_share::core::merge::{self, Grant, PolicyChange, PolicyWrite, Revocation};
+use ecr_share::core::regions::Partition;
+use ecr_share::core::validate::{AccountId, OrganizationId, Region};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -20,6 +23,17 @@ fn account_id() -> impl Strategy<Value = String> {
         "555555555555",
     ])
     .prop_map(str::to_string)
+}
+
+fn organization_id() -> impl Strategy<Value = String> {
+    // A small pool, as for accounts; each a valid id.
+    prop::sample::select(vec!["o-aaaaaaaaaa", "o-a1b2c3d4e5", "o-zz99zz99zz99"])
+        .prop_map(str::to_string)
+}
+
+/// Every Sid this tool writes, account and organization forms.
+fn tool_sids() -> impl Iterator<Item = &'static str> {
+    OWN_REPOSITORY_SIDS.into_iter().chain(OWN_ORGANIZATION_SIDS)
 }
 
 fn one_or_many(items: Vec<String>) -> Value {
@@ -64,7 +78,7 @@ fn condition() -> impl Strategy<Value = Option<Value>> {
 
 /// Whether a Sid is one of this tool's or of their numbered series (`AllowPull2`).
 fn is_tool_sid(sid: &str) -> bool {
-    OWN_REPOSITORY_SIDS.iter().any(|own| {
+    tool_sids().any(|own| {
         sid.strip_prefix(own)
             .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
     })
@@ -121,6 +135,12 @@ enum Defect {
     RolePrincipal,
     ServicePrincipal,
     OneFunction,
+    OrganizationStringLike,
+    SecondOrganizationKey,
+    SecondOperator,
+    WildcardOrganization,
+    ForAnyValueOrganization,
+    NoOrganization,
 }
 
 fn defect() -> impl Strategy<Value = Defect> {
@@ -140,6 +160,12 @@ fn defect() -> impl Strategy<Value = Defect> {
         Defect::RolePrincipal,
         Defect::ServicePrincipal,
         Defect::OneFunction,
+        Defect::OrganizationStringLike,
+        Defect::SecondOrganizationKey,
+        Defect::SecondOperator,
+        Defect::WildcardOrganization,
+        Defect::ForAnyValueOrganization,
+        Defect::NoOrganization,
     ])
 }
 
@@ -148,6 +174,10 @@ fn apply_defect(statement: &mut Map<String, Value>, defect: Defect) {
         .get("Sid")
         .and_then(Value::as_str)
         .is_some_and(|sid| sid.starts_with("AllowLambdaPull"));
+    let organization = statement
+        .get("Sid")
+        .and_then(Value::as_str)
+        .is_some_and(|sid| sid.contains("Organization"));
     match defect {
         Defect::Deny => {
             statement.insert("Effect".into(), json!("Deny"));
@@ -159,6 +189,10 @@ fn apply_defect(statement: &mut Map<String, Value>, defect: Defect) {
         Defect::ExtraLambdaCondition => {
             let condition = statement.entry("Condition").or_insert_with(|| json!({}));
             condition["StringEquals"] = json!({"aws:SourceAccount": "111111111111"});
+        }
+        // An organization statement has "*" already: "AWS": "*" is not its shape.
+        Defect::StarPrincipal if organization => {
+            statement.insert("Principal".into(), json!({"AWS": "*"}));
         }
         Defect::StarPrincipal => {
             statement.insert("Principal".into(), json!("*"));
@@ -224,6 +258,42 @@ fn apply_defect(statement: &mut Map<String, Value>, defect: Defect) {
                     json!({"AWS": "111111111111", "Service": "codebuild.amazonaws.com"}),
                 );
             }
+        }
+        Defect::OrganizationStringLike => {
+            statement.insert(
+                "Condition".into(),
+                json!({"StringLike": {"aws:PrincipalOrgID": "o-aaaaaaaaaa"}}),
+            );
+        }
+        Defect::SecondOrganizationKey => {
+            let condition = statement.entry("Condition").or_insert_with(|| json!({}));
+            let equals = &mut condition["StringEquals"];
+            if !equals.is_object() {
+                *equals = json!({});
+            }
+            equals["aws:PrincipalAccount"] = json!("111111111111");
+        }
+        Defect::SecondOperator => {
+            let condition = statement.entry("Condition").or_insert_with(|| json!({}));
+            condition["Bool"] = json!({"aws:SecureTransport": "true"});
+        }
+        Defect::WildcardOrganization => {
+            statement.insert(
+                "Condition".into(),
+                json!({"StringEquals": {"aws:PrincipalOrgID": ["o-aaaaaaaaaa", "o-*"]}}),
+            );
+        }
+        Defect::ForAnyValueOrganization => {
+            statement.insert(
+                "Condition".into(),
+                json!({"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": ["o-aaaaaaaaaa"]}}),
+            );
+        }
+        Defect::NoOrganization => {
+            statement.insert(
+                "Condition".into(),
+                json!({"StringEquals": {"aws:PrincipalOrgID": []}}),
+            );
         }
         Defect::OneFunction => {
             if lambda {
@@ -323,12 +393,72 @@ fn accounts() -> impl Strategy<Value = Vec<AccountId>> {
     })
 }
 
-fn grant() -> impl Strategy<Value = Grant> {
-    (access(), accounts()).prop_map(|(access, accounts)| Grant {
-        access,
-        accounts,
-        region: Region::parse("us-west-2").unwrap(),
+fn organizations() -> impl Strategy<Value = Vec<OrganizationId>> {
+    prop::collection::vec(organization_id(), 1..3).prop_map(|ids| {
+        let mut organizations: Vec<OrganizationId> = Vec::new();
+        for id in ids {
+            let organization = OrganizationId::parse(&id).unwrap();
+            if !organizations.contains(&organization) {
+                organizations.push(organization);
+            }
+        }
+        organizations
     })
+}
+
+/// The access levels an organization can be granted (not Lambda pull).
+fn organization_access() -> impl Strategy<Value = Access> {
+    prop::sample::select(vec![Access::Pull, Access::PullPush])
+}
+
+/// A grant to accounts, to organizations, or to both.
+fn grant() -> impl Strategy<Value = Grant> {
+    let region = || Region::parse("us-west-2").unwrap();
+    prop_oneof![
+        (access(), accounts()).prop_map(move |(access, accounts)| Grant {
+            access,
+            accounts,
+            organizations: Vec::new(),
+            region: region(),
+        }),
+        (organization_access(), organizations()).prop_map(move |(access, organizations)| {
+            Grant {
+                access,
+                accounts: Vec::new(),
+                organizations,
+                region: region(),
+            }
+        }),
+        (organization_access(), accounts(), organizations()).prop_map(
+            move |(access, accounts, organizations)| Grant {
+                access,
+                accounts,
+                organizations,
+                region: region(),
+            }
+        ),
+    ]
+}
+
+/// What a revoke names: accounts, organizations, or both.
+fn revocation() -> impl Strategy<Value = Revocation> {
+    prop_oneof![
+        accounts().prop_map(|accounts| Revocation {
+            accounts,
+            organizations: Vec::new(),
+            partition: Partition::Aws,
+        }),
+        organizations().prop_map(|organizations| Revocation {
+            accounts: Vec::new(),
+            organizations,
+            partition: Partition::Aws,
+        }),
+        (accounts(), organizations()).prop_map(|(accounts, organizations)| Revocation {
+            accounts,
+            organizations,
+            partition: Partition::Aws,
+        }),
+    ]
 }
 
 /// A current policy, with the foreign statements it holds: foreign statements
@@ -428,21 +558,75 @@ fn kept_foreign(after: &[Value], foreign: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-/// Whether a statement lets any principal in without a condition.
-fn unconditionally_public(statement: &Value) -> bool {
-    statement.get("Effect") == Some(&json!("Allow"))
-        && merge::aws_principals(statement).iter().any(|p| p == "*")
-        && statement.get("Condition").is_none()
+/// Whether an organization id is written as AWS Organizations writes one.
+fn is_organization_id(id: &str) -> bool {
+    id.strip_prefix("o-").is_some_and(|rest| {
+        (10..=32).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
 }
 
-/// No statement of the result lets anyone in unconditionally unless the input had
-/// that very statement.
-fn assert_no_new_public_statement(before: &[Value], after: &[Value]) {
-    for statement in after.iter().filter(|s| unconditionally_public(s)) {
-        assert!(
-            before.contains(statement),
-            "new public statement: {statement}"
-        );
+/// The organization ids a statement is limited to when its only condition is exactly
+/// one `StringEquals` on `aws:PrincipalOrgID` over valid organization ids; `None` for
+/// any other condition (or none). Checked here on its own terms, not by the tool's
+/// code.
+fn organization_limit(statement: &Value) -> Option<Vec<String>> {
+    let operators = statement.get("Condition")?.as_object()?;
+    let keys = operators.get("StringEquals")?.as_object()?;
+    if operators.len() != 1 || keys.len() != 1 {
+        return None;
+    }
+    let (key, ids) = keys.iter().next()?;
+    if !key.eq_ignore_ascii_case("aws:PrincipalOrgID") {
+        return None;
+    }
+    let ids: Vec<String> = match ids {
+        Value::String(one) => vec![one.clone()],
+        Value::Array(many) => many
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<_>>()?,
+        _ => return None,
+    };
+    (!ids.is_empty() && ids.iter().all(|id| is_organization_id(id))).then_some(ids)
+}
+
+/// Whether an `Allow` statement lets any principal in (`"*"`, or `"*"` among its AWS
+/// principals, or everyone but a `NotPrincipal`).
+fn lets_any_principal(statement: &Value) -> bool {
+    statement.get("Effect") == Some(&json!("Allow"))
+        && (merge::aws_principals(statement).iter().any(|p| p == "*")
+            || statement.get("NotPrincipal").is_some())
+}
+
+/// Whether a statement lets anyone in without being limited to organizations: an
+/// organization statement (`"*"` WITH exactly the `aws:PrincipalOrgID` condition) is
+/// not public; `"*"` with no condition, or with any other condition, is.
+fn public(statement: &Value) -> bool {
+    lets_any_principal(statement)
+        && (statement.get("NotPrincipal").is_some() || organization_limit(statement).is_none())
+}
+
+/// No statement of the result lets anyone in unless the input had that very
+/// statement, or it is limited to organizations that the grant names or that the
+/// tool's own statements of the input already named.
+fn assert_no_new_public_statement(before: &[Value], after: &[Value], granted: &[OrganizationId]) {
+    let mut allowed: Vec<String> = granted.iter().map(ToString::to_string).collect();
+    for statement in before.iter().filter(|s| merge::is_owned(s)) {
+        allowed.extend(merge::organization_ids(statement));
+    }
+    for statement in after.iter().filter(|s| !before.contains(s)) {
+        assert!(!public(statement), "new public statement: {statement}");
+        if lets_any_principal(statement) {
+            let ids = organization_limit(statement).unwrap();
+            assert!(
+                ids.iter().all(|id| allowed.contains(id)),
+                "{statement} names an organization nobody granted"
+            );
+            assert!(merge::is_owned(statement), "{statement}");
+        }
     }
 }
 
@@ -472,7 +656,18 @@ fn only_lost_grantees(before: &[Value], statement: &Value) -> bool {
                 && merge::source_arns(statement)
                     .iter()
                     .all(|a| merge::source_arns(was).contains(a))
+                && merge::organization_ids(statement)
+                    .iter()
+                    .all(|o| merge::organization_ids(was).contains(o))
         })
+}
+
+/// The tool's base Sid of an owned statement's series (the longest that fits).
+fn base_sid(statement: &Value) -> &'static str {
+    tool_sids()
+        .filter(|base| in_series(statement, base))
+        .max_by_key(|base| base.len())
+        .unwrap()
 }
 
 proptest! {
@@ -501,7 +696,7 @@ proptest! {
         let after = statements(change.policy.as_ref());
         prop_assert_eq!(kept_foreign(&after, &foreign), kept_foreign(&before, &foreign));
         prop_assert_eq!(kept_foreign(&before, &foreign), foreign);
-        assert_no_new_public_statement(&before, &after);
+        assert_no_new_public_statement(&before, &after, &grant.organizations);
         // What is neither kept foreign nor was there before is the tool's own.
         for statement in after.iter().filter(|s| !before.contains(s)) {
             prop_assert!(merge::is_owned(statement), "{}", statement);
@@ -540,16 +735,29 @@ proptest! {
             let base = wanted["Sid"].as_str().unwrap();
             let target: Vec<&Value> = after
                 .iter()
-                .filter(|s| merge::is_owned(s) && in_series(s, base))
-                .filter(|s| grant.accounts.iter().all(|account| {
-                    if base == "AllowLambdaPull" {
-                        merge::source_arns(s).contains(&function(account))
-                    } else {
-                        names_account(s, account)
+                .filter(|s| merge::is_owned(s) && base_sid(s) == base)
+                .filter(|s| {
+                    if base.ends_with("Organization") {
+                        return grant.organizations.iter().all(|organization| {
+                            merge::organization_ids(s).contains(&organization.to_string())
+                        });
                     }
-                }))
+                    grant.accounts.iter().all(|account| {
+                        if base == "AllowLambdaPull" {
+                            merge::source_arns(s).contains(&function(account))
+                        } else {
+                            names_account(s, account)
+                        }
+                    })
+                })
                 .collect();
-            prop_assert!(!target.is_empty(), "no owned {} statement grants all of {:?}", base, grant.accounts);
+            prop_assert!(
+                !target.is_empty(),
+                "no owned {} statement grants all of {:?} {:?}",
+                base,
+                grant.accounts,
+                grant.organizations
+            );
         }
     }
 
@@ -559,13 +767,20 @@ proptest! {
         let before = statements(parsed(current.as_deref()).as_ref());
         let after = statements(change.policy.as_ref());
         for old in before.iter().filter(|s| merge::is_owned(s)) {
-            let base = OWN_REPOSITORY_SIDS.iter().rev().find(|b| in_series(old, b)).unwrap();
-            let now: Vec<&Value> = after.iter().filter(|s| merge::is_owned(s) && in_series(s, base)).collect();
+            let base = base_sid(old);
+            let now: Vec<&Value> = after.iter().filter(|s| merge::is_owned(s) && base_sid(s) == base).collect();
             for principal in merge::aws_principals(old) {
                 prop_assert!(now.iter().any(|s| merge::aws_principals(s).contains(&principal)), "{} lost", principal);
             }
             for arn in merge::source_arns(old) {
                 prop_assert!(now.iter().any(|s| merge::source_arns(s).contains(&arn)), "{} lost", arn);
+            }
+            for organization in merge::organization_ids(old) {
+                prop_assert!(
+                    now.iter().any(|s| merge::organization_ids(s).contains(&organization)),
+                    "{} lost",
+                    organization
+                );
             }
         }
     }
@@ -582,30 +797,92 @@ proptest! {
     #[test]
     fn revoking_keeps_every_foreign_statement_and_removes_the_grantees(
         (current, foreign_statements) in policy_and_foreign(),
-        revoked in accounts(),
+        revoked in revocation(),
     ) {
-        let change = merge::revoke(current.as_deref(), &revoked, ecr_share::core::regions::Partition::Aws).unwrap();
+        let change = merge::revoke_grantees(current.as_deref(), &revoked).unwrap();
         assert_well_formed(&change);
         let before = statements(parsed(current.as_deref()).as_ref());
         let after = statements(change.policy.as_ref());
         prop_assert_eq!(kept_foreign(&after, &foreign_statements), foreign_statements.clone());
         prop_assert_eq!(foreign(change.policy.as_ref()), foreign(parsed(current.as_deref()).as_ref()));
-        assert_no_new_public_statement(&before, &after);
+        assert_no_new_public_statement(&before, &after, &[]);
         for statement in after.iter().filter(|s| merge::is_owned(s)) {
             prop_assert!(
                 before.contains(statement) || only_lost_grantees(&before, statement),
                 "{}",
                 statement
             );
-            for account in &revoked {
+            for account in &revoked.accounts {
                 prop_assert!(!names_account(statement, account));
                 prop_assert!(!merge::source_arns(statement).contains(&function(account)));
+            }
+            for organization in &revoked.organizations {
+                prop_assert!(!merge::organization_ids(statement).contains(&organization.to_string()));
+            }
+            // An owned statement that lets any principal in keeps its limit.
+            if lets_any_principal(statement) {
+                prop_assert!(organization_limit(statement).is_some(), "{}", statement);
             }
         }
         if change.policy.is_none() && current.is_some() {
             prop_assert!(foreign_statements.is_empty());
             prop_assert_eq!(change.write(), PolicyWrite::Delete);
         }
+    }
+
+    #[test]
+    fn organization_grants_and_revokes_never_touch_a_foreign_statement(
+        (current, foreign_statements) in policy_and_foreign(),
+        access in organization_access(),
+        granted in organizations(),
+        revoked in organizations(),
+    ) {
+        let grant = Grant {
+            access,
+            accounts: Vec::new(),
+            organizations: granted.clone(),
+            region: Region::parse("us-west-2").unwrap(),
+        };
+        let change = merge::grant(current.as_deref(), &grant).unwrap();
+        assert_well_formed(&change);
+        let before = statements(parsed(current.as_deref()).as_ref());
+        let after = statements(change.policy.as_ref());
+        prop_assert_eq!(kept_foreign(&after, &foreign_statements), foreign_statements.clone());
+        prop_assert_eq!(foreign(change.policy.as_ref()), foreign(parsed(current.as_deref()).as_ref()));
+        assert_no_new_public_statement(&before, &after, &granted);
+        // All that is new or changed is the tool's organization statement, "*" WITH
+        // the condition over the organizations named.
+        for statement in after.iter().filter(|s| !before.contains(s)) {
+            prop_assert!(merge::is_owned_organization_statement(statement), "{}", statement);
+            let ids = organization_limit(statement);
+            prop_assert!(ids.is_some(), "{}", statement);
+        }
+
+        let revocation = Revocation {
+            accounts: Vec::new(),
+            organizations: revoked.clone(),
+            partition: Partition::Aws,
+        };
+        let taken = merge::revoke_grantees(change.policy_text().as_deref(), &revocation).unwrap();
+        assert_well_formed(&taken);
+        let last = statements(taken.policy.as_ref());
+        prop_assert_eq!(kept_foreign(&last, &foreign_statements), foreign_statements.clone());
+        assert_no_new_public_statement(&after, &last, &[]);
+        for statement in last.iter().filter(|s| merge::is_owned(s)) {
+            for organization in &revoked {
+                prop_assert!(!merge::organization_ids(statement).contains(&organization.to_string()));
+            }
+        }
+        // Accounts' statements are not an organization revoke's business.
+        let accounts_before: Vec<&Value> = after
+            .iter()
+            .filter(|s| merge::is_owned(s) && !merge::is_owned_organization_statement(s))
+            .collect();
+        let accounts_after: Vec<&Value> = last
+            .iter()
+            .filter(|s| merge::is_owned(s) && !merge::is_owned_organization_statement(s))
+            .collect();
+        prop_assert_eq!(accounts_before, accounts_after);
     }
 
     #[test]
@@ -616,7 +893,12 @@ proptest! {
         let current = (!foreign_statements.is_empty())
             .then(|| json!({"Version": "2012-10-17", "Statement": foreign_statements}).to_string());
         let granted = merge::grant(current.as_deref(), &grant).unwrap();
-        let revoked = merge::revoke(granted.policy_text().as_deref(), &grant.accounts, grant.partition()).unwrap();
+        let revocation = Revocation {
+            accounts: grant.accounts.clone(),
+            organizations: grant.organizations.clone(),
+            partition: grant.partition(),
+        };
+        let revoked = merge::revoke_grantees(granted.policy_text().as_deref(), &revocation).unwrap();
         prop_assert_eq!(revoked.policy, parsed(current.as_deref()));
     }
 }

@@ -138,6 +138,7 @@ fn granted_policy() -> String {
     let grant = Grant {
         access: Access::Pull,
         accounts: vec![account("222222222222")],
+        organizations: Vec::new(),
         region: Region::parse("us-west-2").unwrap(),
     };
     merge::grant(Some(FOREIGN), &grant)

@@ -16,9 +16,8 @@ use aws_sdk_ecr::config::retry::RetryConfig;
 
 use super::error::{ANSWER_LOST, outcome_unknown};
 use super::{CallError, CallReport, Outcome};
-use crate::core::merge::{self, Grant, MergeError, PolicyChange, PolicyWrite};
-use crate::core::regions::Partition;
-use crate::core::validate::{AccountId, RepositoryName};
+use crate::core::merge::{self, Grant, MergeError, PolicyChange, PolicyWrite, Revocation};
+use crate::core::validate::RepositoryName;
 
 const DESCRIBE_REPOSITORIES: &str = "ecr:DescribeRepositories";
 const GET_POLICY: &str = "ecr:GetRepositoryPolicy";
@@ -134,15 +133,14 @@ impl Ecr {
         Ok(self.plan(repository, change))
     }
 
-    /// Reads the policy and takes the accounts' grant out of it.
+    /// Reads the policy and takes the accounts' and organizations' grant out of it.
     pub async fn plan_revoke(
         &self,
         repository: &RepositoryName,
-        accounts: &[AccountId],
-        partition: Partition,
+        revocation: &Revocation,
     ) -> Result<Plan, PlanError> {
         let current = self.current_policy(repository).await?;
-        let change = merge::revoke(current.as_deref(), accounts, partition)?;
+        let change = merge::revoke_grantees(current.as_deref(), revocation)?;
         Ok(self.plan(repository, change))
     }
 
@@ -511,16 +509,14 @@ pub async fn plan_grant(
     Ecr::new(config).plan_grant(repository, grant).await
 }
 
-/// Reads the repository's policy and takes the accounts' grant out of it.
+/// Reads the repository's policy and takes the accounts' and organizations' grant
+/// out of it.
 pub async fn plan_revoke(
     config: &SdkConfig,
     repository: &RepositoryName,
-    accounts: &[AccountId],
-    partition: Partition,
+    revocation: &Revocation,
 ) -> Result<Plan, PlanError> {
-    Ecr::new(config)
-        .plan_revoke(repository, accounts, partition)
-        .await
+    Ecr::new(config).plan_revoke(repository, revocation).await
 }
 
 /// Applies a plan and reads the policy back; see [`Ecr::apply`].
@@ -555,7 +551,8 @@ mod tests {
     fn grant() -> Grant {
         Grant {
             access: crate::core::documents::Access::Pull,
-            accounts: vec![AccountId::parse("999999999999").unwrap()],
+            accounts: vec![crate::core::validate::AccountId::parse("999999999999").unwrap()],
+            organizations: Vec::new(),
             region: crate::core::validate::Region::parse("us-east-1").unwrap(),
         }
     }

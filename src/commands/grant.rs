@@ -1,10 +1,15 @@
-//! `ecr-share grant` and `ecr-share revoke`: share a private repository with other
-//! accounts through its repository policy, or take that access away again.
+//! `ecr-share grant` and `ecr-share revoke`: share private repositories with other
+//! accounts or whole organizations through their repository policies, or take that
+//! access away again.
 //!
-//! Both read the current policy, show the change as a diff, and write only after
-//! confirmation (`--yes`, or a `y` typed at a terminal). Other statements in the
-//! policy are never touched. Every AWS call gets one line with its outcome, and a
-//! failure says exactly what was already changed.
+//! Both read every named repository's current policy and work out each change first,
+//! show every diff, ask once for all of them (`--yes`, or a `y` typed at a terminal),
+//! then apply them one by one with the same checks as a single change. Other
+//! statements in a policy are never touched. Every AWS call gets one line with its
+//! outcome; a repository that fails does not stop the others, and the end says which
+//! failed, why, and whether anything was changed in it.
+
+mod fleet;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -17,11 +22,16 @@ use crate::aws::{self, CallReport, Identity, Outcome, Target};
 use crate::cli::{GrantArgs, RevokeArgs};
 use crate::core::access_change;
 use crate::core::documents::{self, Access, shell_quote};
-use crate::core::merge::{self, Grant, OtherAccess, PolicyWrite};
+use crate::core::merge::{self, Grant, MergeError, OtherAccess, PolicyWrite};
 use crate::core::regions::Partition;
-use crate::core::validate::{AccountId, Region, RepositoryName, parse_account_list};
+use crate::core::validate::{
+    AccountId, OrganizationId, Region, RepositoryName, parse_account_list, parse_organization_list,
+    shown,
+};
 use crate::procedure::{self, Job, Output, Report};
-use crate::{errln, out, outln};
+use crate::{out, outln};
+
+use fleet::{Confirming, Ended, Rerun};
 
 const GET_POLICY: &str = "ecr:GetRepositoryPolicy";
 
@@ -30,21 +40,31 @@ pub fn run_grant(
     region: Option<String>,
     args: GrantArgs,
 ) -> anyhow::Result<ExitCode> {
-    let input = Input::parse(profile, region, &args.repository, &args.accounts)?;
+    let input = Input::parse(
+        profile,
+        region,
+        &args.repositories,
+        &args.accounts,
+        &args.organizations,
+    )?;
     let access = Access::from(args.access);
+    if access == Access::LambdaPull && !input.organizations.is_empty() {
+        bail!("--organization: {}", MergeError::LambdaForOrganization);
+    }
     let confirm = Confirm::from_flags(args.dry_run, args.yes);
-    let ended = runtime()?.block_on(async {
+    let (results, rerun) = runtime()?.block_on(async {
         let session = Session::open(&input).await?;
         let grant = Grant {
             access,
             accounts: input.accounts.clone(),
+            organizations: input.organizations.clone(),
             region: session.region.clone(),
         };
         outln!(
-            "Granting {} access to `{}` for {}.",
+            "Granting {} access to {} for {}.",
             access.label(),
-            input.repository,
-            account_list(&grant.accounts)
+            repository_list(&input.repositories),
+            grantee_list(&grant.accounts, &grant.organizations)
         );
         if grant.accounts.iter().any(|a| a.as_str() == session.identity.account) {
             outln!(
@@ -58,26 +78,42 @@ pub fn run_grant(
                 session.region
             );
         }
-        let plan = session
-            .plan(Job::PlanGrant {
-                target: session.job_target(),
-                repository: input.repository.clone(),
-                grant,
-            })
-            .await?;
-        for note in &plan.change.notes {
-            outln!("Note: {note}");
-        }
-        if !plan.change.changes {
+        if !grant.organizations.is_empty() {
             outln!(
-                "The policy of `{}` already grants this; nothing to change.",
-                input.repository
+                "Note: every account of {} gets access, also accounts that join later; AWS checks aws:PrincipalOrgID on each request.",
+                organization_list(&grant.organizations)
             );
-            return Ok(Ended::NothingToDo);
         }
-        session.review_and_apply(plan, confirm).await
+        let mut planned = Vec::new();
+        for repository in &input.repositories {
+            let job = Job::PlanGrant {
+                target: session.job_target(),
+                repository: repository.clone(),
+                grant: grant.clone(),
+            };
+            let state = match session.plan(job).await {
+                Err(reason) => Planned::Failed(reason),
+                Ok(plan) => {
+                    input.notes(repository, &plan.change.notes);
+                    if plan.change.changes {
+                        Planned::Change(Box::new(plan))
+                    } else {
+                        outln!("The policy of `{repository}` already grants this; nothing to change.");
+                        Planned::NothingToDo
+                    }
+                }
+            };
+            planned.push((repository.clone(), state));
+        }
+        let rest = format!(
+            "{} --access {}",
+            grantee_options(&grant.accounts, &grant.organizations),
+            access.cli_name()
+        );
+        let results = session.review_and_apply(planned, confirm).await?;
+        anyhow::Ok((results, session.rerun("grant", rest)))
     })?;
-    Ok(finish(&input.repository, ended))
+    Ok(fleet::finish(&results, &rerun))
 }
 
 pub fn run_revoke(
@@ -85,104 +121,130 @@ pub fn run_revoke(
     region: Option<String>,
     args: RevokeArgs,
 ) -> anyhow::Result<ExitCode> {
-    let input = Input::parse(profile, region, &args.repository, &args.accounts)?;
+    let input = Input::parse(
+        profile,
+        region,
+        &args.repositories,
+        &args.accounts,
+        &args.organizations,
+    )?;
     let confirm = Confirm::from_flags(args.dry_run, args.yes);
-    let ended = runtime()?.block_on(async {
+    let (results, rerun) = runtime()?.block_on(async {
         let session = Session::open(&input).await?;
         let partition = session.region.partition();
         outln!(
-            "Revoking the access ecr-share granted to {} on `{}`.",
-            account_list(&input.accounts),
-            input.repository
+            "Revoking the access ecr-share granted to {} on {}.",
+            grantee_list(&input.accounts, &input.organizations),
+            repository_list(&input.repositories)
         );
-        let plan = session
-            .plan(Job::PlanRevoke {
+        let mut planned = Vec::new();
+        for repository in &input.repositories {
+            let job = Job::PlanRevoke {
                 target: session.job_target(),
-                repository: input.repository.clone(),
+                repository: repository.clone(),
                 accounts: input.accounts.clone(),
+                organizations: input.organizations.clone(),
                 partition,
-            })
-            .await?;
-        for note in &plan.change.notes {
-            outln!("Note: {note}");
+            };
+            let state = match session.plan(job).await {
+                Err(reason) => Planned::Failed(reason),
+                Ok(plan) => {
+                    input.notes(repository, &plan.change.notes);
+                    input.notes(
+                        repository,
+                        &foreign_mentions(&plan, &input.accounts, partition),
+                    );
+                    input.notes(
+                        repository,
+                        &organization_mentions(&plan, &input.accounts, &input.organizations),
+                    );
+                    input.notes(
+                        repository,
+                        &foreign_organization_mentions(&plan, &input.organizations),
+                    );
+                    if plan.change.changes {
+                        Planned::Change(Box::new(plan))
+                    } else {
+                        if plan.change.previous.is_none() {
+                            outln!("`{repository}` has no repository policy; nothing to revoke.");
+                        } else {
+                            outln!(
+                                "The policy of `{repository}` grants none of these {} access through ecr-share's statements; nothing to change.",
+                                grantee_noun(&input.accounts, &input.organizations)
+                            );
+                        }
+                        Planned::NothingToDo
+                    }
+                }
+            };
+            planned.push((repository.clone(), state));
         }
-        for note in foreign_mentions(&plan, &input.accounts, partition) {
-            outln!("Note: {note}");
-        }
-        if !plan.change.changes {
-            if plan.change.previous.is_none() {
-                outln!(
-                    "`{}` has no repository policy; nothing to revoke.",
-                    input.repository
-                );
-            } else {
-                outln!(
-                    "The policy of `{}` grants none of these accounts access through ecr-share's statements; nothing to change.",
-                    input.repository
-                );
-            }
-            return Ok(Ended::NothingToDo);
-        }
-        session.review_and_apply(plan, confirm).await
+        let rest = grantee_options(&input.accounts, &input.organizations);
+        let results = session.review_and_apply(planned, confirm).await?;
+        anyhow::Ok((results, session.rerun("revoke", rest)))
     })?;
-    Ok(finish(&input.repository, ended))
+    Ok(fleet::finish(&results, &rerun))
 }
 
-/// How a command ended without an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ended {
-    /// The policy already says what was asked; nothing was written.
+/// What planning came to for one repository.
+#[derive(Debug)]
+enum Planned {
+    /// The policy already says what was asked.
     NothingToDo,
-    /// The change was only shown.
-    DryRun,
-    /// The operator answered no at the question.
-    NotConfirmed,
-    /// The change was written and read back.
-    Applied,
-}
-
-/// The exit code for how the command ended. When standard output could not be
-/// written, the operator did not see everything: the command fails, and standard
-/// error says whether the policy was changed all the same.
-fn finish(repository: &RepositoryName, ended: Ended) -> ExitCode {
-    if crate::output::stdout_failed() {
-        let reason = crate::output::stdout_error().unwrap_or("unknown error");
-        let what = match ended {
-            Ended::Applied => format!(
-                "the policy of `{repository}` WAS changed all the same and read back as applied"
-            ),
-            Ended::NothingToDo | Ended::DryRun | Ended::NotConfirmed => {
-                format!("the policy of `{repository}` was not changed")
-            }
-        };
-        errln!("ecr-share: standard output could not be written ({reason}); {what}.");
-        return ExitCode::FAILURE;
-    }
-    match ended {
-        Ended::NotConfirmed => ExitCode::FAILURE,
-        Ended::NothingToDo | Ended::DryRun | Ended::Applied => ExitCode::SUCCESS,
-    }
+    /// The change worked out, to show and apply.
+    Change(Box<Plan>),
+    /// Why the change could not be worked out; nothing was written.
+    Failed(String),
 }
 
 /// The validated command line shared by both commands.
 struct Input {
     target: Target,
     region: Option<Region>,
-    repository: RepositoryName,
+    /// The repositories, in the order named, each once.
+    repositories: Vec<RepositoryName>,
     accounts: Vec<AccountId>,
+    organizations: Vec<OrganizationId>,
 }
 
 impl Input {
     fn parse(
         profile: Option<String>,
         region: Option<String>,
-        repository: &str,
+        repositories: &[String],
         accounts: &[String],
+        organizations: &[String],
     ) -> anyhow::Result<Input> {
-        let repository =
-            RepositoryName::parse(repository).map_err(|e| anyhow!("--repository: {e}"))?;
-        let accounts =
-            parse_account_list(&accounts.join(",")).map_err(|e| anyhow!("--account: {e}"))?;
+        let mut names: Vec<RepositoryName> = Vec::new();
+        for text in repositories {
+            let name = RepositoryName::parse(text).map_err(|e| {
+                if repositories.len() == 1 {
+                    anyhow!("--repository: {e}")
+                } else {
+                    anyhow!("--repository '{}': {e}", shown(text))
+                }
+            })?;
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        if names.is_empty() {
+            bail!("--repository: name at least one repository");
+        }
+        let accounts = if accounts.is_empty() {
+            Vec::new()
+        } else {
+            parse_account_list(&accounts.join(",")).map_err(|e| anyhow!("--account: {e}"))?
+        };
+        let organizations = if organizations.is_empty() {
+            Vec::new()
+        } else {
+            parse_organization_list(&organizations.join(","))
+                .map_err(|e| anyhow!("--organization: {e}"))?
+        };
+        if accounts.is_empty() && organizations.is_empty() {
+            bail!("--account: name at least one account (or --organization)");
+        }
         let parsed_region = region
             .as_deref()
             .map(Region::parse)
@@ -191,9 +253,22 @@ impl Input {
         Ok(Input {
             target: Target::new(profile, region),
             region: parsed_region,
-            repository,
+            repositories: names,
             accounts,
+            organizations,
         })
+    }
+
+    /// Prints notes on one repository's change; with several repositories each names
+    /// the repository it is about.
+    fn notes(&self, repository: &RepositoryName, notes: &[String]) {
+        for note in notes {
+            if self.repositories.len() == 1 {
+                outln!("Note: {note}");
+            } else {
+                outln!("Note on `{repository}`: {note}");
+            }
+        }
     }
 }
 
@@ -272,32 +347,145 @@ impl Session {
         Target::new(self.target.profile.clone(), Some(self.region.to_string()))
     }
 
-    /// Runs a planning job (read the policy, work out the change); a failure ends the
-    /// command, with nothing written.
-    async fn plan(&self, job: Job) -> anyhow::Result<Plan> {
+    /// How to run the command again, for the repositories that failed.
+    fn rerun(&self, subcommand: &'static str, rest: String) -> Rerun {
+        Rerun {
+            subcommand,
+            target_options: documents::aws_target_options(
+                self.target.profile.as_deref(),
+                self.region.name(),
+            ),
+            rest,
+        }
+    }
+
+    /// Runs a planning job (read the policy, work out the change). A failure is the
+    /// reason, for the operator; nothing was written.
+    async fn plan(&self, job: Job) -> Result<Plan, String> {
         let mut printer = Printer::default();
         procedure::execute(job, &mut printer).await;
         if let Some(plan) = printer.plan {
             return Ok(plan);
         }
-        match printer.reports.iter().find_map(|r| match &r.outcome {
-            Outcome::Failed(error) => Some(error),
-            _ => None,
-        }) {
-            // Working out the change is no AWS call: its message says it all.
-            Some(error) if error.operation == "merge" => {
-                bail!(
-                    "{}. Nothing was changed.",
-                    error.message.trim_end_matches('.')
-                )
-            }
-            Some(error) => bail!("{error}. Nothing was changed."),
-            None => bail!("the change could not be worked out. Nothing was changed."),
-        }
+        Err(
+            match printer.reports.iter().find_map(|r| match &r.outcome {
+                Outcome::Failed(error) => Some(error),
+                _ => None,
+            }) {
+                // Working out the change is no AWS call: its message says it all.
+                Some(error) if error.operation == "merge" => {
+                    error.message.trim_end_matches('.').to_string()
+                }
+                Some(error) => error.to_string(),
+                None => "the change could not be worked out".to_string(),
+            },
+        )
     }
 
-    async fn review_and_apply(&self, plan: Plan, confirm: Confirm) -> anyhow::Result<Ended> {
-        let repository = plan.repository.clone();
+    /// Where the changes are made, as the confirmation names it.
+    fn place(&self) -> String {
+        format!(
+            "account {} ({}), region {}",
+            self.identity.account,
+            self.target.profile_label(),
+            self.region
+        )
+    }
+
+    /// Shows every planned change, asks once for all of them, and applies each in
+    /// turn: a repository that fails does not stop the ones after it.
+    async fn review_and_apply(
+        &self,
+        planned: Vec<(RepositoryName, Planned)>,
+        confirm: Confirm,
+    ) -> anyhow::Result<Vec<(RepositoryName, Ended)>> {
+        let several = planned.len() > 1;
+        let mut confirming = Vec::new();
+        for (_, state) in &planned {
+            confirming.push(match state {
+                Planned::Change(plan) => {
+                    let sentences = self.show_change(plan);
+                    Confirming::Change {
+                        write_call: write_call(plan),
+                        sentences,
+                    }
+                }
+                Planned::NothingToDo => Confirming::NothingToDo,
+                Planned::Failed(reason) => Confirming::LeftOut(reason),
+            });
+        }
+        let changing: Vec<&RepositoryName> = planned
+            .iter()
+            .filter(|(_, state)| matches!(state, Planned::Change(_)))
+            .map(|(repository, _)| repository)
+            .collect();
+        let left_out = planned
+            .iter()
+            .filter(|(_, state)| matches!(state, Planned::Failed(_)))
+            .count();
+        if several && !changing.is_empty() {
+            let named: Vec<(&RepositoryName, Confirming)> = planned
+                .iter()
+                .map(|(repository, _)| repository)
+                .zip(confirming)
+                .collect();
+            outln!();
+            for line in fleet::confirmation_lines(&self.place(), &named) {
+                outln!("{line}");
+            }
+        } else if !changing.is_empty() {
+            outln!();
+        }
+
+        let proceed = match confirm {
+            _ if changing.is_empty() => None,
+            Confirm::DryRun => {
+                outln!("Dry run: nothing was changed.");
+                Some(Ended::DryRun)
+            }
+            Confirm::Yes => None,
+            Confirm::Ask => {
+                let question = match (
+                    several,
+                    planned.iter().find_map(|(_, s)| match s {
+                        Planned::Change(plan) => Some(plan),
+                        _ => None,
+                    }),
+                ) {
+                    (false, Some(plan)) => format!(
+                        "Apply {} to `{}` in {}? [y/N] ",
+                        write_call_detail(plan),
+                        plan.repository,
+                        self.place()
+                    ),
+                    _ => fleet::question(&changing, left_out),
+                };
+                if ask(&question)? {
+                    None
+                } else {
+                    outln!("Not applied; nothing was changed.");
+                    Some(Ended::NotConfirmed)
+                }
+            }
+        };
+
+        let mut results = Vec::new();
+        for (repository, state) in planned {
+            let ended = match (state, &proceed) {
+                (Planned::NothingToDo, _) => Ended::NothingToDo,
+                (Planned::Failed(reason), _) => Ended::NotPlanned(reason),
+                (Planned::Change(_), Some(ended)) => ended.clone(),
+                (Planned::Change(plan), None) => self.apply(*plan, several).await,
+            };
+            results.push((repository, ended));
+        }
+        Ok(results)
+    }
+
+    /// Prints one repository's change: who gains or loses what, and the diff. Returns
+    /// the sentences, for the confirmation.
+    fn show_change(&self, plan: &Plan) -> Vec<String> {
+        let repository = &plan.repository;
         outln!();
         outln!("Change to the policy of `{repository}`:");
         let place = access_change::RepositoryPlace {
@@ -306,38 +494,21 @@ impl Session {
             profile: self.target.profile.as_deref(),
             partition: self.region.partition(),
         };
-        if plan.change.changes {
-            for line in access_change::who_gains_and_loses(&plan.change, &place) {
-                outln!("  {line}");
-            }
+        let sentences = access_change::who_gains_and_loses(&plan.change, &place);
+        for line in &sentences {
+            outln!("  {line}");
         }
         out!("{}", plan.change.diff);
-        outln!();
-        let write_call = match plan.change.write() {
-            PolicyWrite::Set(_) => "ecr:SetRepositoryPolicy",
-            PolicyWrite::Delete => "ecr:DeleteRepositoryPolicy (no statement is left)",
-            PolicyWrite::Nothing => return Ok(Ended::NothingToDo),
-        };
-        match confirm {
-            Confirm::DryRun => {
-                outln!("Dry run: nothing was changed.");
-                return Ok(Ended::DryRun);
-            }
-            Confirm::Yes => {}
-            Confirm::Ask => {
-                let question = format!(
-                    "Apply {write_call} to `{repository}` in account {} ({}), region {}? [y/N] ",
-                    self.identity.account,
-                    self.target.profile_label(),
-                    self.region
-                );
-                if !ask(&question)? {
-                    outln!("Not applied; nothing was changed.");
-                    return Ok(Ended::NotConfirmed);
-                }
-            }
-        }
+        sentences
+    }
 
+    /// Writes one repository's change and reads it back.
+    async fn apply(&self, plan: Plan, several: bool) -> Ended {
+        let repository = plan.repository.clone();
+        if several {
+            outln!();
+            outln!("Applying the change to `{repository}`.");
+        }
         outln!("To put the previous policy back if needed:");
         outln!("  {}", self.restore_command(&plan));
         let mut printer = Printer::default();
@@ -352,9 +523,14 @@ impl Session {
         match applied(&repository, &printer.reports, printer.applied) {
             Ok(()) => {
                 outln!("Done: the policy of `{repository}` is updated and confirmed.");
-                Ok(Ended::Applied)
+                Ended::Applied
             }
-            Err(message) => Err(anyhow!(message)),
+            Err(message) => {
+                if several {
+                    outln!("Failed: `{repository}`: {message}");
+                }
+                Ended::Failed(message)
+            }
         }
     }
 
@@ -377,6 +553,22 @@ impl Session {
             self.region.name(),
         ));
         command
+    }
+}
+
+/// The write a planned change makes.
+fn write_call(plan: &Plan) -> &'static str {
+    match plan.change.write() {
+        PolicyWrite::Delete => "ecr:DeleteRepositoryPolicy",
+        PolicyWrite::Set(_) | PolicyWrite::Nothing => "ecr:SetRepositoryPolicy",
+    }
+}
+
+/// The write a planned change makes, with why when the policy goes.
+fn write_call_detail(plan: &Plan) -> &'static str {
+    match plan.change.write() {
+        PolicyWrite::Delete => "ecr:DeleteRepositoryPolicy (no statement is left)",
+        PolicyWrite::Set(_) | PolicyWrite::Nothing => "ecr:SetRepositoryPolicy",
     }
 }
 
@@ -568,12 +760,128 @@ fn ask_on(
     ))
 }
 
+/// Ecr-share's organization statements that still let every account of an
+/// organization in after a revoke of accounts: an account that belongs to one keeps
+/// that access, and revoking it takes `--organization`.
+fn organization_mentions(
+    plan: &Plan,
+    accounts: &[AccountId],
+    organizations: &[OrganizationId],
+) -> Vec<String> {
+    let Some(policy) = &plan.change.policy else {
+        return Vec::new();
+    };
+    if accounts.is_empty() {
+        return Vec::new();
+    }
+    let revoked: Vec<&str> = organizations.iter().map(OrganizationId::as_str).collect();
+    let mut notes = Vec::new();
+    for statement in merge::statements_of(policy) {
+        if !merge::is_owned_organization_statement(statement) {
+            continue;
+        }
+        let kept: Vec<String> = merge::organization_ids(statement)
+            .into_iter()
+            .filter(|id| !revoked.contains(&id.as_str()))
+            .collect();
+        if kept.is_empty() {
+            continue;
+        }
+        let sid = statement.get("Sid").and_then(|s| s.as_str()).unwrap_or("");
+        notes.push(format!(
+            "ecr-share's statement `{sid}` still lets every account of {} in; {} keeps that access if it belongs to {}. To take it away, revoke with --organization",
+            fleet::and_list(&kept),
+            account_list(accounts),
+            if kept.len() == 1 { "it" } else { "one of them" }
+        ));
+    }
+    notes
+}
+
+/// Statements not written by ecr-share that still name a revoked organization in
+/// their `aws:PrincipalOrgID` condition: revoke leaves them alone, and the
+/// organization may keep access through them.
+fn foreign_organization_mentions(plan: &Plan, organizations: &[OrganizationId]) -> Vec<String> {
+    let Some(policy) = &plan.change.policy else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for (index, statement) in merge::statements_of(policy).into_iter().enumerate() {
+        if merge::is_owned(statement)
+            || statement.get("Effect").and_then(|e| e.as_str()) != Some("Allow")
+        {
+            continue;
+        }
+        let named = merge::organization_ids(statement);
+        for organization in organizations {
+            if named.iter().any(|id| id == organization.as_str()) {
+                let name = statement
+                    .get("Sid")
+                    .and_then(|sid| sid.as_str())
+                    .map_or_else(|| format!("number {}", index + 1), |sid| format!("`{sid}`"));
+                notes.push(format!(
+                    "statement {name} was not written by ecr-share and still names organization {organization} (aws:PrincipalOrgID); it is left as it is"
+                ));
+            }
+        }
+    }
+    notes
+}
+
 fn account_list(accounts: &[AccountId]) -> String {
     let ids: Vec<&str> = accounts.iter().map(AccountId::as_str).collect();
     match ids.as_slice() {
         [one] => format!("account {one}"),
         many => format!("accounts {}", many.join(", ")),
     }
+}
+
+fn organization_list(organizations: &[OrganizationId]) -> String {
+    let ids: Vec<String> = organizations.iter().map(ToString::to_string).collect();
+    match ids.as_slice() {
+        [one] => format!("organization {one}"),
+        many => format!("organizations {}", fleet::and_list(many)),
+    }
+}
+
+/// The accounts and organizations of a grant or revoke, as a sentence names them.
+fn grantee_list(accounts: &[AccountId], organizations: &[OrganizationId]) -> String {
+    match (accounts.is_empty(), organizations.is_empty()) {
+        (false, true) => account_list(accounts),
+        (true, false) => organization_list(organizations),
+        _ => format!(
+            "{} and {}",
+            account_list(accounts),
+            organization_list(organizations)
+        ),
+    }
+}
+
+/// "accounts", "organizations" or "accounts and organizations".
+fn grantee_noun(accounts: &[AccountId], organizations: &[OrganizationId]) -> &'static str {
+    match (accounts.is_empty(), organizations.is_empty()) {
+        (false, true) => "accounts",
+        (true, false) => "organizations",
+        _ => "accounts and organizations",
+    }
+}
+
+/// The repositories as the first line names them.
+fn repository_list(repositories: &[RepositoryName]) -> String {
+    match repositories {
+        [one] => format!("`{one}`"),
+        many => {
+            let names: Vec<String> = many.iter().map(|r| format!("`{r}`")).collect();
+            format!("{} repositories ({})", many.len(), names.join(", "))
+        }
+    }
+}
+
+/// The grantees as `ecr-share` takes them on its command line.
+fn grantee_options(accounts: &[AccountId], organizations: &[OrganizationId]) -> String {
+    let accounts = accounts.iter().map(|a| format!(" --account {a}"));
+    let organizations = organizations.iter().map(|o| format!(" --organization {o}"));
+    accounts.chain(organizations).collect()
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -761,6 +1069,68 @@ mod tests {
         assert!(message.ends_with("Nothing was changed."), "{message}");
     }
 
+    fn plan_of(change: merge::PolicyChange) -> Plan {
+        Plan {
+            repository: repository(),
+            change,
+            read: report(GET_POLICY, Outcome::Ok("read".into())),
+        }
+    }
+
+    #[test]
+    fn a_revoke_says_what_may_still_let_an_organization_or_its_accounts_in() {
+        let organization = |id: &str| OrganizationId::parse(id).unwrap();
+        let theirs = serde_json::json!({
+            "Sid": "Partners", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5", "o-zzzzzzzzzz"]}}
+        });
+        let current = serde_json::json!({"Version": "2012-10-17", "Statement": [theirs]});
+        let grant = Grant {
+            access: Access::Pull,
+            accounts: vec![AccountId::parse("222222222222").unwrap()],
+            organizations: vec![organization("o-a1b2c3d4e5"), organization("o-bbbbbbbbbb")],
+            region: Region::parse("us-east-1").unwrap(),
+        };
+        let granted = merge::grant(Some(&current.to_string()), &grant).unwrap();
+        let text = granted.policy_text().unwrap();
+
+        // Revoking one organization: somebody else's statement still names it.
+        let revoked = merge::revoke_grantees(
+            Some(&text),
+            &merge::Revocation {
+                accounts: Vec::new(),
+                organizations: vec![organization("o-a1b2c3d4e5")],
+                partition: Partition::Aws,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            foreign_organization_mentions(&plan_of(revoked), &[organization("o-a1b2c3d4e5")]),
+            [
+                "statement `Partners` was not written by ecr-share and still names organization o-a1b2c3d4e5 (aws:PrincipalOrgID); it is left as it is"
+            ]
+        );
+
+        // Revoking the account: ecr-share's own organization statement may still let
+        // it in; the organization being revoked alongside is not counted.
+        let accounts = [AccountId::parse("222222222222").unwrap()];
+        let revoked = merge::revoke(Some(&text), &accounts, Partition::Aws).unwrap();
+        let plan = plan_of(revoked);
+        assert_eq!(
+            organization_mentions(&plan, &accounts, &[]),
+            [
+                "ecr-share's statement `AllowPullOrganization` still lets every account of o-a1b2c3d4e5 and o-bbbbbbbbbb in; account 222222222222 keeps that access if it belongs to one of them. To take it away, revoke with --organization"
+            ]
+        );
+        assert_eq!(
+            organization_mentions(&plan, &accounts, &[organization("o-bbbbbbbbbb")]),
+            [
+                "ecr-share's statement `AllowPullOrganization` still lets every account of o-a1b2c3d4e5 in; account 222222222222 keeps that access if it belongs to it. To take it away, revoke with --organization"
+            ]
+        );
+        assert!(organization_mentions(&plan, &[], &[]).is_empty());
+    }
+
     #[test]
     fn flags_decide_the_confirmation() {
         assert_eq!(Confirm::from_flags(true, true), Confirm::DryRun);
@@ -768,27 +1138,80 @@ mod tests {
         assert_eq!(Confirm::from_flags(false, false), Confirm::Ask);
     }
 
+    fn parse(
+        region: Option<&str>,
+        repositories: &[&str],
+        accounts: &[&str],
+        organizations: &[&str],
+    ) -> anyhow::Result<Input> {
+        let owned = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        Input::parse(
+            None,
+            region.map(str::to_string),
+            &owned(repositories),
+            &owned(accounts),
+            &owned(organizations),
+        )
+    }
+
     #[test]
     fn bad_input_is_one_clear_message() {
-        let error = Input::parse(None, None, "Team/App", &["222222222222".into()])
+        let error = parse(None, &["Team/App"], &["222222222222"], &[])
             .err()
             .unwrap();
         assert_eq!(
             error.to_string(),
             "--repository: a repository name is lower case"
         );
-        let error = Input::parse(None, None, "app", &["2222".into()])
+        let error = parse(None, &["team/a", "Team/App"], &["222222222222"], &[])
             .err()
             .unwrap();
+        assert_eq!(
+            error.to_string(),
+            "--repository 'Team/App': a repository name is lower case"
+        );
+        let error = parse(None, &["app"], &["2222"], &[]).err().unwrap();
         assert!(
             error
                 .to_string()
                 .starts_with("--account: account 1 ('2222')"),
             "{error}"
         );
-        let error = Input::parse(None, Some("mars-1".into()), "app", &["222222222222".into()])
+        let error = parse(Some("mars-1"), &["app"], &["222222222222"], &[])
             .err()
             .unwrap();
         assert!(error.to_string().starts_with("--region: "), "{error}");
+        let error = parse(None, &["app"], &[], &["o-abc"]).err().unwrap();
+        assert!(
+            error
+                .to_string()
+                .starts_with("--organization: organization 1 ('o-abc'): after o-"),
+            "{error}"
+        );
+        let error = parse(None, &["app"], &[], &[]).err().unwrap();
+        assert!(error.to_string().starts_with("--account: "), "{error}");
+    }
+
+    #[test]
+    fn repositories_and_grantees_are_kept_once_in_order() {
+        let input = parse(
+            None,
+            &["team/b", "team/a", "team/b"],
+            &[],
+            &["o-a1b2c3d4e5", "o-a1b2c3d4e5"],
+        )
+        .unwrap();
+        let names: Vec<&str> = input.repositories.iter().map(|r| r.as_str()).collect();
+        assert_eq!(names, ["team/b", "team/a"]);
+        assert_eq!(input.organizations.len(), 1);
+        assert!(input.accounts.is_empty());
+        assert_eq!(
+            grantee_options(&input.accounts, &input.organizations),
+            " --organization o-a1b2c3d4e5"
+        );
+        assert_eq!(
+            repository_list(&input.repositories),
+            "2 repositories (`team/b`, `team/a`)"
+        );
     }
 }

@@ -49,13 +49,18 @@ const PUSH: u8 = 2;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Grantee {
     Account(String),
-    LambdaFunctions { region: String, account: String },
+    LambdaFunctions {
+        region: String,
+        account: String,
+    },
     Other(String),
+    /// Every account of an organization (`aws:PrincipalOrgID`).
+    Organization(String),
 }
 
 /// Grantees that change alike: gains (else loses), the kind of grantee (accounts,
-/// Lambda functions, other principals), the levels gained or lost, the levels kept,
-/// and the region of Lambda functions.
+/// Lambda functions, other principals, organizations), the levels gained or lost, the
+/// levels kept, and the region of Lambda functions.
 type Group = (bool, u8, u8, u8, Option<String>);
 
 /// The sentences for a repository policy change worked out by a grant or revoke.
@@ -91,6 +96,7 @@ pub fn repository_access_change(
             Grantee::Account(_) => 0,
             Grantee::LambdaFunctions { .. } => 1,
             Grantee::Other(_) => 2,
+            Grantee::Organization(_) => 3,
         };
         let region = match grantee {
             Grantee::LambdaFunctions { region, .. } => Some(region.clone()),
@@ -116,7 +122,7 @@ pub fn repository_access_change(
             .iter()
             .map(|g| match g {
                 Grantee::Account(a) | Grantee::LambdaFunctions { account: a, .. } => a.clone(),
-                Grantee::Other(p) => p.clone(),
+                Grantee::Other(p) | Grantee::Organization(p) => p.clone(),
             })
             .collect();
         let plural = names.len() > 1;
@@ -132,9 +138,24 @@ pub fn repository_access_change(
                 sentence(&names),
                 region.as_deref().unwrap_or("")
             ),
+            3 => format!(
+                "every account of {} {}",
+                if plural {
+                    "organizations"
+                } else {
+                    "organization"
+                },
+                sentence(&names)
+            ),
             _ => sentence(&names),
         };
-        let verb = match (gains, plural || *kind == 1) {
+        // "the Lambda functions of ... gain"; "every account of ... gains".
+        let many = match kind {
+            1 => true,
+            3 => false,
+            _ => plural,
+        };
+        let verb = match (gains, many) {
             (true, false) => "gains",
             (true, true) => "gain",
             (false, false) => "loses",
@@ -143,11 +164,7 @@ pub fn repository_access_change(
         let keeps = if *kept != 0 {
             format!(
                 " ({} {})",
-                if plural || *kind == 1 {
-                    "keep"
-                } else {
-                    "keeps"
-                },
+                if many { "keep" } else { "keeps" },
                 level(*kept)
             )
         } else {
@@ -403,6 +420,14 @@ fn owned_access(policy: Option<&Value>) -> BTreeMap<Grantee, u8> {
         } else {
             PULL
         };
+        if merge::is_owned_organization_statement(statement) {
+            for organization in merge::organization_ids(statement) {
+                *access
+                    .entry(Grantee::Organization(organization))
+                    .or_insert(0) |= bits;
+            }
+            continue;
+        }
         for principal in merge::aws_principals(statement) {
             let grantee = match root_account(&principal) {
                 Some(account) => Grantee::Account(account),
@@ -496,6 +521,7 @@ mod tests {
                 .iter()
                 .map(|a| AccountId::parse(a).unwrap())
                 .collect(),
+            organizations: Vec::new(),
             region: Region::parse("us-west-2").unwrap(),
         }
     }
@@ -618,6 +644,37 @@ mod tests {
         assert!(change.removes_access);
         assert!(
             change.lines[0].contains("statement `CI`, which ecr-share did not write, is removed")
+        );
+    }
+
+    #[test]
+    fn an_organization_grant_and_revoke_name_the_organization() {
+        let org = |id: &str| crate::core::validate::OrganizationId::parse(id).unwrap();
+        let mut to_organizations = grant(Access::PullPush, &[]);
+        to_organizations.organizations = vec![org("o-a1b2c3d4e5"), org("o-zzzzzzzzzz")];
+        let change = merge::grant(Some(&foreign_policy()), &to_organizations).unwrap();
+        assert_eq!(
+            who_gains_and_loses(&change, &PLACE)[0],
+            "every account of organizations o-a1b2c3d4e5 and o-zzzzzzzzzz gains pull and push on team/app in account 123456789012 (profile prod)"
+        );
+        let revoked = merge::revoke_grantees(
+            change.policy_text().as_deref(),
+            &merge::Revocation {
+                accounts: Vec::new(),
+                organizations: vec![org("o-zzzzzzzzzz")],
+                partition: Partition::Aws,
+            },
+        )
+        .unwrap();
+        let access = repository_access_change(
+            revoked.previous_policy().as_ref(),
+            revoked.policy.as_ref(),
+            &PLACE,
+        );
+        assert!(access.removes_access);
+        assert_eq!(
+            access.lines[0],
+            "every account of organization o-zzzzzzzzzz loses pull and push on team/app in account 123456789012 (profile prod)"
         );
     }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::regions::Partition;
 use super::secret::{AccessKeyPair, Secret};
-use super::validate::{AccountId, IamName, Region, RoleArn, SubscriptionId};
+use super::validate::{AccountId, IamName, OrganizationId, Region, RoleArn, SubscriptionId};
 
 const ECR_READ_POLICY: &str = include_str!("../../assets/ecr-read-policy.json");
 const TRUST_POLICY: &str = include_str!("../../assets/trust-policy.json");
@@ -18,6 +18,10 @@ const ASSUME_ROLE_POLICY: &str = include_str!("../../assets/assume-role-policy.j
 const REPOSITORY_PULL: &str = include_str!("../../assets/repository-pull.json");
 const REPOSITORY_PULL_PUSH: &str = include_str!("../../assets/repository-pull-push.json");
 const REPOSITORY_LAMBDA_PULL: &str = include_str!("../../assets/repository-lambda-pull.json");
+const REPOSITORY_PULL_ORGANIZATION: &str =
+    include_str!("../../assets/repository-pull-organization.json");
+const REPOSITORY_PULL_PUSH_ORGANIZATION: &str =
+    include_str!("../../assets/repository-pull-push-organization.json");
 
 /// The policy language version ECR repository policies are written in (as in the ECR docs).
 pub const REPOSITORY_POLICY_VERSION: &str = "2008-10-17";
@@ -171,13 +175,22 @@ impl Access {
 /// too (see `merge::is_owned`).
 pub const OWN_REPOSITORY_SIDS: [&str; 3] = ["AllowPull", "AllowPullAndPush", "AllowLambdaPull"];
 
+/// The `Sid`s of the statements this tool writes for whole organizations: `"*"` as
+/// the principal, limited by exactly one `StringEquals` on `aws:PrincipalOrgID`. As
+/// with [`OWN_REPOSITORY_SIDS`], the Sid alone does not make a statement the tool's.
+pub const OWN_ORGANIZATION_SIDS: [&str; 2] =
+    ["AllowPullOrganization", "AllowPullAndPushOrganization"];
+
 /// The actions of the statement this tool writes under `sid` (one of
-/// [`OWN_REPOSITORY_SIDS`]), as its template lists them; `None` for any other Sid.
+/// [`OWN_REPOSITORY_SIDS`] or [`OWN_ORGANIZATION_SIDS`]), as its template lists them;
+/// `None` for any other Sid.
 pub fn repository_statement_actions(sid: &str) -> Option<Vec<String>> {
     [
         REPOSITORY_PULL,
         REPOSITORY_PULL_PUSH,
         REPOSITORY_LAMBDA_PULL,
+        REPOSITORY_PULL_ORGANIZATION,
+        REPOSITORY_PULL_PUSH_ORGANIZATION,
     ]
     .into_iter()
     .map(|template| fill_template(template, &[]))
@@ -234,6 +247,30 @@ pub fn repository_statements(
             ]
         }
     }
+}
+
+/// The statement that grants every account of `organizations` the given access to a
+/// repository: any principal, on condition that its account belongs to one of them.
+/// `None` for Lambda pull: the Lambda service statement names each account's
+/// functions by ARN, which an organization id does not give.
+pub fn repository_organization_statement(
+    access: Access,
+    organizations: &[OrganizationId],
+) -> Option<Value> {
+    let template = match access {
+        Access::Pull => REPOSITORY_PULL_ORGANIZATION,
+        Access::PullPush => REPOSITORY_PULL_PUSH_ORGANIZATION,
+        Access::LambdaPull => return None,
+    };
+    let ids = if organizations.is_empty() {
+        vec!["<ORGANIZATION_ID>".to_string()]
+    } else {
+        organizations.iter().map(ToString::to_string).collect()
+    };
+    Some(fill_template(
+        template,
+        &[("ORGANIZATION_IDS", Fill::List(ids))],
+    ))
 }
 
 /// A whole repository policy holding only this grant, as the ECR docs show it.
@@ -564,6 +601,52 @@ mod tests {
             ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
         );
         assert_eq!(repository_statement_actions("CiPush"), None);
+        for (sid, access) in OWN_ORGANIZATION_SIDS
+            .into_iter()
+            .zip([Access::Pull, Access::PullPush])
+        {
+            let account_sid = sid.trim_end_matches("Organization");
+            assert_eq!(
+                repository_statement_actions(sid),
+                repository_statement_actions(account_sid),
+                "{sid}"
+            );
+            let statement = repository_organization_statement(access, &[]).unwrap();
+            assert_eq!(statement["Sid"], sid);
+        }
+    }
+
+    #[test]
+    fn an_organization_statement_is_any_principal_in_the_organizations() {
+        let org = |id: &str| OrganizationId::parse(id).unwrap();
+        let one = repository_organization_statement(Access::Pull, &[org("o-a1b2c3d4e5")]).unwrap();
+        assert_eq!(
+            one,
+            serde_json::json!({
+                "Sid": "AllowPullOrganization",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": [
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                    "ecr:BatchCheckLayerAvailability"
+                ],
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}
+            })
+        );
+        let two = repository_organization_statement(
+            Access::PullPush,
+            &[org("o-a1b2c3d4e5"), org("o-zzzzzzzzzz")],
+        )
+        .unwrap();
+        assert_eq!(
+            two["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
+            serde_json::json!(["o-a1b2c3d4e5", "o-zzzzzzzzzz"])
+        );
+        assert_eq!(
+            repository_organization_statement(Access::LambdaPull, &[org("o-a1b2c3d4e5")]),
+            None
+        );
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! the current policy with this tool's statements merged in.
 //!
 //! A statement is this tool's (owned) only when it carries one of the tool's Sids
-//! ([`OWN_REPOSITORY_SIDS`], or one of them followed by a number from 2 on, such as
-//! `AllowPull2`) *and* has exactly the shape the tool writes: `Effect: Allow`, the
-//! level's actions, account roots as the only principals (for Lambda: the Lambda
-//! service limited by `aws:sourceARN` to whole accounts' functions), and nothing else.
+//! ([`OWN_REPOSITORY_SIDS`], [`OWN_ORGANIZATION_SIDS`], or one of them followed by a
+//! number from 2 on, such as `AllowPull2`) *and* has exactly the shape the tool
+//! writes: `Effect: Allow`, the level's actions, account roots as the only principals
+//! (for Lambda: the Lambda service limited by `aws:sourceARN` to whole accounts'
+//! functions; for an organization: `"*"` limited by exactly one `StringEquals` on
+//! `aws:PrincipalOrgID` over organization ids), and nothing else.
 //! Every other statement is foreign: it is carried over as it is, at the same
 //! position, and never widened, narrowed or dropped. When a foreign statement holds
 //! the Sid a grant would use, the grant goes into a statement of its own under the
@@ -22,9 +24,11 @@ use std::sync::LazyLock;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::documents::{self, Access, OWN_REPOSITORY_SIDS, REPOSITORY_POLICY_VERSION};
+use super::documents::{
+    self, Access, OWN_ORGANIZATION_SIDS, OWN_REPOSITORY_SIDS, REPOSITORY_POLICY_VERSION,
+};
 use super::regions::Partition;
-use super::validate::{AccountId, Invalid, Region, SizeLimit};
+use super::validate::{AccountId, Invalid, OrganizationId, Region, SizeLimit};
 
 /// The condition key that limits `AllowLambdaPull` to the grantees' functions. IAM
 /// compares condition keys without regard to case, so `aws:SourceArn` is the same key.
@@ -36,15 +40,26 @@ const STRING_LIKE: &str = "StringLike";
 /// The service principal of `AllowLambdaPull`.
 const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
 
+/// The condition key that limits an organization statement to the organizations'
+/// accounts. Condition keys compare without regard to case.
+const PRINCIPAL_ORG_ID_KEY: &str = "aws:PrincipalOrgID";
+
+/// The condition operator of an organization statement (case-sensitive, so the ids
+/// must be written exactly).
+const STRING_EQUALS: &str = "StringEquals";
+
 /// The partitions an account root ARN of an owned statement may name.
 const PARTITIONS: [Partition; 3] = [Partition::Aws, Partition::AwsCn, Partition::AwsUsGov];
 
-/// What to grant: the access level, to whom, and in which region (the region also
-/// decides the partition of every ARN).
+/// What to grant: the access level, to whom (accounts, whole organizations or both),
+/// and in which region (the region also decides the partition of every ARN).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub access: Access,
     pub accounts: Vec<AccountId>,
+    /// Every account of these organizations gets the access, through one statement
+    /// with `"*"` limited by `aws:PrincipalOrgID`. Not for Lambda pull.
+    pub organizations: Vec<OrganizationId>,
     pub region: Region,
 }
 
@@ -53,15 +68,43 @@ impl Grant {
         self.region.partition()
     }
 
-    /// The statements this grant writes, before merging.
+    /// The statements this grant writes, before merging: the accounts' statements (if
+    /// it names accounts), then the organizations' statement (if it names any).
     pub fn statements(&self) -> Vec<Value> {
-        documents::repository_statements(
-            self.access,
-            Some(self.partition()),
-            Some(&self.region),
-            Some(&self.accounts),
-        )
+        let mut statements = Vec::new();
+        if !self.accounts.is_empty() {
+            statements.extend(documents::repository_statements(
+                self.access,
+                Some(self.partition()),
+                Some(&self.region),
+                Some(&self.accounts),
+            ));
+        }
+        if !self.organizations.is_empty() {
+            statements.extend(documents::repository_organization_statement(
+                self.access,
+                &self.organizations,
+            ));
+        }
+        statements
     }
+
+    /// The same grant to only the first `count` of its accounts.
+    fn to_first_accounts(&self, count: usize) -> Grant {
+        Grant {
+            accounts: self.accounts[..count].to_vec(),
+            ..self.clone()
+        }
+    }
+}
+
+/// What to revoke: the accounts and organizations whose access through this tool's
+/// statements goes, and the partition their ARNs are in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub accounts: Vec<AccountId>,
+    pub organizations: Vec<OrganizationId>,
+    pub partition: Partition,
 }
 
 /// Why a policy change cannot be worked out. Nothing is written in any of these cases.
@@ -85,8 +128,36 @@ pub enum MergeError {
     /// The merged policy would be larger than ECR accepts.
     #[error("the merged policy is too large: {0}")]
     TooLarge(Invalid),
-    #[error("name at least one account")]
-    NoAccounts,
+    /// Granting all the accounts named would make the policy larger than ECR accepts;
+    /// only the first `fit` of them would fit.
+    #[error(
+        "the merged policy would have {characters} characters, more than the {limit} a repository policy may have: {}. Grant to their organization instead (--organization o-...): one statement covers every account in it, however many there are",
+        fit_sentence(.fit, .named),
+        limit = SizeLimit::RepositoryPolicy.max_chars()
+    )]
+    AccountsDoNotFit {
+        /// The size of the merged policy with every account, as sent.
+        characters: usize,
+        /// How many of the accounts named, from the first, would fit.
+        fit: usize,
+        /// How many accounts the grant names.
+        named: usize,
+    },
+    /// Lambda pull names each account's functions, which an organization id does not.
+    #[error(
+        "Lambda pull cannot be granted to an organization: the Lambda statement names each account's functions by ARN (aws:sourceARN), which an organization id does not give. Grant pull to the organization, and Lambda pull to the accounts whose functions need it"
+    )]
+    LambdaForOrganization,
+    #[error("name at least one account or organization")]
+    NoGrantees,
+}
+
+fn fit_sentence(fit: &usize, named: &usize) -> String {
+    match *fit {
+        0 => format!("not even one of the {named} accounts named fits"),
+        1 => format!("only 1 of the {named} accounts named fits (the first)"),
+        fit => format!("only {fit} of the {named} accounts named fit (the first {fit})"),
+    }
 }
 
 /// What a grant or revoke does to a repository's policy.
@@ -150,9 +221,61 @@ impl PolicyChange {
 /// under the level's Sid or, when a foreign statement holds that Sid, the next free
 /// one of the series. Every foreign statement is kept exactly, at its position.
 pub fn grant(current: Option<&str>, grant: &Grant) -> Result<PolicyChange, MergeError> {
-    if grant.accounts.is_empty() {
-        return Err(MergeError::NoAccounts);
+    if grant.accounts.is_empty() && grant.organizations.is_empty() {
+        return Err(MergeError::NoGrantees);
     }
+    if grant.access == Access::LambdaPull && !grant.organizations.is_empty() {
+        return Err(MergeError::LambdaForOrganization);
+    }
+    let (policy, notes) = merged(current, grant)?;
+    let text = policy.to_string();
+    if let Err(too_large) = SizeLimit::RepositoryPolicy.check(&text) {
+        // Counting accounts only helps when the rest of the grant fits on its own.
+        let rest_fits =
+            grant.organizations.is_empty() || fits(current, &grant.to_first_accounts(0));
+        if grant.accounts.is_empty() || !rest_fits {
+            return Err(MergeError::TooLarge(too_large));
+        }
+        return Err(MergeError::AccountsDoNotFit {
+            characters: text.chars().count(),
+            fit: accounts_that_fit(current, grant),
+            named: grant.accounts.len(),
+        });
+    }
+    finish(current, Some(policy), notes)
+}
+
+/// Whether the grant merged into the current policy stays within the size limit.
+fn fits(current: Option<&str>, grant: &Grant) -> bool {
+    merged(current, grant).is_ok_and(|(policy, _)| {
+        SizeLimit::RepositoryPolicy
+            .check(&policy.to_string())
+            .is_ok()
+    })
+}
+
+/// How many of the grant's accounts, from the first, can be granted without the
+/// merged policy crossing the size limit. Each account only adds to the policy, so
+/// the count is found by halving.
+fn accounts_that_fit(current: Option<&str>, grant: &Grant) -> usize {
+    let first = |count: usize| fits(current, &grant.to_first_accounts(count));
+    // With no account (and no organization) nothing is added: the policy as AWS
+    // holds it, which fits.
+    let (mut fit, mut too_many) = (0, grant.accounts.len());
+    while too_many - fit > 1 {
+        let middle = fit + (too_many - fit) / 2;
+        if first(middle) {
+            fit = middle;
+        } else {
+            too_many = middle;
+        }
+    }
+    fit
+}
+
+/// The current policy with the grant merged in, and the notes on statements that hold
+/// a Sid of the tool but are not its. The size is not checked here.
+fn merged(current: Option<&str>, grant: &Grant) -> Result<(Value, Vec<String>), MergeError> {
     let mut document = match current {
         Some(text) => Document::parse(text)?,
         None => Document::new(),
@@ -202,7 +325,7 @@ pub fn grant(current: Option<&str>, grant: &Grant) -> Result<PolicyChange, Merge
             }
         }
     }
-    finish(current, Some(document.into_value()), notes)
+    Ok((document.into_value(), notes))
 }
 
 /// Removes the accounts' access that this tool granted: their root ARNs from the owned
@@ -218,8 +341,27 @@ pub fn revoke(
     accounts: &[AccountId],
     partition: Partition,
 ) -> Result<PolicyChange, MergeError> {
-    if accounts.is_empty() {
-        return Err(MergeError::NoAccounts);
+    revoke_grantees(
+        current,
+        &Revocation {
+            accounts: accounts.to_vec(),
+            organizations: Vec::new(),
+            partition,
+        },
+    )
+}
+
+/// Removes the access this tool granted to the accounts and organizations of
+/// `revocation`: account roots and Lambda source ARNs as [`revoke`] does, and the
+/// organization ids from the owned organization statements. An owned organization
+/// statement left without an organization id is dropped: without its condition it
+/// would let anyone in.
+pub fn revoke_grantees(
+    current: Option<&str>,
+    revocation: &Revocation,
+) -> Result<PolicyChange, MergeError> {
+    if revocation.accounts.is_empty() && revocation.organizations.is_empty() {
+        return Err(MergeError::NoGrantees);
     }
     let Some(text) = current else {
         return finish(None, None, Vec::new());
@@ -230,7 +372,7 @@ pub fn revoke(
     for mut statement in std::mem::take(&mut document.statements) {
         match owned_kind(&statement) {
             Some(kind) => {
-                if !revoke_from_owned(&mut statement, kind, accounts, partition) {
+                if !revoke_from_owned(&mut statement, kind, revocation) {
                     continue;
                 }
             }
@@ -292,6 +434,26 @@ pub fn source_arns(statement: &Value) -> Vec<String> {
         .filter(|(key, _)| key.eq_ignore_ascii_case(SOURCE_ARN_KEY))
         .flat_map(|(_, value)| strings(value))
         .collect()
+}
+
+/// The `aws:PrincipalOrgID` values of a statement's conditions, under any operator.
+pub fn organization_ids(statement: &Value) -> Vec<String> {
+    let Some(Value::Object(condition)) = statement.get("Condition") else {
+        return Vec::new();
+    };
+    condition
+        .values()
+        .filter_map(Value::as_object)
+        .flat_map(|operator| operator.iter())
+        .filter(|(key, _)| key.eq_ignore_ascii_case(PRINCIPAL_ORG_ID_KEY))
+        .flat_map(|(_, value)| strings(value))
+        .collect()
+}
+
+/// Whether a statement is one of this tool's organization statements (owned, `"*"`
+/// limited by `aws:PrincipalOrgID`).
+pub fn is_owned_organization_statement(statement: &Value) -> bool {
+    owned_kind(statement).is_some_and(Kind::is_organization)
 }
 
 /// How a statement that is not this tool's may still give an account access after a
@@ -365,21 +527,39 @@ enum Kind {
     Pull,
     PullAndPush,
     LambdaPull,
+    PullOrganization,
+    PullAndPushOrganization,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::Pull, Kind::PullAndPush, Kind::LambdaPull];
+    const ALL: [Kind; 5] = [
+        Kind::Pull,
+        Kind::PullAndPush,
+        Kind::LambdaPull,
+        Kind::PullOrganization,
+        Kind::PullAndPushOrganization,
+    ];
 
     fn index(self) -> usize {
         match self {
             Kind::Pull => 0,
             Kind::PullAndPush => 1,
             Kind::LambdaPull => 2,
+            Kind::PullOrganization => 3,
+            Kind::PullAndPushOrganization => 4,
         }
     }
 
     fn base_sid(self) -> &'static str {
-        OWN_REPOSITORY_SIDS[self.index()]
+        match self {
+            Kind::Pull | Kind::PullAndPush | Kind::LambdaPull => OWN_REPOSITORY_SIDS[self.index()],
+            Kind::PullOrganization => OWN_ORGANIZATION_SIDS[0],
+            Kind::PullAndPushOrganization => OWN_ORGANIZATION_SIDS[1],
+        }
+    }
+
+    fn is_organization(self) -> bool {
+        matches!(self, Kind::PullOrganization | Kind::PullAndPushOrganization)
     }
 
     /// The `number`th Sid of the kind's series: the base Sid, then `AllowPull2`, ...
@@ -427,14 +607,16 @@ impl Kind {
     fn keys(self) -> &'static [&'static str] {
         match self {
             Kind::Pull | Kind::PullAndPush => &["Sid", "Effect", "Principal", "Action"],
-            Kind::LambdaPull => &["Sid", "Effect", "Principal", "Action", "Condition"],
+            Kind::LambdaPull | Kind::PullOrganization | Kind::PullAndPushOrganization => {
+                &["Sid", "Effect", "Principal", "Action", "Condition"]
+            }
         }
     }
 
     fn label(self) -> &'static str {
         match self {
-            Kind::Pull => Access::Pull.label(),
-            Kind::PullAndPush => Access::PullPush.label(),
+            Kind::Pull | Kind::PullOrganization => Access::Pull.label(),
+            Kind::PullAndPush | Kind::PullAndPushOrganization => Access::PullPush.label(),
             Kind::LambdaPull => "Lambda pull",
         }
     }
@@ -509,11 +691,87 @@ fn shape_problems(statement: &Value, kind: Kind) -> Vec<String> {
     if kind == Kind::LambdaPull && !fields.contains_key("Condition") {
         problems.push(format!("has no {SOURCE_ARN_KEY} condition"));
     }
+    if kind.is_organization() {
+        match fields.get("Condition") {
+            None => problems.push(format!("has no {PRINCIPAL_ORG_ID_KEY} condition")),
+            Some(condition) if !is_organization_condition(condition) => {
+                let description = condition_description(condition);
+                let values = condition
+                    .get(STRING_EQUALS)
+                    .and_then(|tests| tests.get(PRINCIPAL_ORG_ID_KEY));
+                problems.push(
+                    if let (true, Some(values)) = (
+                        description == format!("{STRING_EQUALS} on {PRINCIPAL_ORG_ID_KEY}"),
+                        values,
+                    ) {
+                        format!(
+                            "has {PRINCIPAL_ORG_ID_KEY} values that are not all organization ids: {values}"
+                        )
+                    } else {
+                        format!(
+                            "has a condition other than exactly one {STRING_EQUALS} on {PRINCIPAL_ORG_ID_KEY} over organization ids ({description})"
+                        )
+                    },
+                )
+            }
+            Some(_) => {}
+        }
+    }
     problems
+}
+
+/// A condition block as a short phrase: each operator with its keys.
+fn condition_description(condition: &Value) -> String {
+    let Some(operators) = condition.as_object() else {
+        return "not an object".to_string();
+    };
+    let parts: Vec<String> = operators
+        .iter()
+        .map(|(operator, tests)| match tests.as_object() {
+            Some(keys) => {
+                let keys: Vec<&str> = keys.keys().map(String::as_str).collect();
+                format!("{operator} on {}", keys.join(", "))
+            }
+            None => format!("{operator}, not an object"),
+        })
+        .collect();
+    if parts.is_empty() {
+        "an empty condition".to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// Whether a condition is exactly `StringEquals` on `aws:PrincipalOrgID` over one or
+/// more organization ids, written as AWS Organizations writes them.
+fn is_organization_condition(condition: &Value) -> bool {
+    let Some(operators) = condition.as_object() else {
+        return false;
+    };
+    let Some(Value::Object(keys)) = operators.get(STRING_EQUALS) else {
+        return false;
+    };
+    if operators.len() != 1 || keys.len() != 1 {
+        return false;
+    }
+    let Some((key, ids)) = keys.iter().next() else {
+        return false;
+    };
+    key.eq_ignore_ascii_case(PRINCIPAL_ORG_ID_KEY)
+        && only_strings(ids)
+        && !strings(ids).is_empty()
+        && strings(ids)
+            .iter()
+            .all(|id| OrganizationId::parse(id).is_ok_and(|parsed| parsed.as_str() == id))
 }
 
 /// Why a principal is not the one an owned statement of `kind` has.
 fn principal_problem(principal: &Value, kind: Kind) -> Option<String> {
+    if kind.is_organization() {
+        return (principal != "*").then(|| {
+            "has a Principal other than \"*\" (an organization statement limits \"*\" by its condition)".to_string()
+        });
+    }
     if principal == "*" {
         return Some("lets any principal in (\"Principal\": \"*\")".to_string());
     }
@@ -521,11 +779,13 @@ fn principal_problem(principal: &Value, kind: Kind) -> Option<String> {
         return Some("has a Principal that is neither \"*\" nor an object".to_string());
     };
     let others: Vec<&str> = match kind {
-        Kind::Pull | Kind::PullAndPush => kinds
-            .keys()
-            .filter(|k| *k != "AWS")
-            .map(String::as_str)
-            .collect(),
+        Kind::Pull | Kind::PullAndPush | Kind::PullOrganization | Kind::PullAndPushOrganization => {
+            kinds
+                .keys()
+                .filter(|k| *k != "AWS")
+                .map(String::as_str)
+                .collect()
+        }
         Kind::LambdaPull => kinds
             .keys()
             .filter(|k| *k != "Service")
@@ -536,7 +796,7 @@ fn principal_problem(principal: &Value, kind: Kind) -> Option<String> {
         return Some(format!("also names {} principals", others.join(" and ")));
     }
     match kind {
-        Kind::Pull | Kind::PullAndPush => {
+        Kind::Pull | Kind::PullAndPush | Kind::PullOrganization | Kind::PullAndPushOrganization => {
             let Some(aws) = kinds.get("AWS") else {
                 return Some("names no AWS principal".to_string());
             };
@@ -940,18 +1200,23 @@ fn same_principal(a: &str, b: &str) -> bool {
         )
 }
 
-/// The value that holds an owned statement's grantees: `Principal.AWS`, or for
-/// Lambda the `aws:sourceARN` list under `StringLike`, whichever case its key has.
+/// The value that holds an owned statement's grantees: `Principal.AWS`, for Lambda
+/// the `aws:sourceARN` list under `StringLike`, for an organization statement the
+/// `aws:PrincipalOrgID` list under `StringEquals`, whichever case its key has.
 fn grantees_mut(statement: &mut Value, kind: Kind) -> Option<&mut Value> {
-    match kind {
-        Kind::Pull | Kind::PullAndPush => statement.pointer_mut("/Principal/AWS"),
-        Kind::LambdaPull => statement
-            .pointer_mut(&format!("/Condition/{STRING_LIKE}"))?
-            .as_object_mut()?
-            .iter_mut()
-            .find(|(key, _)| key.eq_ignore_ascii_case(SOURCE_ARN_KEY))
-            .map(|(_, value)| value),
-    }
+    let (operator, wanted) = match kind {
+        Kind::Pull | Kind::PullAndPush => return statement.pointer_mut("/Principal/AWS"),
+        Kind::LambdaPull => (STRING_LIKE, SOURCE_ARN_KEY),
+        Kind::PullOrganization | Kind::PullAndPushOrganization => {
+            (STRING_EQUALS, PRINCIPAL_ORG_ID_KEY)
+        }
+    };
+    statement
+        .pointer_mut(&format!("/Condition/{operator}"))?
+        .as_object_mut()?
+        .iter_mut()
+        .find(|(key, _)| key.eq_ignore_ascii_case(wanted))
+        .map(|(_, value)| value)
 }
 
 /// Adds to an owned statement the grantees of `other` (a statement of the same kind)
@@ -968,8 +1233,8 @@ fn extend_owned(statement: &mut Value, other: &Value, kind: Kind) {
     let before = all.len();
     for item in added {
         let known = match kind {
-            Kind::LambdaPull => all.contains(&item),
-            _ => all.iter().any(|seen| same_principal(seen, &item)),
+            Kind::Pull | Kind::PullAndPush => all.iter().any(|seen| same_principal(seen, &item)),
+            _ => all.contains(&item),
         };
         if !known {
             all.push(item);
@@ -980,18 +1245,18 @@ fn extend_owned(statement: &mut Value, other: &Value, kind: Kind) {
     }
 }
 
-/// Takes the accounts out of one owned statement. Returns whether the statement is
-/// to be kept (an owned statement left without grantees is dropped).
-fn revoke_from_owned(
-    statement: &mut Value,
-    kind: Kind,
-    accounts: &[AccountId],
-    partition: Partition,
-) -> bool {
+/// Takes the accounts (or organizations) out of one owned statement. Returns whether
+/// the statement is to be kept (an owned statement left without grantees is dropped).
+fn revoke_from_owned(statement: &mut Value, kind: Kind, revocation: &Revocation) -> bool {
+    let Revocation {
+        accounts,
+        organizations,
+        partition,
+    } = revocation;
     let revoked = |item: &str| match kind {
         Kind::Pull | Kind::PullAndPush => accounts
             .iter()
-            .any(|account| item == account.as_str() || item == account.root_arn(partition)),
+            .any(|account| item == account.as_str() || item == account.root_arn(*partition)),
         Kind::LambdaPull => {
             let parts: Vec<&str> = item.split(':').collect();
             matches!(
@@ -1000,6 +1265,9 @@ fn revoke_from_owned(
                     if *p == partition.as_str() && accounts.iter().any(|a| a.as_str() == *account)
             )
         }
+        Kind::PullOrganization | Kind::PullAndPushOrganization => organizations
+            .iter()
+            .any(|organization| item == organization.as_str()),
     };
     let Some(slot) = grantees_mut(statement, kind) else {
         return true;
@@ -1034,6 +1302,7 @@ mod tests {
         Grant {
             access,
             accounts: accounts.iter().map(|a| account(a)).collect(),
+            organizations: Vec::new(),
             region: Region::parse("us-west-2").unwrap(),
         }
     }
@@ -1286,7 +1555,7 @@ mod tests {
         while json!({"Version": "2008-10-17", "Statement": big})
             .to_string()
             .len()
-            < limit - 300
+            < limit - 600
         {
             let i = big.len();
             big.push(json!({"Sid": format!("Team{i}"), "Effect": "Allow",
@@ -1295,18 +1564,72 @@ mod tests {
         }
         let current = json!({"Version": "2008-10-17", "Statement": big});
         assert!(current.to_string().len() < SizeLimit::RepositoryPolicy.max_chars());
-        let error = grant(
-            Some(&text(&current)),
-            &pull(&[
-                "222222222222",
-                "333333333333",
-                "444444444444",
-                "666666666666",
-            ]),
-        )
-        .unwrap_err();
+        let ids: Vec<String> = (0..30)
+            .map(|i| format!("{}", 222_222_222_200u64 + i))
+            .collect();
+        let named: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let error = grant(Some(&text(&current)), &pull(&named)).unwrap_err();
+        let MergeError::AccountsDoNotFit {
+            characters,
+            fit,
+            named: count,
+        } = error
+        else {
+            panic!("{error}")
+        };
+        assert!(characters > limit, "{characters}");
+        assert_eq!(count, named.len());
+        // The count is the longest list, from the first, that merges within the limit.
+        assert!(grant(Some(&text(&current)), &pull(&named[..fit])).is_ok());
+        assert!(grant(Some(&text(&current)), &pull(&named[..fit + 1])).is_err());
+        assert!(fit > 0 && fit < named.len(), "{fit}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!(
+                "the merged policy would have {characters} characters, more than the 10240 a repository policy may have: only {fit} of the 30 accounts named fit (the first {fit})"
+            )),
+            "{message}"
+        );
+        assert!(message.contains("--organization o-"), "{message}");
+
+        // Nothing more fits at all: not even one.
+        let mut full = current.clone();
+        let room = limit - full.to_string().len() - 150;
+        full["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Sid": "Pad", "Effect": "Deny", "Principal": "*", "Action": "ecr:DeleteRepository",
+                          "Condition": {"StringEquals": {"aws:PrincipalTag/x": "y".repeat(room)}}}));
+        assert!(full.to_string().len() <= limit);
+        let error = grant(Some(&text(&full)), &pull(&named)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("not even one of the 30 accounts named fits"),
+            "{error}"
+        );
+
+        // An organization grant is one statement however many accounts it covers, but
+        // it still has to fit.
+        let mut organizations = pull(&[]);
+        organizations.organizations = vec![OrganizationId::parse("o-a1b2c3d4e5").unwrap()];
+        let error = grant(Some(&text(&full)), &organizations).unwrap_err();
         assert!(matches!(error, MergeError::TooLarge(_)), "{error}");
-        assert!(error.to_string().contains("10240"), "{error}");
+        // With accounts beside it, counting them would not help: the organization's
+        // statement alone is too large already.
+        let mut both = pull(&named);
+        both.organizations = organizations.organizations.clone();
+        let error = grant(Some(&text(&full)), &both).unwrap_err();
+        assert!(matches!(error, MergeError::TooLarge(_)), "{error}");
+        // Where the organization's statement fits, the count is of the accounts beside it.
+        let error = grant(Some(&text(&current)), &both).unwrap_err();
+        let MergeError::AccountsDoNotFit { fit: beside, .. } = error else {
+            panic!("{error}")
+        };
+        assert!(beside < fit, "{beside} < {fit}");
+        let mut first = pull(&named[..beside]);
+        first.organizations = organizations.organizations.clone();
+        assert!(grant(Some(&text(&current)), &first).is_ok());
     }
 
     const PULL_ACTIONS: [&str; 3] = [
@@ -1533,8 +1856,8 @@ mod tests {
             let sid = sid_of(&statement).unwrap().to_string();
             let (kind, number) = Kind::of_sid(&sid).unwrap();
             let access = match kind {
-                Kind::Pull => Access::Pull,
-                Kind::PullAndPush => Access::PullPush,
+                Kind::Pull | Kind::PullOrganization => Access::Pull,
+                Kind::PullAndPush | Kind::PullAndPushOrganization => Access::PullPush,
                 Kind::LambdaPull => Access::LambdaPull,
             };
             let current = policy_of(vec![statement.clone()]);
@@ -1912,5 +2235,330 @@ mod tests {
             None,
             "another partition's account is another account"
         );
+    }
+
+    fn organization(id: &str) -> OrganizationId {
+        OrganizationId::parse(id).unwrap()
+    }
+
+    fn to_organizations(access: Access, ids: &[&str]) -> Grant {
+        let mut grant = grant_of(access, &[]);
+        grant.organizations = ids.iter().map(|id| organization(id)).collect();
+        grant
+    }
+
+    fn revoking_organizations(ids: &[&str]) -> Revocation {
+        Revocation {
+            accounts: Vec::new(),
+            organizations: ids.iter().map(|id| organization(id)).collect(),
+            partition: Partition::Aws,
+        }
+    }
+
+    /// The tool's organization pull statement for these ids.
+    fn owned_org_pull(ids: Value) -> Value {
+        json!({
+            "Sid": "AllowPullOrganization", "Effect": "Allow", "Principal": "*",
+            "Action": PULL_ACTIONS,
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ids}}
+        })
+    }
+
+    #[test]
+    fn the_tools_organization_shapes_are_owned() {
+        let mut key_case = owned_org_pull(json!(["o-a1b2c3d4e5", "o-zzzzzzzzzz"]));
+        key_case["Condition"] = json!({"StringEquals": {"aws:principalorgid": "o-a1b2c3d4e5"}});
+        let mut second = owned_org_pull(json!("o-a1b2c3d4e5"));
+        second["Sid"] = json!("AllowPullOrganization2");
+        let mut reordered = owned_org_pull(json!("o-a1b2c3d4e5"));
+        reordered["Action"] = json!([
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:BatchGetImage"
+        ]);
+        for statement in [key_case, second, reordered]
+            .into_iter()
+            .chain(to_organizations(Access::Pull, &["o-a1b2c3d4e5"]).statements())
+            .chain(to_organizations(Access::PullPush, &["o-a1b2c3d4e5"]).statements())
+        {
+            assert!(is_owned(&statement), "{statement}");
+            assert!(is_owned_organization_statement(&statement), "{statement}");
+        }
+        assert_eq!(
+            Kind::of_sid("AllowPullOrganization"),
+            Some((Kind::PullOrganization, 1))
+        );
+        assert_eq!(
+            Kind::of_sid("AllowPullAndPushOrganization3"),
+            Some((Kind::PullAndPushOrganization, 3))
+        );
+        assert_eq!(Kind::of_sid("AllowPullOrganizations"), None);
+        assert!(!is_owned_organization_statement(&owned_pull(json!(
+            "arn:aws:iam::222222222222:root"
+        ))));
+    }
+
+    /// Statements that carry an organization Sid of the tool but not its shape, each
+    /// with what the explanation must mention.
+    fn organization_look_alikes() -> Vec<(Value, &'static str)> {
+        let with = |key: &str, value: Value| {
+            let mut statement = owned_org_pull(json!("o-a1b2c3d4e5"));
+            statement[key] = value;
+            statement
+        };
+        let condition = |value: Value| with("Condition", value);
+        let mut not_principal = owned_org_pull(json!("o-a1b2c3d4e5"));
+        let principal = not_principal
+            .as_object_mut()
+            .unwrap()
+            .remove("Principal")
+            .unwrap();
+        not_principal["NotPrincipal"] = json!({"AWS": principal});
+        let mut no_condition = owned_org_pull(json!("o-a1b2c3d4e5"));
+        no_condition.as_object_mut().unwrap().remove("Condition");
+        let mut push_under_pull =
+            to_organizations(Access::PullPush, &["o-a1b2c3d4e5"]).statements()[0].clone();
+        push_under_pull["Sid"] = json!("AllowPullOrganization");
+        vec![
+            (
+                condition(json!({
+                    "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
+                    "Bool": {"aws:SecureTransport": "true"}
+                })),
+                "StringEquals on aws:PrincipalOrgID; Bool on aws:SecureTransport",
+            ),
+            (
+                condition(json!({"StringLike": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}})),
+                "StringLike on aws:PrincipalOrgID",
+            ),
+            (
+                condition(json!({"StringEquals": {
+                    "aws:PrincipalOrgID": "o-a1b2c3d4e5",
+                    "aws:PrincipalAccount": "222222222222"
+                }})),
+                "StringEquals on aws:PrincipalOrgID, aws:PrincipalAccount",
+            ),
+            (
+                condition(
+                    json!({"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
+                ),
+                "ForAnyValue:StringEquals on aws:PrincipalOrgID",
+            ),
+            (
+                condition(json!({"StringEquals": {"aws:PrincipalOrgID": "o-*"}})),
+                "has aws:PrincipalOrgID values that are not all organization ids: \"o-*\"",
+            ),
+            (
+                condition(json!({"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}})),
+                "not all organization ids: \"o-abc123\"",
+            ),
+            (
+                condition(json!({"StringEquals": {"aws:PrincipalOrgID": []}})),
+                "not all organization ids: []",
+            ),
+            (
+                condition(json!({"StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5", 7]}})),
+                "not all organization ids: [\"o-a1b2c3d4e5\",7]",
+            ),
+            (
+                condition(json!({"StringEquals": {"aws:principalorgid": "O-A1B2C3D4E5"}})),
+                "over organization ids (StringEquals on aws:principalorgid)",
+            ),
+            (condition(json!({})), "an empty condition"),
+            (no_condition, "has no aws:PrincipalOrgID condition"),
+            (not_principal, "has NotPrincipal"),
+            (
+                with("Principal", json!({"AWS": "*"})),
+                "has a Principal other than \"*\"",
+            ),
+            (
+                with(
+                    "Principal",
+                    json!({"AWS": "arn:aws:iam::222222222222:root"}),
+                ),
+                "has a Principal other than \"*\"",
+            ),
+            (with("Effect", json!("Deny")), "has \"Effect\": \"Deny\""),
+            (with("Resource", json!("*")), "has Resource"),
+            (
+                with("NotAction", json!("ecr:DeleteRepository")),
+                "has NotAction",
+            ),
+            (with("Action", json!("ecr:*")), "other actions"),
+            (push_under_pull, "other actions"),
+        ]
+    }
+
+    #[test]
+    fn organization_look_alikes_are_foreign_and_say_why() {
+        for (statement, why) in organization_look_alikes() {
+            assert!(!is_owned(&statement), "{statement}");
+            let (kind, _) = Kind::of_sid(sid_of(&statement).unwrap()).unwrap();
+            let problems = sentence(&shape_problems(&statement, kind));
+            assert!(problems.contains(why), "{statement}: {problems}");
+        }
+    }
+
+    #[test]
+    fn an_organization_grant_never_changes_a_look_alike() {
+        for (statement, _) in organization_look_alikes() {
+            let current = policy_of(vec![statement.clone()]);
+            let change = grant(
+                Some(&current),
+                &to_organizations(Access::Pull, &["o-zzzzzzzzzz"]),
+            )
+            .unwrap();
+            let policy = change.policy.unwrap();
+            assert_eq!(policy["Statement"][0], statement, "kept exactly, in place");
+            assert_eq!(
+                policy["Statement"][1],
+                json!({
+                    "Sid": "AllowPullOrganization2", "Effect": "Allow", "Principal": "*",
+                    "Action": PULL_ACTIONS,
+                    "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-zzzzzzzzzz"}}
+                }),
+                "{statement}"
+            );
+            assert!(
+                change.notes[0].starts_with("statement `AllowPullOrganization` ")
+                    && change.notes[0]
+                        .ends_with("so it is not ecr-share's: it is kept as it is and the grant goes into `AllowPullOrganization2`"),
+                "{:?}",
+                change.notes
+            );
+            // Revoking the organization the look-alike names takes nothing from it.
+            let revoked =
+                revoke_grantees(Some(&current), &revoking_organizations(&["o-a1b2c3d4e5"]))
+                    .unwrap();
+            assert!(!revoked.changes, "{statement}: {}", revoked.diff);
+        }
+    }
+
+    #[test]
+    fn a_second_organization_joins_the_same_statement() {
+        let current = policy_of(vec![foreign(), org_pull()]);
+        let first = grant(
+            Some(&current),
+            &to_organizations(Access::Pull, &["o-a1b2c3d4e5"]),
+        )
+        .unwrap();
+        let second = grant(
+            first.policy_text().as_deref(),
+            &to_organizations(Access::Pull, &["o-zzzzzzzzzz", "o-a1b2c3d4e5"]),
+        )
+        .unwrap();
+        let policy = second.policy.unwrap();
+        let all = statements_of(&policy);
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0], &foreign());
+        assert_eq!(
+            all[1],
+            &org_pull(),
+            "the look-alike under AllowPull is kept"
+        );
+        assert_eq!(
+            all[2],
+            &owned_org_pull(json!(["o-a1b2c3d4e5", "o-zzzzzzzzzz"]))
+        );
+        // Granting again changes nothing; pull and push is a statement of its own.
+        let again = grant(
+            Some(&policy.to_string()),
+            &to_organizations(Access::Pull, &["o-zzzzzzzzzz"]),
+        )
+        .unwrap();
+        assert!(!again.changes, "{}", again.diff);
+        let push = grant(
+            Some(&policy.to_string()),
+            &to_organizations(Access::PullPush, &["o-zzzzzzzzzz"]),
+        )
+        .unwrap();
+        assert_eq!(
+            push.policy.unwrap()["Statement"][3]["Sid"],
+            "AllowPullAndPushOrganization"
+        );
+    }
+
+    #[test]
+    fn accounts_and_organizations_in_one_grant_get_one_statement_each() {
+        let mut both = pull(&["222222222222"]);
+        both.organizations = vec![organization("o-a1b2c3d4e5")];
+        let change = grant(None, &both).unwrap();
+        let policy = change.policy.unwrap();
+        assert_eq!(
+            policy["Statement"],
+            json!([
+                owned_pull(json!("arn:aws:iam::222222222222:root")),
+                owned_org_pull(json!("o-a1b2c3d4e5"))
+            ])
+        );
+    }
+
+    #[test]
+    fn lambda_pull_is_never_granted_to_an_organization() {
+        let mut lambda = grant_of(Access::LambdaPull, &["222222222222"]);
+        lambda.organizations = vec![organization("o-a1b2c3d4e5")];
+        let error = grant(None, &lambda).unwrap_err();
+        assert_eq!(error, MergeError::LambdaForOrganization);
+        assert!(error.to_string().contains("Grant pull to the organization"));
+        assert_eq!(
+            grant(None, &grant_of(Access::Pull, &[])).unwrap_err(),
+            MergeError::NoGrantees
+        );
+    }
+
+    #[test]
+    fn revoking_an_organization_takes_out_only_its_id() {
+        let mut both = grant_of(Access::PullPush, &["222222222222"]);
+        both.organizations = vec![organization("o-a1b2c3d4e5"), organization("o-zzzzzzzzzz")];
+        let current = policy_of(vec![foreign(), org_pull()]);
+        let granted = grant(Some(&current), &both).unwrap();
+        let text = granted.policy_text().unwrap();
+
+        let one = revoke_grantees(Some(&text), &revoking_organizations(&["o-zzzzzzzzzz"])).unwrap();
+        let policy = one.policy.unwrap();
+        assert_eq!(policy["Statement"][0], foreign());
+        assert_eq!(policy["Statement"][1], org_pull());
+        assert_eq!(
+            policy["Statement"][2]["Principal"]["AWS"], "arn:aws:iam::222222222222:root",
+            "the accounts' statement is not touched"
+        );
+        assert_eq!(organization_ids(&policy["Statement"][3]), ["o-a1b2c3d4e5"]);
+
+        // The last organization goes with its statement: without the condition it
+        // would let anyone in.
+        let last = revoke_grantees(
+            Some(&text),
+            &revoking_organizations(&["o-zzzzzzzzzz", "o-a1b2c3d4e5"]),
+        )
+        .unwrap();
+        let policy = last.policy.unwrap();
+        assert_eq!(statements_of(&policy).len(), 3);
+        assert!(
+            statements_of(&policy)
+                .iter()
+                .all(|s| !unconditionally_public(s) && !is_owned_organization_statement(s)),
+            "{policy}"
+        );
+
+        // Revoking the account leaves the organizations' statement alone.
+        let account_only = revoke(Some(&text), &[account("222222222222")], Partition::Aws).unwrap();
+        let policy = account_only.policy.unwrap();
+        assert_eq!(
+            organization_ids(&policy["Statement"][2]),
+            ["o-a1b2c3d4e5", "o-zzzzzzzzzz"]
+        );
+        assert_eq!(statements_of(&policy).len(), 3);
+
+        // Everything the grant added goes when both are revoked.
+        let all = revoke_grantees(
+            Some(&text),
+            &Revocation {
+                accounts: vec![account("222222222222")],
+                organizations: both.organizations.clone(),
+                partition: Partition::Aws,
+            },
+        )
+        .unwrap();
+        assert_eq!(all.policy, Some(serde_json::from_str(&current).unwrap()));
     }
 }

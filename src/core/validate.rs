@@ -492,6 +492,109 @@ impl fmt::Display for RoleArn {
     }
 }
 
+/// An AWS Organizations organization id: `o-` and 10 to 32 lower-case letters or
+/// digits (`o-a1b2c3d4e5`). A repository policy's `aws:PrincipalOrgID` condition
+/// compares it with `StringEquals`, which is case-sensitive, so no other spelling
+/// would ever match.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrganizationId(String);
+
+impl OrganizationId {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let text = input.trim();
+        if text.is_empty() {
+            return invalid(
+                "enter the organization id: o- and 10 to 32 lower-case letters or digits, as AWS Organizations shows it",
+            );
+        }
+        if is_account_text(text) {
+            return invalid(format!(
+                "'{}' is an account id; an organization id starts with o-",
+                shown(text)
+            ));
+        }
+        if text.starts_with("arn:") {
+            return invalid(format!(
+                "'{}' is an ARN; give the organization id alone (o-...)",
+                shown(text)
+            ));
+        }
+        if text.starts_with("r-") || text.starts_with("ou-") {
+            return invalid(format!(
+                "'{}' is the id of an organization root or unit; the organization id starts with o-",
+                shown(text)
+            ));
+        }
+        let Some(rest) = text.strip_prefix("o-") else {
+            return invalid(format!(
+                "an organization id starts with o-, as in o-a1b2c3d4e5; '{}' does not",
+                shown(text)
+            ));
+        };
+        if let Some(bad) = rest
+            .chars()
+            .find(|c| !c.is_ascii_lowercase() && !c.is_ascii_digit())
+        {
+            return invalid(if bad.is_ascii_uppercase() {
+                "an organization id is lower case (aws:PrincipalOrgID compares it exactly)"
+                    .to_string()
+            } else {
+                format!(
+                    "after o-, an organization id has only lower-case letters and digits, not '{}'",
+                    shown_char(bad)
+                )
+            });
+        }
+        if !(10..=32).contains(&rest.len()) {
+            return invalid(format!(
+                "after o-, an organization id has 10 to 32 letters or digits; this has {}",
+                rest.len()
+            ));
+        }
+        Ok(OrganizationId(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OrganizationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a text is an account id, as typed (with or without digit groups).
+fn is_account_text(text: &str) -> bool {
+    grouped_digits(text).is_some_and(|digits| digits.len() == 12)
+}
+
+/// One or more organization ids, separated by commas, semicolons or white space.
+/// Duplicates are dropped, the first order is kept.
+pub fn parse_organization_list(input: &str) -> Result<Vec<OrganizationId>, Invalid> {
+    let mut organizations: Vec<OrganizationId> = Vec::new();
+    let words = input
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|word| !word.is_empty());
+    for (index, word) in words.enumerate() {
+        let organization = OrganizationId::parse(word).map_err(|Invalid(reason)| {
+            Invalid(format!(
+                "organization {} ('{}'): {reason}",
+                index + 1,
+                shown(word)
+            ))
+        })?;
+        if !organizations.contains(&organization) {
+            organizations.push(organization);
+        }
+    }
+    if organizations.is_empty() {
+        return invalid("enter at least one organization id (o-...)");
+    }
+    Ok(organizations)
+}
+
 /// Checks a base URL the registry request (which carries the ECR token) may go to:
 /// `https://` to any host, plain `http://` only to this machine (127.0.0.0/8, ::1,
 /// localhost), since anywhere else the token would cross the network unencrypted.
@@ -694,6 +797,53 @@ mod tests {
         let err = parse_account_list("111111111111,12").unwrap_err();
         assert!(err.0.starts_with("account 2 ('12')"), "{err}");
         assert!(parse_account_list(" , ").is_err());
+    }
+
+    #[test]
+    fn organization_ids() {
+        for good in [
+            "o-a1b2c3d4e5",
+            "o-abcdefghij",
+            &format!("o-{}", "a".repeat(32)),
+        ] {
+            assert_eq!(OrganizationId::parse(good).unwrap().as_str(), good);
+        }
+        assert_eq!(
+            OrganizationId::parse(" o-a1b2c3d4e5\n").unwrap().as_str(),
+            "o-a1b2c3d4e5"
+        );
+        for (bad, reason) in [
+            ("", "enter the organization id"),
+            ("o-abc123", "10 to 32 letters or digits; this has 6"),
+            (&format!("o-{}", "a".repeat(33)), "this has 33"),
+            ("o-A1B2C3D4E5", "is lower case"),
+            ("o-a1b2c3d4e5*", "not '*'"),
+            ("o-a1b2c3d4_5", "not '_'"),
+            ("a1b2c3d4e5", "starts with o-"),
+            ("O-a1b2c3d4e5", "starts with o-"),
+            ("111111111111", "is an account id"),
+            ("1111-2222-3333", "is an account id"),
+            ("r-ab12", "organization root or unit"),
+            ("ou-ab12-cdefgh12", "organization root or unit"),
+            (
+                "arn:aws:organizations::111111111111:organization/o-a1b2c3d4e5",
+                "is an ARN",
+            ),
+            ("o-a1b2c3d4e\u{1b}[2J", "not '\\x1b'"),
+        ] {
+            let error = OrganizationId::parse(bad).unwrap_err().0;
+            assert!(error.contains(reason), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn organization_lists_split_and_drop_repeats() {
+        let list = parse_organization_list("o-a1b2c3d4e5, o-zzzzzzzzzz;o-a1b2c3d4e5\n").unwrap();
+        let ids: Vec<&str> = list.iter().map(OrganizationId::as_str).collect();
+        assert_eq!(ids, ["o-a1b2c3d4e5", "o-zzzzzzzzzz"]);
+        let error = parse_organization_list("o-a1b2c3d4e5,o-x").unwrap_err().0;
+        assert!(error.starts_with("organization 2 ('o-x'): "), "{error}");
+        assert!(parse_organization_list(" , ").is_err());
     }
 
     #[test]

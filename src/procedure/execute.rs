@@ -11,6 +11,7 @@ use crate::aws::iam::{self, Iam};
 use crate::aws::verify;
 use crate::aws::{self, CallError, CallReport, Outcome, Target};
 use crate::core::documents;
+use crate::core::merge::Revocation;
 use crate::core::secret::AccessKeyPair;
 use crate::core::validate::{IamName, RepositoryName};
 use crate::files::{PreparedFile, Replace};
@@ -298,12 +299,18 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
             target,
             repository,
             accounts,
+            organizations,
             partition,
         } => {
             let Some(config) = config_or_report(&target, calls).await else {
                 return;
             };
-            let planned = ecr::plan_revoke(&config, &repository, &accounts, partition).await;
+            let revocation = Revocation {
+                accounts,
+                organizations,
+                partition,
+            };
+            let planned = ecr::plan_revoke(&config, &repository, &revocation).await;
             plan_result(calls, &repository, planned);
         }
         Job::Apply { target, plan } => {

@@ -16,7 +16,9 @@ use crate::core::flow::{FlowId, Side};
 use crate::core::merge::Grant;
 use crate::core::regions::Partition;
 use crate::core::secret::AccessKeyPair;
-use crate::core::validate::{AccountId, IamName, Region, RepositoryName, RoleArn, SubscriptionId};
+use crate::core::validate::{
+    AccountId, IamName, OrganizationId, Region, RepositoryName, RoleArn, SubscriptionId,
+};
 use crate::files;
 
 /// IAM in one account, as a job needs it.
@@ -159,6 +161,8 @@ pub enum Job {
         target: Target,
         repository: RepositoryName,
         accounts: Vec<AccountId>,
+        /// Organizations whose grant goes too (the wizard names none).
+        organizations: Vec<OrganizationId>,
         partition: Partition,
     },
     /// Write a worked-out policy change and read it back.

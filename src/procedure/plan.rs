@@ -239,6 +239,7 @@ fn grant(form: &Form) -> Result<Grant, String> {
     Ok(Grant {
         access: form.access(),
         accounts: valid(FieldId::Grantees, form.grantees())?,
+        organizations: Vec::new(),
         region: valid(FieldId::Region, form.region())?,
     })
 }
@@ -281,6 +282,7 @@ pub fn plan_revoke(form: &Form, sides: &Sides) -> Result<Job, String> {
         target: sides.target(Side::RepositoryOwner),
         repository: valid(FieldId::Repository, form.repository())?,
         accounts: valid(FieldId::Grantees, form.grantees())?,
+        organizations: Vec::new(),
         partition: region.partition(),
     })
 }

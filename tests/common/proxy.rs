@@ -5,7 +5,11 @@
 //! takes effect, but then closes the client's connection without answering (at once,
 //! or after holding it open past the client's attempt timeout): the answer is lost.
 //! A rule fires a set number of times. The proxy records the action of every request
-//! it saw, so a test can count how many calls reached AWS.
+//! it saw, so a test can count how many calls reached AWS. A hook acts on one chosen
+//! request: it runs a test's closure just before the request is forwarded (to change
+//! what AWS holds between two of the tool's calls, as another writer would), or
+//! answers it with an error of the test's choosing without forwarding it (access
+//! denied on one repository of several).
 //!
 //! A rule can also answer a request itself, without forwarding it: for an action the
 //! emulator does not serve, or an error answer the emulator never gives.
@@ -48,9 +52,40 @@ struct Rule {
     left: usize,
 }
 
+/// What a hook does to the request it matches.
+enum HookAction {
+    /// Run this, then forward the request.
+    Run(Box<dyn FnOnce() + Send>),
+    /// Answer with this status and JSON error body; the emulator never sees it.
+    Answer(u16, String),
+}
+
+/// Something to do to one request.
+struct Hook {
+    action: String,
+    /// Text the request body must contain (a repository name, say).
+    body_contains: String,
+    /// How many matching requests to let through first.
+    skip: usize,
+    /// Taken when it fires (a hook fires once).
+    then: Option<HookAction>,
+}
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hook")
+            .field("action", &self.action)
+            .field("body_contains", &self.body_contains)
+            .field("skip", &self.skip)
+            .field("pending", &self.then.is_some())
+            .finish()
+    }
+}
+
 #[derive(Debug, Default)]
 struct Shared {
     rules: Vec<Rule>,
+    hooks: Vec<Hook>,
     seen: Vec<String>,
     lost: Vec<String>,
 }
@@ -111,6 +146,37 @@ impl Proxy {
     /// them with `status` and the XML `body` (IAM's and STS's protocol).
     pub fn answer(&self, action: &str, times: usize, status: u16, body: &str) {
         self.add_rule(action, Fault::Answer(status, body.to_string()), times);
+    }
+
+    /// Runs `run` once, just before forwarding the request for `action` whose body
+    /// contains `body_contains`, after letting `skip` such requests through. The
+    /// request then reaches the emulator as it was sent.
+    pub fn before_request(
+        &self,
+        action: &str,
+        body_contains: &str,
+        skip: usize,
+        run: impl FnOnce() + Send + 'static,
+    ) {
+        self.add_hook(action, body_contains, skip, HookAction::Run(Box::new(run)));
+    }
+
+    /// Answers the request for `action` whose body contains `body_contains`, after
+    /// letting `skip` such requests through, with an AWS JSON error of this `code`
+    /// (HTTP 400) instead of forwarding it: the call has no effect.
+    pub fn fail_request(&self, action: &str, body_contains: &str, skip: usize, code: &str) {
+        let body =
+            format!(r#"{{"__type":"{code}","message":"refused by the test proxy for {action}"}}"#);
+        self.add_hook(action, body_contains, skip, HookAction::Answer(400, body));
+    }
+
+    fn add_hook(&self, action: &str, body_contains: &str, skip: usize, then: HookAction) {
+        lock(&self.shared).hooks.push(Hook {
+            action: action.to_string(),
+            body_contains: body_contains.to_string(),
+            skip,
+            then: Some(then),
+        });
     }
 
     fn add_rule(&self, action: &str, fault: Fault, times: usize) {
@@ -230,6 +296,41 @@ fn serve(
     let action = target
         .or_else(|| form_action(&body))
         .unwrap_or_else(|| head.first().cloned().unwrap_or_default().trim().to_string());
+
+    let due: Vec<HookAction> = {
+        let mut shared = lock(shared);
+        let text = String::from_utf8_lossy(&body);
+        let mut due = Vec::new();
+        for hook in shared.hooks.iter_mut().filter(|hook| {
+            hook.action == action && hook.then.is_some() && text.contains(&hook.body_contains)
+        }) {
+            if hook.skip > 0 {
+                hook.skip -= 1;
+            } else {
+                due.extend(hook.then.take());
+            }
+        }
+        due
+    };
+    // Outside the lock: a hook may make calls of its own through other clients.
+    for then in due {
+        match then {
+            HookAction::Run(run) => run(),
+            HookAction::Answer(status, error) => {
+                lock(shared).seen.push(action.clone());
+                let mut writer = client;
+                write!(
+                    writer,
+                    "HTTP/1.1 {status} Refused\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-ErrorType: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{error}",
+                    error.split('"').nth(3).unwrap_or("UnknownError"),
+                    error.len()
+                )?;
+                writer.flush()?;
+                let _ = writer.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+        }
+    }
 
     let fault = {
         let mut shared = lock(shared);
