@@ -10,6 +10,7 @@
 //! safety checks and the order are the same.
 
 mod execute;
+pub mod export;
 mod job;
 mod plan;
 
