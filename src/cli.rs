@@ -208,6 +208,9 @@ pub struct CuratedNames {
 }
 
 #[derive(Debug, Args)]
+// clap leaves the group of a struct that flattens another one empty, and an empty
+// group makes `Option<CuratedArgs>` always `None`: name its own flags as members.
+#[group(args = ["subscription_id", "registry_account", "config_out", "secret_out", "registry_url", "update_existing", "overwrite", "yes"])]
 pub struct CuratedArgs {
     #[command(flatten)]
     pub names: CuratedNames,
