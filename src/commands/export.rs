@@ -110,7 +110,11 @@ impl Input {
             .context("the current folder cannot be read, so relative paths mean nothing")?;
         let config_out = match &args.config_out {
             Some(path) => script_path("--config-out", &here, path)?,
-            None => here.join(documents::default_file_name(DocumentKind::AwsConfigFile)),
+            None => script_path(
+                "--config-out",
+                &here,
+                Path::new(documents::default_file_name(DocumentKind::AwsConfigFile)),
+            )?,
         };
         let secret_out = match &args.secret_out {
             Some(path) => script_path("--secret-out", &here, path)?,
@@ -164,7 +168,9 @@ fn script_path(flag: &str, here: &Path, path: &Path) -> anyhow::Result<PathBuf> 
     if path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/') {
         bail!("{flag}: {} is a folder; name a file in it", path.display());
     }
-    Ok(here.join(path))
+    // `absolute` drops `.` parts but keeps `..`, which a link in the path may need.
+    std::path::absolute(here.join(path))
+        .with_context(|| format!("{flag}: {} cannot be made absolute", path.display()))
 }
 
 /// The path as the script spells it: text without control characters.
@@ -447,4 +453,187 @@ fn summary(input: &Input, files: &[ExportFile]) {
     let script = |name: &str| shell_quote(&folder.join(name).display().to_string());
     outln!("Run:    bash {}", script(generate::APPLY_SCRIPT));
     outln!("Undo:   bash {}", script(generate::TEARDOWN_SCRIPT));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command, CuratedAction};
+    use clap::Parser;
+
+    /// `ecr-share ARGS` parsed down to the export's flags.
+    fn args(line: &[&str]) -> (Option<String>, ExportArgs) {
+        let mut words = vec!["ecr-share"];
+        words.extend_from_slice(line);
+        let cli = Cli::try_parse_from(words).unwrap();
+        match cli.command {
+            Some(Command::Curated(curated)) => match curated.action {
+                Some(CuratedAction::Export(args)) => (cli.region, args),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn refused(line: &[&str]) -> String {
+        let (region, args) = args(line);
+        match Input::validate(region, args) {
+            Ok(_) => panic!("{line:?} was accepted"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    const BASE: [&str; 8] = [
+        "curated",
+        "export",
+        "--source-profile",
+        "owner",
+        "--destination-profile",
+        "cluster",
+        "--out",
+        "review",
+    ];
+
+    fn with(region: Option<&str>, extra: &[&str]) -> Vec<String> {
+        let mut line: Vec<String> = Vec::new();
+        if let Some(region) = region {
+            line.extend(["--region".to_string(), region.to_string()]);
+        }
+        line.extend(BASE.iter().map(|w| w.to_string()));
+        line.extend(extra.iter().map(|w| w.to_string()));
+        line
+    }
+
+    fn refused_with(region: Option<&str>, extra: &[&str]) -> String {
+        let line = with(region, extra);
+        refused(&line.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn every_bad_flag_is_named_with_its_reason() {
+        let registry = ["--registry-account", "346438352937"];
+        assert!(refused_with(None, &registry).contains("needs --region"));
+        assert!(refused_with(Some("mars-1"), &registry).starts_with("--region:"));
+        let message = refused_with(Some("us-west-2"), &[]);
+        assert!(
+            message.contains("(the production registry of us-west-2 is 346438352937)"),
+            "{message}"
+        );
+        assert!(
+            refused_with(Some("us-west-2"), &["--registry-account", "12"])
+                .starts_with("--registry-account:")
+        );
+        assert!(
+            refused_with(Some("us-west-2"), &["--subscription-id", "nope"])
+                .starts_with("--subscription-id:")
+        );
+        let same = refused_with(
+            Some("us-west-2"),
+            &[
+                "--registry-account",
+                "346438352937",
+                "--source-account",
+                "111111111111",
+                "--destination-account",
+                "111111111111",
+            ],
+        );
+        assert!(same.contains("both 111111111111"), "{same}");
+        let same_file = refused_with(
+            Some("us-west-2"),
+            &[
+                "--registry-account",
+                "346438352937",
+                "--config-out",
+                "/tmp/x",
+                "--secret-out",
+                "/tmp/./x",
+            ],
+        );
+        assert!(same_file.contains("name the same file"), "{same_file}");
+        let folder = refused_with(
+            Some("us-west-2"),
+            &[
+                "--registry-account",
+                "346438352937",
+                "--config-out",
+                "/tmp/",
+            ],
+        );
+        assert!(folder.contains("is a folder"), "{folder}");
+        let line_break = refused_with(
+            Some("us-west-2"),
+            &["--registry-account", "346438352937", "--config-out", "a\nb"],
+        );
+        assert!(line_break.contains("control character"), "{line_break}");
+        let name = refused_with(
+            Some("us-west-2"),
+            &["--registry-account", "346438352937", "--user-name", "a b"],
+        );
+        assert!(name.starts_with("--user-name:"), "{name}");
+        let profile = refused(&[
+            "--region",
+            "us-west-2",
+            "curated",
+            "export",
+            "--source-profile",
+            "my profile",
+            "--destination-profile",
+            "cluster",
+            "--registry-account",
+            "346438352937",
+            "--out",
+            "review",
+        ]);
+        assert!(profile.starts_with("--source-profile:"), "{profile}");
+    }
+
+    #[test]
+    fn the_files_default_beside_each_other_and_are_made_absolute() {
+        let line = with(Some("us-west-2"), &["--registry-account", "346438352937"]);
+        let (region, parsed) = args(&line.iter().map(String::as_str).collect::<Vec<_>>());
+        let input = Input::validate(region, parsed).unwrap();
+        let here = std::env::current_dir().unwrap();
+        assert_eq!(
+            Path::new(&input.config_out),
+            here.join("curated-packages-aws-config")
+        );
+        assert_eq!(Path::new(&input.secret_out), here.join("aws-secret.yaml"));
+
+        let line = with(
+            Some("us-west-2"),
+            &[
+                "--registry-account",
+                "346438352937",
+                "--config-out",
+                "./eksa/config",
+            ],
+        );
+        let (region, parsed) = args(&line.iter().map(String::as_str).collect::<Vec<_>>());
+        let input = Input::validate(region, parsed).unwrap();
+        assert_eq!(Path::new(&input.config_out), here.join("eksa/config"));
+        assert_eq!(
+            Path::new(&input.secret_out),
+            here.join("eksa/aws-secret.yaml")
+        );
+    }
+
+    #[test]
+    fn a_folder_with_files_or_a_link_is_refused_before_anything_happens() {
+        let dir = tempfile::tempdir().unwrap();
+        check_folder(&dir.path().join("new"), false).unwrap();
+        check_folder(dir.path(), false).unwrap();
+        std::fs::write(dir.path().join("notes"), "mine").unwrap();
+        let held = check_folder(dir.path(), false).unwrap_err().to_string();
+        assert!(held.contains("pass --overwrite"), "{held}");
+        check_folder(dir.path(), true).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+        let refused = check_folder(&link, true).unwrap_err().to_string();
+        assert!(refused.contains("symbolic link"), "{refused}");
+        let refused = check_folder(&dir.path().join("notes"), true)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("not a folder"), "{refused}");
+    }
 }

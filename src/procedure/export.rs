@@ -437,7 +437,7 @@ impl Procedure {
             user = q(self.user.as_str()),
             user_text = double_quoted(self.user.as_str()),
             no_key = q(&format!(
-                "apply.sh: the answer held no key pair; list the user's keys (aws iam list-access-keys{dst} --user-name {}) and delete any you did not receive.",
+                "apply.sh: the answer held no key pair; list the keys of the user (aws iam list-access-keys{dst} --user-name {}) and delete any you did not receive.",
                 q(self.user.as_str())
             )),
         );
@@ -936,4 +936,206 @@ fn printable(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Target;
+    use crate::core::flow::{FieldId, FlowId};
+
+    const MANIFEST: &str = "/home/operator/eksa/aws-secret.yaml";
+    const NOTE: &str = "registry account 346438352937 (from the table)";
+
+    fn options() -> ExportOptions<'static> {
+        ExportOptions {
+            manifest_path: MANIFEST,
+            registry_note: NOTE,
+        }
+    }
+
+    fn form_and_sides(source_profile: Option<&str>) -> (Form, Sides) {
+        let mut form = Form::new(FlowId::CuratedPackages);
+        form.set(FieldId::Region, "us-west-2");
+        form.set(FieldId::ConfigPath, "/home/operator/eksa/config");
+        let source = AccountId::parse("111111111111").unwrap();
+        let destination = AccountId::parse("999999999999").unwrap();
+        form.resolved.insert(Side::Source, source.clone());
+        form.resolved.insert(Side::Destination, destination.clone());
+        let region = Some("us-west-2".to_string());
+        let mut sides = Sides::new();
+        sides.insert(
+            Side::Source,
+            Target::new(source_profile.map(String::from), region.clone()),
+            Ok(source),
+        );
+        sides.insert(
+            Side::Destination,
+            Target::new(Some("cluster-account".into()), region),
+            Ok(destination),
+        );
+        (form, sides)
+    }
+
+    /// Runs a bash script and returns its standard output.
+    fn bash(script: &str) -> String {
+        let output = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .output()
+            .expect("bash runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    #[test]
+    fn the_script_writes_exactly_the_config_file_and_manifest_of_the_documents() {
+        let (mut form, sides) = form_and_sides(Some("subscription-owner"));
+        // A role ARN as the wizard lets an operator type it: its path may hold any
+        // printable character, shell syntax included.
+        form.set(
+            FieldId::RoleArn,
+            "arn:aws:iam::111111111111:role/x$(id)\"`\\/curated-packages-role",
+        );
+        let procedure = Procedure::plan(&form, &sides, options()).unwrap();
+        let key = AccessKeyPair {
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_access_key: Secret::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+        };
+        let written = bash(&format!(
+            "key_id='{}'\nsecret_key='{}'\nconfig_text=\"{}\"\nconfig_b64=$(printf '%s' \"$config_text\" | base64 | tr -d '\\n')\nprintf '%s\\0%s' \"$config_text\" \"{}\"\n",
+            key.access_key_id,
+            key.secret_access_key.expose(),
+            procedure.config_template(),
+            procedure.manifest_template(),
+        ));
+        let (config, manifest) = written.split_once('\0').unwrap();
+        let expected = procedure.home.config_file(&key);
+        assert!(expected.contains("role/x$(id)\"`\\/"), "{expected}");
+        assert_eq!(config, expected);
+        assert_eq!(manifest, documents::aws_secret_manifest(&expected));
+    }
+
+    #[test]
+    fn no_text_leaves_a_comment_line() {
+        let (form, sides) = form_and_sides(Some("subscription-owner"));
+        let note = "registry account 1\nrm -rf ~ \r\n\u{85}touch pwned";
+        let files = export(
+            &form,
+            &sides,
+            ExportOptions {
+                manifest_path: MANIFEST,
+                registry_note: note,
+            },
+        )
+        .unwrap();
+        let apply = &files[0].contents;
+        let mut found = 0;
+        for line in apply.lines() {
+            if line.contains("rm -rf") || line.contains("pwned") {
+                found += 1;
+                assert!(line.starts_with('#'), "{line}");
+            }
+        }
+        assert!(found > 0, "the note is in the script");
+        let mut text = String::new();
+        comment_raw(&mut text, "one\ntwo\rthree");
+        assert_eq!(text, "# one two three\n");
+    }
+
+    #[test]
+    fn every_file_has_its_own_name_and_the_documents_are_the_planned_ones() {
+        let (form, sides) = form_and_sides(Some("subscription-owner"));
+        let files = export(&form, &sides, options()).unwrap();
+        let mut names: Vec<&str> = files.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), files.len());
+        let registry = AccountId::parse("346438352937").unwrap();
+        let document = |name: &str| {
+            files
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| f.contents.clone())
+                .unwrap()
+        };
+        assert_eq!(
+            document("curated-packages-policy.json"),
+            documents::ecr_read_policy(Some(Partition::Aws), Some(&registry)).to_string()
+        );
+        assert_eq!(
+            document("curated-packages-trust-policy.json"),
+            documents::trust_policy(
+                Some(Partition::Aws),
+                Some(&AccountId::parse("999999999999").unwrap())
+            )
+            .to_string()
+        );
+        let role = crate::core::validate::RoleArn::parse(
+            "arn:aws:iam::111111111111:role/curated-packages-role",
+        )
+        .unwrap();
+        assert_eq!(
+            document("curated-packages-assume-role-policy.json"),
+            documents::assume_role_policy(Some(&role)).to_string()
+        );
+        assert_eq!(
+            document(TAGS_FILE),
+            r#"[{"Key":"managed-by","Value":"ecr-share"},{"Key":"ecr-share:procedure","Value":"curated-packages"}]"#
+        );
+        for file in &files {
+            let scripts = [APPLY_SCRIPT, TEARDOWN_SCRIPT];
+            assert_eq!(
+                file.kind == ExportKind::Script,
+                scripts.contains(&file.name),
+                "{}",
+                file.name
+            );
+        }
+    }
+
+    #[test]
+    fn what_the_scripts_cannot_say_is_refused_with_a_reason() {
+        let (form, sides) = form_and_sides(None);
+        let refused = export(&form, &sides, options()).unwrap_err();
+        assert!(refused.contains("source account a profile"), "{refused}");
+
+        let (mut form, mut sides) = form_and_sides(Some("owner"));
+        let same = AccountId::parse("999999999999").unwrap();
+        form.resolved.insert(Side::Source, same.clone());
+        sides.insert(
+            Side::Source,
+            Target::new(Some("owner".into()), Some("us-west-2".into())),
+            Ok(same),
+        );
+        let refused = export(&form, &sides, options()).unwrap_err();
+        assert!(refused.contains("both account 999999999999"), "{refused}");
+
+        let (form, sides) = form_and_sides(Some("owner"));
+        for (manifest, reason) in [
+            ("/home/operator/eksa/config", "give each its own file"),
+            ("/tmp/a\nb", "control character"),
+            (" ", "needs a path"),
+        ] {
+            let refused = export(
+                &form,
+                &sides,
+                ExportOptions {
+                    manifest_path: manifest,
+                    registry_note: NOTE,
+                },
+            )
+            .unwrap_err();
+            assert!(refused.contains(reason), "{manifest:?}: {refused}");
+        }
+
+        let (mut form, sides) = form_and_sides(Some("owner"));
+        form.set(FieldId::UserName, "bad name");
+        let refused = export(&form, &sides, options()).unwrap_err();
+        assert!(refused.contains("User name"), "{refused}");
+    }
 }
