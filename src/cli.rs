@@ -359,26 +359,34 @@ pub struct VerifyArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub names: CuratedNames,
-    /// The subscription's id (asked for the registry account unless
-    /// --registry-account is given).
+    /// The subscription's id: the registry account is asked from it (a read in the
+    /// source account) unless --registry-account is given.
     #[arg(long, value_name = "ID")]
     pub subscription_id: Option<String>,
     /// The registry account, instead of asking the subscription.
     #[arg(long, value_name = "ID")]
     pub registry_account: Option<String>,
-    /// The source account's id, instead of asking its profile (to work offline).
+    /// The source account's id, instead of asking its profile (with
+    /// --destination-account and --registry-account, nothing is asked of AWS).
     #[arg(long, value_name = "ID")]
     pub source_account: Option<String>,
     /// The destination account's id, instead of asking its profile.
     #[arg(long, value_name = "ID")]
     pub destination_account: Option<String>,
-    /// Where apply.sh writes the AWS config file.
+    /// Where apply.sh writes the AWS config file with the new key (default:
+    /// curated-packages-aws-config in the current folder; made absolute).
     #[arg(long, value_name = "FILE")]
     pub config_out: Option<PathBuf>,
-    /// The folder to write apply.sh, teardown.sh and the documents into.
+    /// Where apply.sh writes the aws-secret manifest (default: aws-secret.yaml beside
+    /// the config file; made absolute).
+    #[arg(long, value_name = "FILE")]
+    pub secret_out: Option<PathBuf>,
+    /// The folder to write apply.sh, teardown.sh and the documents into (created
+    /// when missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Replace files already in --out.
+    /// Write into --out even when it holds files, replacing the export's own files
+    /// (other files in it are left alone).
     #[arg(long)]
     pub overwrite: bool,
 }

@@ -29,6 +29,8 @@ pub enum Privacy {
     Private,
     /// The usual mode (0644 before the umask): policies and commands.
     Shared,
+    /// A script to run (0755 before the umask): the exported apply.sh and teardown.sh.
+    Executable,
 }
 
 impl Privacy {
@@ -37,6 +39,7 @@ impl Privacy {
         match self {
             Privacy::Private => 0o600,
             Privacy::Shared => 0o644,
+            Privacy::Executable => 0o755,
         }
     }
 }

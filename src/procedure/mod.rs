@@ -14,6 +14,7 @@
 //! through the same [`Report`].
 
 mod execute;
+pub mod export;
 mod job;
 mod plan;
 pub mod teardown;
