@@ -6,5 +6,6 @@ pub mod documents;
 pub mod flow;
 pub mod merge;
 pub mod regions;
+pub mod saved_config;
 pub mod secret;
 pub mod validate;
