@@ -179,6 +179,9 @@ pub enum CuratedAction {
     /// Replace the user's access key: create, save, verify, apply, then delete the old.
     RotateKey(RotateKeyArgs),
     /// Run the step 8 checks from a saved config file.
+    #[command(
+        long_about = "Run the step 8 checks from a saved config file, each with its own status line: the file's key assumes the role it names, the role gets an ECR login token, and the registry answers a manifest request. No profile is needed; the region is the file's unless --region is given.\n\nExit codes: 0 all three passed; 1 a check was refused; 2 the command line or the file cannot be used; 3 the key and the role passed but the registry could not be reached from here (not a denial); 4 AWS could not be reached."
+    )]
     Verify(VerifyArgs),
     /// Write the whole procedure as a reviewable shell script and its documents.
     Export(ExportArgs),
@@ -295,9 +298,13 @@ pub struct RotateKeyArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The AWS config file the procedure wrote (step 6).
+    /// The AWS config file the procedure wrote (step 6, curated --config-out).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
+    /// The registry account (default: the production curated-packages registry of
+    /// the region).
+    #[arg(long, value_name = "ID")]
+    pub registry_account: Option<String>,
     /// Base URL the manifest request goes to, instead of https://<registry host>.
     #[arg(long, value_name = "URL")]
     pub registry_url: Option<String>,

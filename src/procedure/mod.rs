@@ -9,9 +9,11 @@
 //! ask for confirmation is all that differs between them: the calls made, the
 //! safety checks and the order are the same.
 
+pub mod checks;
 mod execute;
 mod job;
 mod plan;
+pub mod saved;
 
 pub use crate::core::flow::{CuratedStep, RepositoryStep, Step};
 pub use execute::{Report, execute};
