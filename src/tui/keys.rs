@@ -62,6 +62,8 @@ pub enum Action {
     CopySecret,
     /// A step: replace a policy or trust policy the step found to differ.
     UpdateExisting,
+    /// Step 8: run its checks from the config file saved at its path.
+    VerifySaved,
     /// A step of the repository flow: take the grant out again.
     Revoke,
     /// A step of the repository flow: put back the policy the last change replaced.
@@ -264,6 +266,7 @@ impl Mode {
                 &SCROLL,
                 &TOP_BOTTOM,
                 &NEXT_DOCUMENT,
+                &VERIFY_SAVED,
                 &COPY_DOCUMENT,
                 &COPY_VALUE,
                 &SAVE,
@@ -465,6 +468,12 @@ pub const NEXT_DOCUMENT: Binding = Binding {
     label: "v",
     does: "the step's next document",
     keys: &[(ch('v'), Action::NextDocument)],
+};
+
+pub const VERIFY_SAVED: Binding = Binding {
+    label: "V",
+    does: "verify a saved config (step 8)",
+    keys: &[(ch('V'), Action::VerifySaved)],
 };
 
 pub const COPY_DOCUMENT: Binding = Binding {
@@ -855,7 +864,7 @@ pub const HELP: &[HelpGroup] = &[
             &[&NEXT_STEP, &PREVIOUS_STEP, &GO_TO_STEP],
             &[&EDIT, &EDIT_LAST],
             &[&SCROLL, &TOP_BOTTOM],
-            &[&NEXT_DOCUMENT],
+            &[&NEXT_DOCUMENT, &VERIFY_SAVED],
             &[&COPY_DOCUMENT, &COPY_VALUE],
             &[&SAVE],
             &[&RUN],

@@ -556,6 +556,7 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
             state.results_scroll = state.results_scroll.saturating_add(1).min(max);
         }
         Action::UpdateExisting => return update_existing(app, flow),
+        Action::VerifySaved => return super::saved::verify_saved(app, flow),
         Action::NextStep if state.step + 1 < steps => {
             state.go_to_step(state.step + 1);
             app.status = None;
