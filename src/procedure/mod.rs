@@ -13,6 +13,7 @@ pub mod checks;
 mod execute;
 mod job;
 mod plan;
+pub mod rotate;
 pub mod saved;
 
 pub use crate::core::flow::{CuratedStep, RepositoryStep, Step};
