@@ -407,18 +407,23 @@ fn print_ending(rotation: &Rotation, ending: &Ending) -> u8 {
         Ending::Stopped {
             reason,
             new,
+            held_by,
             old,
             finish,
             roll_back,
         } => {
             let mut text = format!("rotate-key stopped: {reason}\n");
+            let held = held_by
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" and ");
+            text.push_str(&format!("the new key {new} was created and is in {held}"));
             match old {
                 Some(old) => text.push_str(&format!(
-                    "the new key {new} was created and is in {files}; the old key {old} is kept, and its files are beside them as .previous copies.\n"
+                    "; the old key {old} is kept, and the files that hold it are beside them as .previous copies.\n"
                 )),
-                None => text.push_str(&format!(
-                    "the new key {new} was created and is in {files}.\n"
-                )),
+                None => text.push('\n'),
             }
             for line in finish {
                 text.push_str(&format!("to finish: {line}\n"));

@@ -153,6 +153,8 @@ pub enum Ending {
     Stopped {
         reason: String,
         new: String,
+        /// The files that hold the new key.
+        held_by: Vec<PathBuf>,
         old: Option<String>,
         finish: Vec<String>,
         roll_back: Vec<String>,
@@ -639,9 +641,17 @@ impl<R: Report + ?Sized> Run<'_, R> {
             )),
         }
         roll_back.push(self.delete_command(new));
+        let files = [(&rotation.config, Kind::Config)]
+            .into_iter()
+            .chain(rotation.manifest.iter().map(|path| (path, Kind::Manifest)));
+        let held_by = files
+            .filter(|(path, kind)| inspect(path, *kind, &rotation.user).key_id() == Some(new))
+            .map(|(path, _)| path.clone())
+            .collect();
         Ending::Stopped {
             reason,
             new: new.to_string(),
+            held_by,
             old: plan.old.clone(),
             finish,
             roll_back,
