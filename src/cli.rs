@@ -229,8 +229,14 @@ pub enum CuratedAction {
     /// Remove what the procedure created, in reverse order, in the right account each.
     Teardown(TeardownArgs),
     /// Replace the user's access key: create, save, verify, apply, then delete the old.
+    #[command(
+        long_about = "Replace the curated-packages user's access key without a moment in which the user has no working key: the user's keys are listed with their age and last use; the new key is created straight into --config-out (and --secret-out), the current files are kept as <file>.previous, the new key is checked (assume the role, ECR login, the registry when it can be reached), the new Secret is applied with --context, and only then the old key is deleted. Without --context the old key is kept until you run again with --delete-old-key, so a cluster that still holds it keeps working. A run that stops says how to finish (run again) or roll back.\n\nExit codes: 0 done; 1 stopped (the output says what was done); 3 the new key works and is in place, the old key is kept until the new Secret is applied."
+    )]
     RotateKey(RotateKeyArgs),
     /// Run the step 8 checks from a saved config file.
+    #[command(
+        long_about = "Run the step 8 checks from a saved config file, each with its own status line: the file's key assumes the role it names, the role gets an ECR login token, and the registry answers a manifest request. No profile is needed; the region is the file's unless --region is given.\n\nExit codes: 0 all three passed; 1 a check was refused; 2 the command line or the file cannot be used; 3 the key and the role passed but the registry could not be reached from here (not a denial); 4 AWS could not be reached."
+    )]
     Verify(VerifyArgs),
     /// Write the whole procedure as a reviewable shell script and its documents.
     Export(ExportArgs),
@@ -264,7 +270,10 @@ pub struct CuratedArgs {
     #[command(flatten)]
     pub names: CuratedNames,
     /// The subscription's id.
-    #[arg(long, value_name = "ID")]
+    // clap leaves the group of a struct with a flattened field empty, so nothing
+    // would tell `Option<CuratedArgs>` that its flags were given: this flag, which
+    // every run without a subcommand has, joins the group by hand.
+    #[arg(long, value_name = "ID", group = "CuratedArgs")]
     pub subscription_id: String,
     /// The registry account, instead of asking the subscription.
     #[arg(long, value_name = "ID")]
@@ -320,14 +329,29 @@ pub struct TeardownArgs {
 
 #[derive(Debug, Args)]
 pub struct RotateKeyArgs {
-    #[command(flatten)]
-    pub names: CuratedNames,
-    /// The config file to write the new key into (mode 0600).
+    /// Profile of the account that receives access, where the user is.
+    #[arg(long, value_name = "Q")]
+    pub destination_profile: String,
+    /// Name of the user in the destination account.
+    #[arg(long, default_value = "curated-packages-user")]
+    pub user_name: String,
+    /// Profile of the account that owns the role: with --role-name it names the role
+    /// the new config file assumes (default: the role --config-out names).
+    #[arg(long, value_name = "P")]
+    pub source_profile: Option<String>,
+    /// Name of the role in the source account (with --source-profile).
+    #[arg(long, default_value = "curated-packages-role")]
+    pub role_name: String,
+    /// The config file that holds the user's key; the new key goes into it (mode 0600).
     #[arg(long, value_name = "FILE")]
     pub config_out: PathBuf,
     /// The aws-secret manifest to write the new key into (mode 0600).
     #[arg(long, value_name = "FILE")]
     pub secret_out: Option<PathBuf>,
+    /// The registry the new key is checked against (default: the production
+    /// curated-packages registry of the region).
+    #[arg(long, value_name = "ID")]
+    pub registry_account: Option<String>,
     /// Base URL the verification's manifest request goes to, instead of
     /// https://<registry host>.
     #[arg(long, value_name = "URL")]
@@ -336,20 +360,29 @@ pub struct RotateKeyArgs {
     /// key is deleted.
     #[arg(long, value_name = "CONTEXT")]
     pub context: Option<String>,
+    /// Without --context: delete the old key once the new one works. Use it when no
+    /// cluster holds the old key, or once every cluster that does has the new Secret
+    /// (run again with it after applying --secret-out yourself).
+    #[arg(long)]
+    pub delete_old_key: bool,
     /// Replace --config-out and --secret-out even when they are files ecr-share did
     /// not write for this user.
     #[arg(long)]
     pub overwrite: bool,
-    /// Rotate without asking.
+    /// Rotate without asking (without it a terminal is asked; no terminal, no change).
     #[arg(long)]
     pub yes: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The AWS config file the procedure wrote (step 6).
+    /// The AWS config file the procedure wrote (step 6, curated --config-out).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
+    /// The registry account (default: the production curated-packages registry of
+    /// the region).
+    #[arg(long, value_name = "ID")]
+    pub registry_account: Option<String>,
     /// Base URL the manifest request goes to, instead of https://<registry host>.
     #[arg(long, value_name = "URL")]
     pub registry_url: Option<String>,

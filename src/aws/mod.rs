@@ -8,6 +8,7 @@ pub mod error;
 pub mod iam;
 pub mod iam_teardown;
 pub mod identity;
+pub mod keys;
 pub mod profiles;
 pub mod verify;
 

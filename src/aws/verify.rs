@@ -161,10 +161,10 @@ pub async fn assume_role_with(
                     session_token: Secret::new(credentials.session_token()),
                 };
                 let text = if attempt == 1 {
-                    "the new key may assume the role".to_string()
+                    "the key may assume the role".to_string()
                 } else {
                     format!(
-                        "the new key may assume the role (after {attempt} attempts while IAM caught up)"
+                        "the key may assume the role (after {attempt} attempts while IAM caught up)"
                     )
                 };
                 return (

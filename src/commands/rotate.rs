@@ -1,9 +1,491 @@
-//! `ecr-share curated rotate-key`.
+//! `ecr-share curated rotate-key`: replaces the curated-packages user's access key.
+//!
+//! The work is the procedure engine's ([`crate::procedure::rotate`]): it reads the
+//! user's keys and the files, plans, and carries the plan out. This module checks the
+//! flags, prints the keys and the plan, asks for the go-ahead, and prints every call
+//! and how the rotation ended.
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
 
+use anyhow::{Context, anyhow, bail};
+
+use crate::aws::eks::PackageRegistry;
+use crate::aws::verify::{Backoff, MANIFEST_PATH};
+use crate::aws::{self as aws_layer, CallReport, Target};
 use crate::cli::RotateKeyArgs;
+use crate::core::regions;
+use crate::core::validate::{AccountId, IamKind, IamName, Region, RoleArn, check_registry_url};
+use crate::procedure::rotate::{self, Ending, Plan, Rotation, Survey, backup_path};
+use crate::procedure::{IamTarget, Output, Report};
+use crate::{errln, outln};
 
-pub fn run(_region: Option<String>, _args: RotateKeyArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ecr-share curated rotate-key` is not built yet")
+/// The rotation is done.
+pub const EXIT_DONE: u8 = 0;
+/// The rotation stopped; the output says what was done.
+pub const EXIT_STOPPED: u8 = 1;
+/// The new key works and is in place; the old one is kept until the new Secret is
+/// applied (run again with --delete-old-key, or with --context).
+pub const EXIT_OLD_KEY_KEPT: u8 = 3;
+
+/// The flags, validated.
+struct Input {
+    region: Region,
+    destination_profile: String,
+    user: IamName,
+    source_profile: Option<String>,
+    role_name: IamName,
+    config_out: PathBuf,
+    secret_out: Option<PathBuf>,
+    registry_account: Option<AccountId>,
+    registry_url: Option<String>,
+    context: Option<String>,
+    delete_old_key: bool,
+    overwrite: bool,
+    yes: bool,
+}
+
+impl Input {
+    fn validate(region: Option<String>, args: RotateKeyArgs) -> anyhow::Result<Input> {
+        let region = region.ok_or_else(|| {
+            anyhow!("rotate-key needs --region: the region of the config file, such as --region us-west-2")
+        })?;
+        let region = Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
+        let destination_profile = args.destination_profile.trim().to_string();
+        if destination_profile.is_empty() {
+            bail!("--destination-profile: enter the name of an AWS profile");
+        }
+        let source_profile = match args.source_profile.as_deref().map(str::trim) {
+            Some("") => bail!("--source-profile: enter the name of an AWS profile"),
+            other => other.map(str::to_string),
+        };
+        let user = IamName::parse(IamKind::User, &args.user_name)
+            .map_err(|e| anyhow!("--user-name: {e}"))?;
+        let role_name = IamName::parse(IamKind::Role, &args.role_name)
+            .map_err(|e| anyhow!("--role-name: {e}"))?;
+        check_output_path("--config-out", &args.config_out)?;
+        if let Some(path) = &args.secret_out {
+            check_output_path("--secret-out", path)?;
+            if path == &args.config_out {
+                bail!("--secret-out and --config-out name the same file; give each its own");
+            }
+        }
+        let registry_account = args
+            .registry_account
+            .as_deref()
+            .map(AccountId::parse)
+            .transpose()
+            .map_err(|e| anyhow!("--registry-account: {e}"))?;
+        if let Some(url) = &args.registry_url {
+            check_registry_url(url).map_err(|e| anyhow!("--registry-url: {e}"))?;
+        }
+        let context = match args.context.as_deref().map(str::trim) {
+            Some("") => bail!("--context: enter the name of a kubeconfig context"),
+            Some(context) if context.chars().any(char::is_whitespace) => {
+                bail!("--context: a kube context name has no spaces")
+            }
+            other => other.map(str::to_string),
+        };
+        Ok(Input {
+            region,
+            destination_profile,
+            user,
+            source_profile,
+            role_name,
+            config_out: args.config_out,
+            secret_out: args.secret_out,
+            registry_account,
+            registry_url: args.registry_url,
+            context,
+            delete_old_key: args.delete_old_key,
+            overwrite: args.overwrite,
+            yes: args.yes,
+        })
+    }
+}
+
+fn check_output_path(flag: &str, path: &Path) -> anyhow::Result<()> {
+    if path.as_os_str().is_empty() {
+        bail!("{flag}: enter a file path");
+    }
+    if path.is_dir() {
+        bail!("{flag}: {} is a folder; name a file in it", path.display());
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        bail!("{flag}: the folder {} does not exist", parent.display());
+    }
+    Ok(())
+}
+
+pub fn run(region: Option<String>, args: RotateKeyArgs) -> anyhow::Result<ExitCode> {
+    let input = Input::validate(region, args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(execute(input))
+}
+
+/// The account a profile acts as, printed.
+async fn account_of(
+    label: &str,
+    profile: &str,
+    region: &Region,
+) -> anyhow::Result<(Target, AccountId)> {
+    let target = Target::new(Some(profile.to_string()), Some(region.name().to_string()));
+    let config = aws_layer::load_config(&target).await.map_err(|e| {
+        anyhow!(
+            "{label} {}: {e}. Nothing was changed.",
+            target.profile_label()
+        )
+    })?;
+    let identity = aws_layer::caller_identity(&config).await.map_err(|e| {
+        anyhow!(
+            "{label} {}: {e}. Nothing was changed.",
+            target.profile_label()
+        )
+    })?;
+    let account = AccountId::parse(&identity.account)
+        .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
+    outln!(
+        "{label}: {} is account {account} ({})",
+        target.profile_label(),
+        identity.arn
+    );
+    Ok((target, account))
+}
+
+async fn execute(input: Input) -> anyhow::Result<ExitCode> {
+    for (flag, profile) in std::iter::once(("--destination-profile", &input.destination_profile))
+        .chain(input.source_profile.iter().map(|p| ("--source-profile", p)))
+    {
+        crate::aws::profiles::find(profile)
+            .await
+            .map_err(|e| anyhow!("{flag}: {e}. Nothing was changed."))?;
+    }
+    let (target, account) =
+        account_of("destination", &input.destination_profile, &input.region).await?;
+    let role_arn = match &input.source_profile {
+        Some(profile) => {
+            let (_, source) = account_of("source", profile, &input.region).await?;
+            Some(RoleArn::new(
+                input.region.partition(),
+                &source,
+                &input.role_name,
+            ))
+        }
+        None => None,
+    };
+    let registry = match &input.registry_account {
+        Some(account) => PackageRegistry::in_region(account.clone(), &input.region),
+        None => {
+            let account = regions::curated_packages_registry(input.region.name())
+                .and_then(|account| AccountId::parse(account).ok())
+                .ok_or_else(|| {
+                    anyhow!(
+                        "--registry-account: {} has no production curated-packages registry; name the registry the role may pull from. Nothing was changed.",
+                        input.region
+                    )
+                })?;
+            PackageRegistry::in_region(account, &input.region)
+        }
+    };
+    let rotation = Rotation {
+        iam: IamTarget {
+            target,
+            partition: input.region.partition(),
+            account,
+        },
+        user: input.user.clone(),
+        config: input.config_out.clone(),
+        manifest: input.secret_out.clone(),
+        role_arn,
+        region: input.region.clone(),
+        registry,
+        registry_url: input.registry_url.clone(),
+        context: input.context.clone(),
+        delete_old_key: input.delete_old_key,
+        overwrite: input.overwrite,
+        backoff: Backoff::default(),
+    };
+
+    let mut printer = Printer;
+    let survey = rotate::survey(&rotation, &mut printer).await;
+    print_keys(&rotation, &survey);
+    for note in &survey.notes {
+        outln!("note: {note}");
+    }
+    let plan = match survey.plan.clone() {
+        Ok(plan) => plan,
+        Err(reason) => {
+            errln!("rotate-key stopped: {reason}\nnothing was changed.");
+            return Ok(ExitCode::from(EXIT_STOPPED));
+        }
+    };
+    print_plan(&rotation, &plan);
+    if !input.yes {
+        confirm()?;
+    }
+    let ending = rotate::execute(&rotation, plan, &mut printer).await;
+    let code = print_ending(&rotation, &ending);
+    if crate::output::stdout_failed() {
+        errln!(
+            "ecr-share: standard output could not be written; see above for how the rotation ended"
+        );
+        return Ok(ExitCode::from(code.max(EXIT_STOPPED)));
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// The user's keys, with their age, their last use, and which one the file holds.
+fn print_keys(rotation: &Rotation, survey: &Survey) {
+    let now = SystemTime::now();
+    let held = match &survey.config {
+        rotate::Held::Ours { key: Some(key), .. } => Some(key.access_key_id.as_str()),
+        _ => None,
+    };
+    if survey.plan.is_err() && survey.keys.is_empty() {
+        return;
+    }
+    outln!(
+        "user {} has {}:",
+        rotation.user,
+        match survey.keys.len() {
+            0 => "no access key".to_string(),
+            1 => "1 access key".to_string(),
+            n => format!("{n} access keys"),
+        }
+    );
+    for key in &survey.keys {
+        let mark = if Some(key.info.id.as_str()) == held {
+            format!("  ← in {}", rotation.config.display())
+        } else {
+            String::new()
+        };
+        outln!("  {}{mark}", key.describe(now));
+    }
+}
+
+/// The most the check of the new key waits for IAM to know it.
+fn total_wait(backoff: Backoff) -> Duration {
+    let mut delay = backoff.first_delay;
+    let mut total = Duration::ZERO;
+    for _ in 1..backoff.attempts.max(1) {
+        total += delay;
+        delay = (delay * 2).min(backoff.max_delay);
+    }
+    total
+}
+
+fn print_plan(rotation: &Rotation, plan: &Plan) {
+    let config = rotation.config.display();
+    let files = match &rotation.manifest {
+        Some(manifest) => format!("{config} and {}", manifest.display()),
+        None => config.to_string(),
+    };
+    outln!(
+        "The rotation, in account {} ({}):",
+        rotation.iam.account,
+        rotation.iam.target.profile_label()
+    );
+    let mut steps: Vec<String> = Vec::new();
+    match (&plan.resume, &plan.old) {
+        (Some(new), _) => steps.push(format!(
+            "no new key: {} is the new key of the rotation under way, and {config} holds it",
+            new.access_key_id
+        )),
+        (None, old) => {
+            if let Some(old) = old {
+                let copies = std::iter::once(&rotation.config)
+                    .chain(rotation.manifest.iter())
+                    .map(|path| backup_path(path).display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                steps.push(format!(
+                    "keep the current files as {copies} until the new key works (old key {old})"
+                ));
+            }
+            steps.push(format!(
+                "iam:CreateAccessKey {}, straight into {files} (mode 0600)",
+                rotation.user
+            ));
+        }
+    }
+    let base = rotation
+        .registry_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{}", rotation.registry.host));
+    steps.push(format!(
+        "check the new key: sts:AssumeRole {} (retried for up to {} s while IAM catches up), ecr:GetAuthorizationToken, GET {base}{MANIFEST_PATH} (registry {})",
+        plan.role_arn,
+        total_wait(rotation.backoff).as_secs(),
+        rotation.registry.host
+    ));
+    if let Some(context) = &rotation.context {
+        steps.push(format!(
+            "kubectl apply the new Secret aws-secret (namespace eksa-packages) with --context {context}"
+        ));
+    }
+    match &plan.old {
+        Some(old) if rotation.context.is_some() || rotation.delete_old_key => steps.push(format!(
+            "iam:DeleteAccessKey {old}, only once the steps above succeeded; then remove the .previous copies"
+        )),
+        Some(old) => steps.push(format!(
+            "keep the old key {old}: without --context no cluster gets the new Secret from this run, so the old key is deleted only by a later run with --delete-old-key"
+        )),
+        None => steps.push("no old key to delete".to_string()),
+    }
+    for (number, step) in steps.iter().enumerate() {
+        outln!("  {}. {step}", number + 1);
+    }
+}
+
+fn confirm() -> anyhow::Result<()> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "not asking for confirmation on a non-interactive input: add --yes to rotate without asking. Nothing was changed."
+        );
+    }
+    crate::output::print_stderr(format_args!("Rotate the key? [y/N] "), false);
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("could not read the answer")?;
+    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        bail!("stopped at the operator's request; nothing was changed");
+    }
+    Ok(())
+}
+
+/// Says how the rotation ended; returns the exit code.
+fn print_ending(rotation: &Rotation, ending: &Ending) -> u8 {
+    let files = match &rotation.manifest {
+        Some(manifest) => format!("{} and {}", rotation.config.display(), manifest.display()),
+        None => rotation.config.display().to_string(),
+    };
+    match ending {
+        Ending::Done {
+            new,
+            deleted,
+            notes,
+        } => {
+            for note in notes {
+                outln!("note: {note}");
+            }
+            match deleted {
+                Some(old) => outln!(
+                    "done: {new} is the user's key now, in {files}; the old key {old} is deleted"
+                ),
+                None => outln!("done: {new} is the user's key now, in {files}"),
+            };
+            EXIT_DONE
+        }
+        Ending::Paused { new, old, next } => {
+            outln!(
+                "the new key {new} works and is in {files}; the old key {old} is kept, so a cluster that still holds it keeps working. To finish:"
+            );
+            for (number, step) in next.iter().enumerate() {
+                outln!("  {}. {step}", number + 1);
+            }
+            EXIT_OLD_KEY_KEPT
+        }
+        Ending::NotStarted { reason, certain } => {
+            let tail = if *certain {
+                "\nnothing was changed in AWS; the files are as they were."
+            } else {
+                ""
+            };
+            errln!("rotate-key stopped: {reason}{tail}");
+            EXIT_STOPPED
+        }
+        Ending::Stopped {
+            reason,
+            new,
+            held_by,
+            old,
+            finish,
+            roll_back,
+        } => {
+            let mut text = format!("rotate-key stopped: {reason}\n");
+            let held = held_by
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" and ");
+            text.push_str(&format!("the new key {new} was created and is in {held}"));
+            match old {
+                Some(old) => text.push_str(&format!(
+                    "; the old key {old} is kept, and the files that hold it are beside them as .previous copies.\n"
+                )),
+                None => text.push('\n'),
+            }
+            for line in finish {
+                text.push_str(&format!("to finish: {line}\n"));
+            }
+            text.push_str("to roll back instead:\n");
+            for command in roll_back {
+                text.push_str(&format!("  {command}\n"));
+            }
+            errln!("{}", text.trim_end());
+            EXIT_STOPPED
+        }
+    }
+}
+
+/// Prints a line per call as it finishes.
+struct Printer;
+
+impl Report for Printer {
+    fn call(&mut self, report: CallReport) {
+        let detail = match &report.outcome {
+            crate::aws::Outcome::Failed(error) => match error.code() {
+                Some(code) => format!("{code}: {}", error.message),
+                None => error.message.clone(),
+            },
+            other => other.detail(),
+        };
+        let mut lines = detail.lines();
+        let first = lines.next().unwrap_or_default();
+        if first.is_empty() {
+            outln!(
+                "[rotate] {} {}: {}",
+                report.call,
+                report.subject,
+                report.outcome.label()
+            );
+        } else {
+            outln!(
+                "[rotate] {} {}: {} ({first})",
+                report.call,
+                report.subject,
+                report.outcome.label()
+            );
+        }
+        for line in lines {
+            outln!("    {line}");
+        }
+    }
+
+    fn output(&mut self, _: Output) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_for_a_new_key_is_the_sum_of_the_delays() {
+        assert_eq!(total_wait(Backoff::default()), Duration::from_secs(23));
+        let once = Backoff {
+            attempts: 1,
+            ..Backoff::default()
+        };
+        assert_eq!(total_wait(once), Duration::ZERO);
+    }
 }

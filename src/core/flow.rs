@@ -414,7 +414,7 @@ static CURATED_PACKAGES: FlowSpec = FlowSpec {
             title: "Verify",
             short: "Verify",
             side: Side::Destination,
-            instructions: "Check the whole chain from the new credentials: the user assumes the role, the role gets an ECR login token, and the registry answers a manifest request. Each check is reported separately, so an unreachable registry is not mistaken for a denied role.",
+            instructions: "Check the whole chain from the new credentials: the user assumes the role, the role gets an ECR login token, and the registry answers a manifest request. Each check is reported separately, so an unreachable registry is not mistaken for a denied role. x checks the key of step 5; V checks a config file saved earlier (by step 6 or ecr-share curated) and asks for its path.",
             fields: &[],
             documents: &[DocumentKind::VerifyChecks],
             calls: &["sts:AssumeRole", "ecr:GetAuthorizationToken"],

@@ -7,6 +7,7 @@ pub mod flow;
 pub mod lint;
 pub mod merge;
 pub mod regions;
+pub mod saved_config;
 pub mod secret;
 pub mod service_authorization;
 pub mod validate;

@@ -262,6 +262,23 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
             };
             calls.calls(verify::verify(&config, &key, &plan).await);
         }
+        Job::VerifySaved {
+            path,
+            region,
+            registry_account,
+            registry_url,
+            backoff,
+        } => {
+            let reports = super::saved::verify_saved(
+                &path,
+                region.as_ref(),
+                registry_account.as_ref(),
+                registry_url.as_deref(),
+                backoff,
+            )
+            .await;
+            calls.calls(reports);
+        }
         Job::Repositories { target } => {
             let Some(config) = config_or_report(&target, calls).await else {
                 return;

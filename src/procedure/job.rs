@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::aws::ecr::Plan;
 use crate::aws::eks::RegistryLookup;
 use crate::aws::iam::AccessKeyInfo;
-use crate::aws::verify::VerifyPlan;
+use crate::aws::verify::{Backoff, VerifyPlan};
 use crate::aws::{CallError, Identity, Target};
 use crate::core::documents;
 use crate::core::flow::{FlowId, Side};
@@ -148,6 +148,18 @@ pub enum Job {
         key: AccessKeyPair,
         plan: VerifyPlan,
     },
+    /// Curated step 8 from a config file saved earlier: its key assumes the role it
+    /// names, logs in to ECR, asks the registry. No profile is used.
+    VerifySaved {
+        path: PathBuf,
+        /// Instead of the region the file names.
+        region: Option<Region>,
+        /// The registry account; `None`: the production registry of the region.
+        registry_account: Option<AccountId>,
+        /// Where the manifest request goes instead of `https://<registry host>`.
+        registry_url: Option<String>,
+        backoff: Backoff,
+    },
     /// Repository step 1: the repositories to pick from.
     Repositories { target: Target },
     /// Repository step 3: read the current policy and merge the grant into it.
@@ -275,6 +287,17 @@ impl Job {
                     plan.registry_base()
                 ),
             ],
+            Job::VerifySaved {
+                path, registry_url, ..
+            } => vec![
+                format!("read {}", path.display()),
+                "sts:AssumeRole (the role the file names, with the file's key)".to_string(),
+                "ecr:GetAuthorizationToken (as the role)".to_string(),
+                format!(
+                    "GET {}/v2/eks-anywhere-packages/manifests/latest",
+                    registry_url.as_deref().unwrap_or("https://<registry>")
+                ),
+            ],
             Job::Repositories { .. } => vec!["ecr:DescribeRepositories".into()],
             Job::PlanGrant { repository, .. } | Job::PlanRevoke { repository, .. } => {
                 vec![format!("ecr:GetRepositoryPolicy {repository}")]
@@ -320,6 +343,7 @@ impl Job {
                 | Job::PlanGrant { .. }
                 | Job::PlanRevoke { .. }
                 | Job::Verify { .. }
+                | Job::VerifySaved { .. }
         )
     }
 
@@ -344,6 +368,7 @@ impl Job {
             Job::Kubectl { .. }
             | Job::WriteConfig { .. }
             | Job::WriteManifest { .. }
+            | Job::VerifySaved { .. }
             | Job::Profiles
             | Job::KubeContexts => None,
         }
@@ -356,6 +381,7 @@ impl Job {
             Job::Kubectl { .. }
             | Job::WriteConfig { .. }
             | Job::WriteManifest { .. }
+            | Job::VerifySaved { .. }
             | Job::Profiles
             | Job::KubeContexts => None,
             Job::UpdatePolicy { side, .. } | Job::Identity { side, .. } => Some(*side),

@@ -13,10 +13,13 @@
 //! accounts, plans the removals (and what it leaves, and why), and executes the plan
 //! through the same [`Report`].
 
+pub mod checks;
 mod execute;
 pub mod export;
 mod job;
 mod plan;
+pub mod rotate;
+pub mod saved;
 pub mod teardown;
 
 pub use crate::core::flow::{CuratedStep, RepositoryStep, Step};

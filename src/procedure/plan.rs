@@ -129,7 +129,7 @@ fn plan_curated(step: CuratedStep, form: &Form, sides: &Sides) -> Result<Job, St
         }
         CuratedStep::Verify => {
             let key = form.access_key.clone().ok_or_else(|| {
-                "Verifying needs the access key of step 5: run step 5 (it reuses the key its config file holds).".to_string()
+                "Verifying needs the access key of step 5: run step 5 (it reuses the key its config file holds), or press V to check a config file saved earlier.".to_string()
             })?;
             let region = valid(FieldId::Region, form.region())?;
             let registry = valid(

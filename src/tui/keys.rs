@@ -6,7 +6,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::model::{App, Overlay, Screen};
+use super::model::{App, Overlay, PathPurpose, Screen};
 
 /// What a key asks for. `update` decides what it does in the current state (an
 /// action that does not apply, such as "next step" on the last step, does nothing).
@@ -62,6 +62,10 @@ pub enum Action {
     CopySecret,
     /// A step: replace a policy or trust policy the step found to differ.
     UpdateExisting,
+    /// Step 8: ask for the path of a saved config file to run its checks from.
+    VerifySaved,
+    /// The path prompt of step 8: check the config file typed.
+    VerifyFile,
     /// A step of the repository flow: take the grant out again.
     Revoke,
     /// A step of the repository flow: put back the policy the last change replaced.
@@ -209,11 +213,13 @@ pub enum Mode {
     /// A list to choose a value from, filtered by typing.
     Choose,
     Log,
+    /// The path of a saved config file for step 8 to check, being typed.
+    VerifyPath,
 }
 
 impl Mode {
     /// Every mode, for tests and the help.
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Help,
         Mode::Save,
         Mode::Confirm,
@@ -225,12 +231,16 @@ impl Mode {
         Mode::Accounts,
         Mode::Choose,
         Mode::Log,
+        Mode::VerifyPath,
     ];
 
     /// The mode the wizard is in.
     pub fn of(app: &App) -> Mode {
         match (&app.overlay, app.screen) {
             (Some(Overlay::Help), _) => Mode::Help,
+            (Some(Overlay::Save(prompt)), _) if prompt.purpose == PathPurpose::Verify => {
+                Mode::VerifyPath
+            }
             (Some(Overlay::Save(_)), _) => Mode::Save,
             (Some(Overlay::Confirm(confirm)), _) if confirm.removes_access => Mode::ConfirmRemoval,
             (Some(Overlay::Confirm(_)), _) => Mode::Confirm,
@@ -250,6 +260,7 @@ impl Mode {
         match self {
             Mode::Help => &[&CLOSE_HELP],
             Mode::Save => &[&SAVE_FILE, &CANCEL_SAVE],
+            Mode::VerifyPath => &[&VERIFY_FILE, &CANCEL_SAVE],
             Mode::Confirm => &[&CONFIRM, &DECLINE, &CONFIRM_SCROLL],
             Mode::ConfirmRemoval => &[&CONFIRM_REMOVAL, &KEEP_ACCESS, &CONFIRM_SCROLL],
             Mode::Pick => &[&PICK_MOVE, &PICK_TAKE, &PICK_CLOSE],
@@ -264,6 +275,7 @@ impl Mode {
                 &SCROLL,
                 &TOP_BOTTOM,
                 &NEXT_DOCUMENT,
+                &VERIFY_SAVED,
                 &COPY_DOCUMENT,
                 &COPY_VALUE,
                 &SAVE,
@@ -314,7 +326,9 @@ impl Mode {
             .find(|(k, _)| k.matches(key))
             .map(|(_, action)| *action);
         match self {
-            Mode::Editing | Mode::Save | Mode::Choose => bound.or(Some(Action::Type)),
+            Mode::Editing | Mode::Save | Mode::Choose | Mode::VerifyPath => {
+                bound.or(Some(Action::Type))
+            }
             _ => bound,
         }
     }
@@ -465,6 +479,12 @@ pub const NEXT_DOCUMENT: Binding = Binding {
     label: "v",
     does: "the step's next document",
     keys: &[(ch('v'), Action::NextDocument)],
+};
+
+pub const VERIFY_SAVED: Binding = Binding {
+    label: "V",
+    does: "verify a saved config (step 8)",
+    keys: &[(ch('V'), Action::VerifySaved)],
 };
 
 pub const COPY_DOCUMENT: Binding = Binding {
@@ -732,6 +752,12 @@ pub const SAVE_FILE: Binding = Binding {
     keys: &[(code(KeyCode::Enter), Action::SaveFile)],
 };
 
+pub const VERIFY_FILE: Binding = Binding {
+    label: "Enter",
+    does: "check it",
+    keys: &[(code(KeyCode::Enter), Action::VerifyFile)],
+};
+
 pub const CANCEL_SAVE: Binding = Binding {
     label: "Esc",
     does: "cancel",
@@ -855,7 +881,7 @@ pub const HELP: &[HelpGroup] = &[
             &[&NEXT_STEP, &PREVIOUS_STEP, &GO_TO_STEP],
             &[&EDIT, &EDIT_LAST],
             &[&SCROLL, &TOP_BOTTOM],
-            &[&NEXT_DOCUMENT],
+            &[&NEXT_DOCUMENT, &VERIFY_SAVED],
             &[&COPY_DOCUMENT, &COPY_VALUE],
             &[&SAVE],
             &[&RUN],
@@ -1073,6 +1099,7 @@ const HINT_CONFIRM: &[Binding] = &[
 
 const HINT_CONFIRM_REMOVAL: &[Binding] = &[CONFIRM_REMOVAL, KEEP_ACCESS];
 const HINT_SAVE: &[Binding] = &[SAVE_FILE, CANCEL_SAVE];
+const HINT_VERIFY_PATH: &[Binding] = &[VERIFY_FILE, CANCEL_SAVE];
 const HINT_PICK: &[Binding] = &[PICK_MOVE, PICK_TAKE, PICK_CLOSE];
 const HINT_HELP: &[Binding] = &[CLOSE_HELP];
 const HINT_CHOOSE: &[Binding] = &[CHOOSE_MOVE, CHOOSE_TAKE, CHOOSE_CLOSE];
@@ -1118,6 +1145,7 @@ pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
     let all = match mode {
         Mode::Help => HINT_HELP,
         Mode::Save => HINT_SAVE,
+        Mode::VerifyPath => HINT_VERIFY_PATH,
         Mode::Confirm => HINT_CONFIRM,
         Mode::ConfirmRemoval => HINT_CONFIRM_REMOVAL,
         Mode::Pick => HINT_PICK,

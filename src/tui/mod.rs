@@ -12,6 +12,7 @@ pub mod model;
 mod paste;
 pub mod runlog;
 pub mod runtime;
+mod saved;
 pub mod steps;
 mod switch;
 pub mod update;

@@ -95,6 +95,17 @@ pub struct SavePrompt {
     pub confirm_overwrite: bool,
     /// Set once the operator was told the folder does not exist: Enter creates it.
     pub create_folder: bool,
+    /// What the typed path is for.
+    pub purpose: PathPurpose,
+}
+
+/// What the path typed in a [`SavePrompt`] is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPurpose {
+    /// Save the shown document there.
+    Save,
+    /// Run the checks of step 8 from the config file there (`V`).
+    Verify,
 }
 
 /// Which screen is in front.

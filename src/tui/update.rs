@@ -21,7 +21,9 @@ use super::accounts;
 use super::jobs::{Job, Output, RunId};
 use super::keys::{Action, Mode};
 use super::message::{Effect, Msg, SaveError};
-use super::model::{App, Confirm, IdentityState, Overlay, Picker, SavePrompt, Screen, Tone};
+use super::model::{
+    App, Confirm, IdentityState, Overlay, PathPurpose, Picker, SavePrompt, Screen, Tone,
+};
 use super::{runlog, steps, switch};
 
 /// Applies one message to the model and returns the work it asks for.
@@ -392,7 +394,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.overlay = None;
             Vec::new()
         }
-        (Mode::Save, _) => on_save_prompt(app, action, key),
+        (Mode::Save | Mode::VerifyPath, _) => on_save_prompt(app, action, key),
         (Mode::Confirm | Mode::ConfirmRemoval, _) => on_confirm(app, action),
         (Mode::Pick, _) => on_pick(app, action),
         (Mode::Choose, _) => accounts::on_choose(app, action, key),
@@ -556,6 +558,7 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
             state.results_scroll = state.results_scroll.saturating_add(1).min(max);
         }
         Action::UpdateExisting => return update_existing(app, flow),
+        Action::VerifySaved => super::saved::ask_path(app, flow),
         Action::NextStep if state.step + 1 < steps => {
             state.go_to_step(state.step + 1);
             app.status = None;
@@ -609,6 +612,7 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
                 kind,
                 confirm_overwrite: false,
                 create_folder: false,
+                purpose: PathPurpose::Save,
             }));
         }
         _ => {}
@@ -865,10 +869,15 @@ fn on_save_prompt(app: &mut App, action: Action, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     match action {
+        Action::CancelSave if prompt.purpose == PathPurpose::Verify => {
+            app.overlay = None;
+            app.say(Tone::Info, "Nothing checked.");
+        }
         Action::CancelSave => {
             app.overlay = None;
             app.say(Tone::Info, "Not saved.");
         }
+        Action::VerifyFile => return super::saved::check_typed(app),
         Action::SaveFile => {
             let typed = prompt.input.value().trim().to_string();
             if typed.is_empty() {

@@ -14,7 +14,8 @@ use crate::core::{documents, flow, regions};
 use super::highlight::highlight;
 use super::keys;
 use super::model::{
-    App, Confirm, FlowState, IdentityState, Overlay, Picker, RunState, SavePrompt, Screen, Tone,
+    App, Confirm, FlowState, IdentityState, Overlay, PathPurpose, Picker, RunState, SavePrompt,
+    Screen, Tone,
 };
 use super::runlog;
 
@@ -894,12 +895,15 @@ fn popup(
 fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
     let rect = centered(area, 70, 6);
     frame.render_widget(Clear, rect);
+    let verify = prompt.purpose == PathPurpose::Verify;
+    let title = if verify {
+        " Check a saved config file (step 8) ".to_string()
+    } else {
+        format!(" Save the {} ", prompt.kind.title())
+    };
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
-        .title(Span::styled(
-            format!(" Save the {} ", prompt.kind.title()),
-            ACCENT,
-        ));
+        .title(Span::styled(title, ACCENT));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let [label, input, note] = Layout::vertical([
@@ -932,7 +936,12 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
         input.x + (prompt.input.visual_cursor().saturating_sub(scroll) as u16).min(input.width),
         input.y,
     ));
-    let text = if prompt.create_folder {
+    let text = if verify {
+        Span::styled(
+            "Enter checks it: its key, the role it names, the registry (the file is read, never shown). Esc cancels.",
+            DIM,
+        )
+    } else if prompt.create_folder {
         Span::styled(
             "The folder does not exist: Enter creates it (0700) and saves, Esc cancels.",
             ERROR,
