@@ -270,10 +270,7 @@ pub struct CuratedArgs {
     #[command(flatten)]
     pub names: CuratedNames,
     /// The subscription's id.
-    // clap leaves the group of a struct with a flattened field empty, so nothing
-    // would tell `Option<CuratedArgs>` that its flags were given: this flag, which
-    // every run without a subcommand has, joins the group by hand.
-    #[arg(long, value_name = "ID", group = "CuratedArgs")]
+    #[arg(long, value_name = "ID")]
     pub subscription_id: String,
     /// The registry account, instead of asking the subscription.
     #[arg(long, value_name = "ID")]
