@@ -420,6 +420,19 @@ fn walk(app: &mut App, flow: FlowId) {
                     "{flow:?} step {} document {document} at {width}x{height} cuts {cut:?}:\n{screen}",
                     step + 1
                 );
+                // With room enough, the form is never squeezed beside a wide
+                // document: the step's instructions are read whole.
+                if width >= 120 {
+                    let instructions = app.flow(flow).step_spec().instructions;
+                    let shown: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+                    for word in instructions.split_whitespace() {
+                        assert!(
+                            shown.contains(word),
+                            "{flow:?} step {} at {width}x{height} lacks {word:?} of its instructions:\n{screen}",
+                            step + 1
+                        );
+                    }
+                }
             }
         }
         update(app, Msg::Key(key_event('L')));

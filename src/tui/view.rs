@@ -175,19 +175,25 @@ fn draw_flow_header(frame: &mut Frame, area: Rect, state: &FlowState) {
 
 /// The narrowest the document pane gets beside the form; narrower, they are stacked.
 const MIN_DOCUMENT: u16 = 50;
+/// The narrowest the form gets beside the document: its instructions, notes and
+/// results stay readable. A document whose lines with identifiers would leave the
+/// form less is drawn below the form instead, at the full width.
+const MIN_FORM: u16 = 40;
 
 /// The widths of form and document side by side, or `None` to stack them. The form
-/// gets the room its longest value needs (a value is never wrapped), the document
-/// the room of its longest line that holds an ARN, an account id or a URL when that
-/// is left over (other long lines wrap); at least 45% and 55% of the width.
+/// gets 45% of the width, less when the document's longest line that holds an ARN,
+/// an account id or a URL needs the room (other long lines wrap), but never less
+/// than its longest value (a value is never wrapped) nor [`MIN_FORM`]; the document
+/// never less than [`MIN_DOCUMENT`].
 fn side_by_side(state: &FlowState, document: &str, width: u16) -> Option<(u16, u16)> {
     if width < WIDE {
         return None;
     }
     let form_need = form_width_needed(state);
     let document_need = document_width_needed(document);
-    // Below its share the form narrows only as far as the document needs, and never
-    // below what its values need.
+    if width.saturating_sub(document_need) < MIN_FORM {
+        return None;
+    }
     let form = (width * 45 / 100)
         .min(width.saturating_sub(document_need))
         .max(form_need);
