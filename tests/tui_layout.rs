@@ -570,3 +570,83 @@ async fn a_repository_grant_is_in_the_summary_with_the_command_that_removes_it()
         assert!(cut_identifiers(&screen).is_empty(), "{screen}");
     }
 }
+
+/// The wizard on a curated step, past the accounts screen.
+fn curated_on_step(step: char) -> App {
+    let mut app = App::new();
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, key(KeyCode::Char(step)));
+    app
+}
+
+#[test]
+fn the_read_policy_shows_the_linters_warning_and_why_it_is_kept() {
+    let app = curated_on_step('2');
+    for (width, height) in [(120, 36), (160, 45)] {
+        let screen = render(&app, width, height);
+        let shown: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(shown.contains("ecr-share lint"), "{screen}");
+        assert!(shown.contains("⚠ ineffective-action"), "{screen}");
+        assert!(shown.contains("they grant nothing"), "{screen}");
+        assert!(shown.contains("kept as published"), "{screen}");
+        assert!(cut_identifiers(&screen).is_empty(), "{screen}");
+    }
+    // Short of room, one line per finding and where to read the reasons.
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("⚠ ineffective-action in Statement[0] (ECRRead)"), "{screen}");
+    assert!(screen.contains("ecr-share lint FILE"), "{screen}");
+}
+
+#[test]
+fn clean_documents_and_documents_with_missing_values_show_no_findings() {
+    // The trust policy and the assume-role policy lint clean.
+    let mut app = curated_on_step('3');
+    app.curated.form.set(FieldId::DestinationAccount, "999999999999");
+    let screen = render(&app, 120, 36);
+    assert!(!screen.contains("ecr-share lint"), "{screen}");
+    let mut app = curated_on_step('4');
+    app.curated.form.set(FieldId::SourceAccount, "123456789012");
+    let screen = render(&app, 120, 36);
+    assert!(!screen.contains("ecr-share lint"), "{screen}");
+    // A placeholder is a value still missing, not a mistake.
+    let app = curated_on_step('3');
+    let screen = render(&app, 120, 36);
+    assert!(screen.contains("<"), "{screen}");
+    assert!(!screen.contains("ecr-share lint"), "{screen}");
+}
+
+#[test]
+fn a_repository_policy_grant_lints_clean_in_the_wizard() {
+    let mut app = App::new();
+    update(&mut app, key(KeyCode::Down));
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, key(KeyCode::Enter));
+    let form = &mut app.repository.form;
+    form.set(FieldId::Repository, "team/app");
+    form.set(FieldId::Grantees, "222222222222, 333333333333");
+    let mut policies_linted = 0;
+    for access in ["pull", "pull-push", "lambda"] {
+        app.repository.form.set(FieldId::Access, access);
+        for step in 0..app.repository.spec().steps.len() {
+            update(&mut app, key(KeyCode::Char(char::from(b'1' + step as u8))));
+            let documents = app.repository.step_spec().documents.len();
+            for document in 0..documents {
+                app.repository.document = document;
+                let screen = render(&app, 120, 36);
+                assert!(!screen.contains("ecr-share lint"), "{access}:\n{screen}");
+                let kind = app.repository.document_kind();
+                let text = app.repository.form.document(kind);
+                if tui_findings_apply(kind) && !text.contains('<') {
+                    policies_linted += 1;
+                }
+            }
+        }
+    }
+    // The repository policy itself was on screen, whole, for each level.
+    assert!(policies_linted >= 3, "{policies_linted}");
+}
+
+fn tui_findings_apply(kind: ecr_share::core::documents::DocumentKind) -> bool {
+    kind == ecr_share::core::documents::DocumentKind::RepositoryPolicy
+}

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod clipboard;
+mod findings;
 pub mod highlight;
 pub mod jobs;
 pub mod keys;

@@ -152,6 +152,8 @@ pub struct FlowState {
     /// The line highlighted on the accounts screen, while that screen is in front of
     /// the flow's steps.
     pub accounts_row: Option<usize>,
+    /// The linter's findings on the document last shown, kept until it changes.
+    pub lint: super::findings::LintCache,
 }
 
 /// What is known of the account behind a profile.
@@ -208,6 +210,7 @@ impl FlowState {
             key_saved_to: None,
             user_keys: None,
             accounts_row: None,
+            lint: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use crate::core::documents::{Access, Language};
 use crate::core::flow::{FLOWS, FieldId, FieldKind, FlowSpec, field_spec};
 use crate::core::{documents, flow, regions};
 
+use super::findings;
 use super::highlight::highlight;
 use super::keys;
 use super::model::{
@@ -775,7 +776,23 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, te
             NEEDED,
         )));
     }
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
+    // The linter's warnings take the pane's last lines, at most a third of it.
+    let findings = state.lint.findings(kind, text);
+    let mut lint_area = None;
+    if !findings.is_empty() && inner.height >= 6 {
+        let room = usize::from(inner.height / 3);
+        let lines = findings::lines(kind, &findings, usize::from(inner.width), room);
+        let height = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+        let [document, rule, below] = Layout::vertical([
+            Constraint::Min(0),
+            Constraint::Length(1),
+            Constraint::Length(height),
+        ])
+        .areas(inner);
+        inner = document;
+        lint_area = Some((rule, below, lines));
+    }
 
     // A long line is wrapped at a space and its rest indented, so no ARN or URL is
     // cut; the Secret manifest's lines are never wrapped (its base64 must stay one
@@ -799,6 +816,19 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, te
     let max_scroll = total.saturating_sub(usize::from(inner.height)) as u16;
     let scroll = state.scroll.min(max_scroll);
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+    if let Some((rule, below, lines)) = lint_area {
+        let label = " ecr-share lint ";
+        let dashes = usize::from(rule.width).saturating_sub(label.chars().count() + 1);
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled("─", DIM),
+                Span::styled(label, DIM),
+                Span::styled("─".repeat(dashes), DIM),
+            ])),
+            rule,
+        );
+        frame.render_widget(Paragraph::new(lines), below);
+    }
     if max_scroll > 0 {
         let marker = format!(
             " {}/{} ↑↓ ",
