@@ -314,6 +314,9 @@ enum Row {
 }
 
 const HEADINGS: [&str; 4] = ["REPOSITORY", "GRANTEE", "ACCESS", "CONDITIONS"];
+/// How much room each column keeps, relative to the others, when the table must
+/// be narrower than its cells.
+const WEIGHTS: [f64; 4] = [1.0, 1.1, 0.7, 1.6];
 const GAP: &str = "  ";
 
 /// The table and a summary as lines of at most `width` characters (a longer line
@@ -493,22 +496,29 @@ fn column_widths(groups: &[(String, Vec<Row>)], width: usize) -> [usize; 4] {
             }
         }
     }
-    // Readable minimums: a name, "account 111111111111", "pull and", a phrase. Four
-    // columns of these fit in 60 characters.
-    let floor = [10, 20, 8, 16];
-    let minimum: Vec<usize> = (0..4)
+    // Readable widths, given up only when the table cannot fit otherwise: a name,
+    // "account 111111111111", "pull and push", a phrase.
+    let floor = [10, 20, 13, 16];
+    let soft: Vec<usize> = (0..4)
         .map(|i| natural[i].min(floor[i]).max(atoms[i]))
+        .collect();
+    let hard: Vec<usize> = (0..4)
+        .map(|i| HEADINGS[i].chars().count().max(atoms[i]))
         .collect();
     let mut widths = natural;
     let available = width.saturating_sub(3 * GAP.len());
-    while widths.iter().sum::<usize>() > available {
-        let Some(widest) = (0..4)
-            .filter(|&i| widths[i] > minimum[i])
-            .max_by_key(|&i| (widths[i], i))
-        else {
-            break;
-        };
-        widths[widest] -= 1;
+    for minimum in [soft, hard] {
+        while widths.iter().sum::<usize>() > available {
+            // The column widest for its weight gives way: conditions are the
+            // wordiest cells and keep the most room, the access level the least.
+            let Some(widest) = (0..4).filter(|&i| widths[i] > minimum[i]).max_by(|&a, &b| {
+                let share = |i: usize| widths[i] as f64 / WEIGHTS[i];
+                share(a).total_cmp(&share(b)).then(a.cmp(&b))
+            }) else {
+                break;
+            };
+            widths[widest] -= 1;
+        }
     }
     // A note spans the last three columns; they hold its longest id too.
     let spanned = widths[1] + widths[2] + widths[3] + 2 * GAP.len();
@@ -572,13 +582,16 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// A word longer than `width` in pieces of at most `width` characters, broken after
-/// `:`, `/` or `,` where possible, else after `-`, `_` or `.`, else anywhere outside
-/// an id.
+/// `:`, `/` or `,` where possible, else after `-`, `_` or `.`, else between the
+/// words of a name such as `DeleteRepository`, else anywhere outside an id.
 fn break_word(word: &str, width: usize) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
     let protected = atoms(&chars);
     let allowed = |at: usize| !protected.iter().any(|&(start, end)| start < at && at < end);
     let after = |at: usize, marks: &[char]| allowed(at) && marks.contains(&chars[at - 1]);
+    let camel = |at: usize| {
+        allowed(at) && at < chars.len() && chars[at - 1].is_lowercase() && chars[at].is_uppercase()
+    };
     let mut pieces = Vec::new();
     let mut start = 0;
     while chars.len() - start > width {
@@ -587,6 +600,7 @@ fn break_word(word: &str, width: usize) -> Vec<String> {
             .clone()
             .find(|&at| after(at, &[':', '/', ',']))
             .or_else(|| window.clone().find(|&at| after(at, &['-', '_', '.'])))
+            .or_else(|| window.clone().find(|&at| camel(at)))
             .or_else(|| window.clone().find(|&at| allowed(at)))
             .or_else(|| (start + width + 1..=chars.len()).find(|&at| allowed(at)))
             .unwrap_or(chars.len());
@@ -740,7 +754,7 @@ mod tests {
     #[test]
     fn the_table_fits_the_width_and_never_cuts_an_id() {
         let reports = mixed_reports();
-        for width in [60, 80, 100, 160] {
+        for width in [60, 64, 72, 80, 100, 160] {
             let lines = table(&reports, "us-east-1", width);
             let text = lines.join("\n");
             for line in &lines {
@@ -862,7 +876,12 @@ mod tests {
         );
         let lines = wrap("x:AROAEXAMPLEID1234567/y", 8);
         assert_eq!(lines, vec!["x:", "AROAEXAMPLEID1234567", "/y"]);
-        // A long word without ids is cut anywhere when it must be.
+        // An action name breaks between its words; a long word without ids is cut
+        // anywhere when it must be.
+        assert_eq!(
+            wrap("ecr:DeleteRepository", 13),
+            vec!["ecr:", "Delete", "Repository"]
+        );
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
     }
 
