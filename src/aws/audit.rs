@@ -15,6 +15,8 @@ use super::{CallError, MAX_ATTEMPTS};
 
 const DESCRIBE_REPOSITORIES: &str = "ecr:DescribeRepositories";
 const GET_POLICY: &str = "ecr:GetRepositoryPolicy";
+/// The most repositories one `DescribeRepositories` page holds (the default is 100).
+const LIST_PAGE: i32 = 1000;
 
 /// A repository as listed: its name and the account (registry) that owns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,11 +85,13 @@ impl PolicyReader {
         PolicyReader { client }
     }
 
-    /// Every repository of the account and region, page by page.
+    /// Every repository of the account and region, page by page, in pages of the
+    /// most AWS gives at once.
     pub async fn list(&self) -> Result<Vec<Repository>, CallError> {
         let repositories = self
             .client
             .describe_repositories()
+            .max_results(LIST_PAGE)
             .into_paginator()
             .items()
             .send()
@@ -398,7 +402,7 @@ mod tests {
             output.set_next_token(token.map(str::to_string)).build()
         };
         let first = mock!(Client::describe_repositories)
-            .match_requests(|r| r.next_token().is_none())
+            .match_requests(|r| r.next_token().is_none() && r.max_results() == Some(1000))
             .then_output(move || page(&["a", "b"], Some("next")));
         let second = mock!(Client::describe_repositories)
             .match_requests(|r| r.next_token() == Some("next"))

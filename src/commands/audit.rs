@@ -8,7 +8,7 @@
 //! shows progress on a terminal's standard error.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -44,7 +44,7 @@ pub fn run(
         .transpose()
         .map_err(|e| anyhow!("--region: {e}"))?;
     let target = Target::new(profile, region);
-    let progress_shown = args.output == AuditOutput::Table && std::io::stderr().is_terminal();
+    let progress_shown = progress_wanted(args.output, std::io::stderr().is_terminal());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -61,9 +61,9 @@ pub fn run(
             ),
         };
         let reader = PolicyReader::new(&config);
-        let mut progress = Progress::new(progress_shown);
+        let mut progress = Progress::new(progress_shown.then(std::io::stderr));
         let wanted = if names.is_empty() {
-            progress.say("listing repositories");
+            progress.say("listing repositories", Instant::now());
             let mut listed = reader.list().await.map_err(|error| {
                 progress.clear();
                 anyhow!(
@@ -78,7 +78,7 @@ pub fn run(
         };
         let reads = reader
             .read_all(wanted, usize::from(args.concurrency), &mut |done, total| {
-                progress.count(done, total)
+                progress.count(done, total, Instant::now())
             })
             .await;
         progress.clear();
@@ -253,37 +253,51 @@ fn print_json(reports: &[RepositoryReport]) {
     outln!("{text}");
 }
 
-/// Progress on standard error ("reading policies 340/1000"), redrawn in place at
-/// most ten times a second, only when asked for (a terminal, table output).
-struct Progress {
-    shown: bool,
+/// Whether progress is shown: only for the table, and only when standard error is
+/// a terminal (never into a pipe or a log, never beside JSON).
+fn progress_wanted(output: AuditOutput, stderr_is_terminal: bool) -> bool {
+    output == AuditOutput::Table && stderr_is_terminal
+}
+
+/// The least time between two redraws of the progress line.
+const REDRAW: Duration = Duration::from_millis(100);
+
+/// Progress ("reading policies 340/1000"), redrawn in place on one line at most ten
+/// times a second, and wiped when the reads are done. `None`: not shown.
+struct Progress<W: Write> {
+    out: Option<W>,
     drawn: Option<Instant>,
 }
 
-impl Progress {
-    fn new(shown: bool) -> Progress {
-        Progress { shown, drawn: None }
+impl<W: Write> Progress<W> {
+    fn new(out: Option<W>) -> Progress<W> {
+        Progress { out, drawn: None }
     }
 
-    fn say(&mut self, text: &str) {
-        if self.shown {
-            crate::output::print_stderr(format_args!("\r\x1b[2K{text}"), false);
-            self.drawn = Some(Instant::now());
+    fn say(&mut self, text: &str, now: Instant) {
+        if let Some(out) = &mut self.out {
+            // Progress is a courtesy: a failed write changes nothing else.
+            let _ = write!(out, "\r\x1b[2K{text}");
+            let _ = out.flush();
+            self.drawn = Some(now);
         }
     }
 
-    fn count(&mut self, done: usize, total: usize) {
+    fn count(&mut self, done: usize, total: usize, now: Instant) {
         let due = self
             .drawn
-            .is_none_or(|at| at.elapsed() >= Duration::from_millis(100));
+            .is_none_or(|at| now.saturating_duration_since(at) >= REDRAW);
         if due || done == total {
-            self.say(&format!("reading policies {done}/{total}"));
+            self.say(&format!("reading policies {done}/{total}"), now);
         }
     }
 
     fn clear(&mut self) {
-        if self.shown && self.drawn.take().is_some() {
-            crate::output::print_stderr(format_args!("\r\x1b[2K"), false);
+        if let Some(out) = &mut self.out
+            && self.drawn.take().is_some()
+        {
+            let _ = write!(out, "\r\x1b[2K");
+            let _ = out.flush();
         }
     }
 }
@@ -936,6 +950,36 @@ mod tests {
             serde_json::to_value(&open).unwrap()["grants"][0]["grantee"],
             json!({"kind": "anyone"})
         );
+    }
+
+    #[test]
+    fn progress_is_drawn_on_one_line_at_most_ten_times_a_second_and_wiped() {
+        let start = Instant::now();
+        let mut progress = Progress::new(Some(Vec::new()));
+        progress.say("listing repositories", start);
+        progress.count(1, 3, start + Duration::from_millis(50));
+        progress.count(2, 3, start + Duration::from_millis(150));
+        progress.count(3, 3, start + Duration::from_millis(160));
+        progress.clear();
+        let written = String::from_utf8(progress.out.take().unwrap()).unwrap();
+        assert_eq!(
+            written,
+            "\r\x1b[2Klisting repositories\r\x1b[2Kreading policies 2/3\r\x1b[2Kreading policies 3/3\r\x1b[2K"
+        );
+
+        let mut hidden: Progress<Vec<u8>> = Progress::new(None);
+        hidden.say("listing repositories", start);
+        hidden.count(1, 1, start);
+        hidden.clear();
+        assert!(hidden.out.is_none() && hidden.drawn.is_none());
+    }
+
+    #[test]
+    fn progress_only_for_a_table_on_a_terminal() {
+        assert!(progress_wanted(AuditOutput::Table, true));
+        assert!(!progress_wanted(AuditOutput::Table, false));
+        assert!(!progress_wanted(AuditOutput::Json, true));
+        assert!(!progress_wanted(AuditOutput::Json, false));
     }
 
     #[test]
