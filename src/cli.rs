@@ -436,9 +436,10 @@ pub struct AuditArgs {
     /// A table that fits the terminal, or one JSON object per repository.
     #[arg(long, value_enum, default_value = "table")]
     pub output: AuditOutput,
-    /// The most AWS calls in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 16)]
-    pub concurrency: usize,
+    /// The most AWS calls in flight at once (1 to 256).
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! each step makes. Nothing here draws on a terminal; results and failures are plain
 //! values the wizard and the scriptable commands both report.
 
+pub mod audit;
 pub mod ecr;
 pub mod eks;
 pub mod error;

@@ -2,6 +2,7 @@
 //! data. Nothing here knows about terminals or AWS.
 
 pub mod access_change;
+pub mod audit;
 pub mod documents;
 pub mod flow;
 pub mod lint;

@@ -14,6 +14,10 @@
 //! A rule can also answer a request itself, without forwarding it: for an action the
 //! emulator does not serve, or an error answer the emulator never gives.
 //!
+//! It can also hold every answer back for a while before delivering it, and counts
+//! the requests it has received but not yet answered: the most at any one time is
+//! how many calls the client had in flight at once.
+//!
 //! An IAM or STS call names its action in the form body (`Action=<Name>`); an ECR call
 //! in the header `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Name>`.
 //!
@@ -88,6 +92,29 @@ struct Shared {
     hooks: Vec<Hook>,
     seen: Vec<String>,
     lost: Vec<String>,
+    /// How long every answer is held back before it is delivered.
+    delay: Duration,
+    /// Requests received and not yet answered (or dropped), now and at most.
+    in_flight: usize,
+    peak_in_flight: usize,
+}
+
+/// Counts a request as in flight from when it is read until it is answered.
+struct InFlight<'a>(&'a Mutex<Shared>);
+
+impl<'a> InFlight<'a> {
+    fn start(shared: &'a Mutex<Shared>) -> InFlight<'a> {
+        let mut state = lock(shared);
+        state.in_flight += 1;
+        state.peak_in_flight = state.peak_in_flight.max(state.in_flight);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        lock(self.0).in_flight -= 1;
+    }
 }
 
 /// The proxy; it listens until dropped.
@@ -205,6 +232,19 @@ impl Proxy {
     /// The actions whose answers were lost, in order.
     pub fn lost(&self) -> Vec<String> {
         lock(&self.shared).lost.clone()
+    }
+
+    /// Every answer from now on is delivered only after `delay`, as a distant
+    /// endpoint would answer.
+    pub fn delay_answers(&self, delay: Duration) {
+        lock(&self.shared).delay = delay;
+    }
+
+    /// The most requests the proxy had received and not yet answered at one time.
+    /// A request stops counting just before its answer is sent, so a client that
+    /// starts its next call only after an answer is never counted twice.
+    pub fn peak_in_flight(&self) -> usize {
+        lock(&self.shared).peak_in_flight
     }
 }
 
@@ -332,17 +372,19 @@ fn serve(
         }
     }
 
-    let fault = {
+    let in_flight = InFlight::start(shared);
+    let (fault, delay) = {
         let mut shared = lock(shared);
         shared.seen.push(action.clone());
         let rule = shared
             .rules
             .iter_mut()
             .find(|rule| rule.action == action && rule.left > 0);
-        rule.map(|rule| {
+        let fault = rule.map(|rule| {
             rule.left -= 1;
             rule.fault.clone()
-        })
+        });
+        (fault, shared.delay)
     };
     if let Some(Fault::Answer(status, body)) = &fault {
         let mut writer = client;
@@ -365,6 +407,10 @@ fn serve(
     server.write_all(&request)?;
     let mut answer = Vec::new();
     (&mut server).take(MOST_BYTES).read_to_end(&mut answer)?;
+    let until = Instant::now() + delay;
+    while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(5));
+    }
 
     if let Some(fault) = fault {
         lock(shared).lost.push(action);
@@ -374,9 +420,11 @@ fn serve(
                 thread::sleep(Duration::from_millis(10));
             }
         }
+        drop(in_flight);
         let _ = client.shutdown(Shutdown::Both);
         return Ok(());
     }
+    drop(in_flight);
     let mut writer = client;
     writer.write_all(&closing(&answer))?;
     writer.flush()?;
