@@ -988,3 +988,26 @@ fn a_change_after_the_plan_was_confirmed_stops_before_any_removal() {
     assert!(error.message.contains("nothing was changed"), "{error}");
     assert_eq!(setup.listing(), before);
 }
+
+#[test]
+fn delete_files_takes_the_copies_a_stopped_rotation_left_and_only_ours() {
+    let setup = Setup::new();
+    assert_success(&setup.curated());
+    // A rotation that stopped keeps the replaced files as `<file>.previous`: they hold
+    // the old key's secret, written by ecr-share for this user.
+    let config_backup = PathBuf::from(format!("{}.previous", setup.config_out().display()));
+    let secret_backup = PathBuf::from(format!("{}.previous", setup.secret_out().display()));
+    std::fs::copy(setup.config_out(), &config_backup).unwrap();
+    std::fs::write(&secret_backup, "not a manifest ecr-share wrote\n").unwrap();
+
+    let output = setup.teardown_with_files(&["--yes"]);
+    assert_success(&output);
+    assert!(!setup.config_out().exists() && !setup.secret_out().exists());
+    assert!(!config_backup.exists(), "{}", stdout(&output));
+    assert!(stdout(&output).contains(&config_backup.display().to_string()));
+    // A `.previous` beside the manifest that ecr-share did not write is kept.
+    assert_eq!(
+        std::fs::read_to_string(&secret_backup).unwrap(),
+        "not a manifest ecr-share wrote\n"
+    );
+}

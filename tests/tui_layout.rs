@@ -594,7 +594,10 @@ fn the_read_policy_shows_the_linters_warning_and_why_it_is_kept() {
     }
     // Short of room, one line per finding and where to read the reasons.
     let screen = render(&app, 80, 24);
-    assert!(screen.contains("⚠ ineffective-action in Statement[0] (ECRRead)"), "{screen}");
+    assert!(
+        screen.contains("⚠ ineffective-action in Statement[0] (ECRRead)"),
+        "{screen}"
+    );
     assert!(screen.contains("ecr-share lint FILE"), "{screen}");
 }
 
@@ -602,7 +605,9 @@ fn the_read_policy_shows_the_linters_warning_and_why_it_is_kept() {
 fn clean_documents_and_documents_with_missing_values_show_no_findings() {
     // The trust policy and the assume-role policy lint clean.
     let mut app = curated_on_step('3');
-    app.curated.form.set(FieldId::DestinationAccount, "999999999999");
+    app.curated
+        .form
+        .set(FieldId::DestinationAccount, "999999999999");
     let screen = render(&app, 120, 36);
     assert!(!screen.contains("ecr-share lint"), "{screen}");
     let mut app = curated_on_step('4');
