@@ -49,16 +49,16 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Grant accounts or whole organizations access to private ECR repositories, merged
     /// into each repository's current policy.
-    Grant(GrantArgs),
+    Grant(Deferred<GrantArgs>),
     /// Remove the access that `grant` gave, leaving every other statement.
-    Revoke(RevokeArgs),
+    Revoke(Deferred<RevokeArgs>),
     /// Run the EKS Anywhere Curated Packages sharing procedure across two accounts, or
     /// manage what it set up: teardown, rotate-key, verify, export.
     Curated(CuratedCommand),
     /// Who may do what on every repository of an account and region.
-    Audit(AuditArgs),
+    Audit(Deferred<AuditArgs>),
     /// Check an identity or repository policy for mistakes, offline.
-    Lint(LintArgs),
+    Lint(Deferred<LintArgs>),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     Completions {
         /// The shell to complete in.
@@ -67,6 +67,32 @@ pub enum Command {
     },
     /// Print the manual page (roff) on standard output.
     Man,
+}
+
+/// A subcommand's flags, defined only once the subcommand is named on the command
+/// line (or help, completions or the manual page need them all): the wizard, which
+/// names none, starts without building every subcommand's flags.
+#[derive(Debug)]
+pub struct Deferred<T>(pub T);
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+impl<T: Args> Args for Deferred<T> {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        command.defer(T::augment_args)
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        command.defer(T::augment_args_for_update)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,9 +240,12 @@ impl clap::FromArgMatches for CuratedCommand {
 
 impl Args for CuratedCommand {
     fn augment_args(command: clap::Command) -> clap::Command {
-        CuratedAction::augment_subcommands(CuratedArgs::augment_args(command))
-            .args_conflicts_with_subcommands(true)
-            .subcommand_negates_reqs(true)
+        // Defined when `curated` is named, like every subcommand (see [`Deferred`]).
+        command.defer(|command| {
+            CuratedAction::augment_subcommands(CuratedArgs::augment_args(command))
+                .args_conflicts_with_subcommands(true)
+                .subcommand_negates_reqs(true)
+        })
     }
 
     fn augment_args_for_update(command: clap::Command) -> clap::Command {

@@ -24,18 +24,18 @@ fn main() -> ExitCode {
         ),
         Some(Command::Policy(command)) => ecr_share::commands::policy::run(command),
         Some(Command::Grant(args)) => {
-            ecr_share::commands::grant::run_grant(cli.profile, cli.region, args)
+            ecr_share::commands::grant::run_grant(cli.profile, cli.region, args.0)
         }
         Some(Command::Revoke(args)) => {
-            ecr_share::commands::grant::run_revoke(cli.profile, cli.region, args)
+            ecr_share::commands::grant::run_revoke(cli.profile, cli.region, args.0)
         }
         Some(Command::Curated(curated)) => {
             ecr_share::commands::curated::dispatch(cli.region, curated)
         }
         Some(Command::Audit(args)) => {
-            ecr_share::commands::audit::run(cli.profile, cli.region, args)
+            ecr_share::commands::audit::run(cli.profile, cli.region, args.0)
         }
-        Some(Command::Lint(args)) => ecr_share::commands::lint::run(args),
+        Some(Command::Lint(args)) => ecr_share::commands::lint::run(args.0),
         Some(Command::Completions { shell }) => {
             ecr_share::commands::completions::run_completions(shell)
         }
