@@ -462,7 +462,7 @@ pub struct AuditArgs {
     /// Only these repositories; repeat for several (default: every repository).
     #[arg(long = "repository", value_name = "NAME")]
     pub repositories: Vec<String>,
-    /// A table that fits the terminal, or one JSON object per repository.
+    /// A table that fits the terminal, or a JSON array with one object per repository.
     #[arg(long, value_enum, default_value = "table")]
     pub output: AuditOutput,
     /// The most AWS calls in flight at once (1 to 256).

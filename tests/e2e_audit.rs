@@ -646,7 +646,8 @@ fn a_policy_that_cannot_be_read_is_named_and_the_rest_still_printed() {
     setup.repository("cc-third", None);
     let proxy = Proxy::start(&setup.moto.url);
     // Every attempt at the first repository's policy loses its answer.
-    proxy.lose_answer("GetRepositoryPolicy", 3);
+    let attempts = ecr_share::aws::MAX_ATTEMPTS as usize;
+    proxy.lose_answer("GetRepositoryPolicy", attempts);
     let output = setup.run_through(
         proxy.url(),
         &["audit", "--output", "json", "--concurrency", "1"],
@@ -655,8 +656,8 @@ fn a_policy_that_cannot_be_read_is_named_and_the_rest_still_printed() {
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     assert_eq!(
         proxy.count("GetRepositoryPolicy"),
-        5,
-        "three attempts at the first, one at each of the others"
+        attempts + 2,
+        "every attempt at the first, one at each of the others"
     );
     let reports = parse_reports(&output);
     let statuses: Vec<(&str, &str)> = reports
