@@ -17,10 +17,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 
+use super::account::{Account, check_profiles_exist};
 use crate::aws::eks::PackageRegistry;
 use crate::aws::iam;
 use crate::aws::verify;
-use crate::aws::{self as aws_layer, CallError, CallReport, Outcome, Target};
+use crate::aws::{CallError, CallReport, Outcome};
 use crate::cli::{CuratedAction, CuratedArgs, CuratedCommand};
 use crate::core::documents::shell_quote;
 use crate::core::flow::{CuratedStep, FieldId, FlowId, Form, Side, Step};
@@ -201,43 +202,6 @@ fn check_replaceable(
     Ok(())
 }
 
-/// One of the two accounts, as resolved from its profile.
-struct Account {
-    label: &'static str,
-    profile: String,
-    id: AccountId,
-    target: Target,
-}
-
-impl Account {
-    async fn resolve(
-        label: &'static str,
-        profile: &str,
-        region: &Region,
-    ) -> anyhow::Result<Account> {
-        let target = Target::new(Some(profile.to_string()), Some(region.name().to_string()));
-        let config = aws_layer::load_config(&target)
-            .await
-            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-        let identity = aws_layer::caller_identity(&config)
-            .await
-            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-        let id = AccountId::parse(&identity.account)
-            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-        outln!(
-            "{label}: {} is account {id} ({})",
-            target.profile_label(),
-            identity.arn
-        );
-        Ok(Account {
-            label,
-            profile: profile.to_string(),
-            id,
-            target,
-        })
-    }
-}
-
 /// Why the run stopped before the end.
 struct Stop {
     step: CuratedStep,
@@ -378,17 +342,14 @@ impl Report for Printer {
 
 async fn execute(input: Input) -> anyhow::Result<ExitCode> {
     // Both profiles must exist before either account is asked anything.
-    for (flag, profile) in [
+    check_profiles_exist([
         ("--source-profile", &input.source_profile),
         ("--destination-profile", &input.destination_profile),
-    ] {
-        crate::aws::profiles::find(profile)
-            .await
-            .map_err(|e| anyhow!("{flag}: {e}. Nothing was changed."))?;
-    }
-    let source = Account::resolve("source", &input.source_profile, &input.region).await?;
+    ])
+    .await?;
+    let source = Account::resolve("source", &input.source_profile, &input.region, "").await?;
     let destination =
-        Account::resolve("destination", &input.destination_profile, &input.region).await?;
+        Account::resolve("destination", &input.destination_profile, &input.region, "").await?;
     if source.id == destination.id {
         bail!(
             "profile `{}` and profile `{}` are both account {}: the destination must be another account than the one that owns the subscription",

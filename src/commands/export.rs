@@ -15,8 +15,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 
+use super::account::Account;
 use crate::aws::eks::PackageRegistry;
-use crate::aws::{self as aws_layer, CallReport, Target};
+use crate::aws::{CallReport, Target};
 use crate::cli::ExportArgs;
 use crate::core::documents::{self, DocumentKind, shell_quote};
 use crate::core::flow::{CuratedStep, FieldId, FlowId, Form, Side, Step};
@@ -266,7 +267,7 @@ async fn resolve(input: &Input) -> anyhow::Result<(Form, Sides, String)> {
                 );
                 id.clone()
             }
-            None => resolve_account(label, &target).await?,
+            None => resolve_account(label, &target, &input.region).await?,
         };
         sides.insert(side, target, Ok(id));
     }
@@ -294,25 +295,16 @@ async fn resolve(input: &Input) -> anyhow::Result<(Form, Sides, String)> {
     Ok((form, sides, registry_note))
 }
 
-async fn resolve_account(label: &str, target: &Target) -> anyhow::Result<AccountId> {
+async fn resolve_account(
+    label: &'static str,
+    target: &Target,
+    region: &Region,
+) -> anyhow::Result<AccountId> {
     let profile = target.profile.as_deref().unwrap_or_default();
     crate::aws::profiles::find(profile)
         .await
         .map_err(|e| anyhow!("--{label}-profile: {e}. Nothing was written."))?;
-    let config = aws_layer::load_config(target)
-        .await
-        .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-    let identity = aws_layer::caller_identity(&config)
-        .await
-        .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-    let id = AccountId::parse(&identity.account)
-        .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-    outln!(
-        "{label}: {} is account {id} ({})",
-        target.profile_label(),
-        identity.arn
-    );
-    Ok(id)
+    Ok(Account::resolve(label, profile, region, "").await?.id)
 }
 
 /// What a job reported: its calls are printed, its outputs kept.

@@ -1,5 +1,6 @@
 //! The scriptable side: each subcommand of `ecr-share`.
 
+pub mod account;
 pub mod audit;
 pub mod completions;
 pub mod curated;

@@ -12,9 +12,10 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, anyhow, bail};
 
+use super::account::{Account, NOTHING_CHANGED, check_profiles_exist};
+use crate::aws::CallReport;
 use crate::aws::eks::PackageRegistry;
 use crate::aws::verify::{Backoff, MANIFEST_PATH};
-use crate::aws::{self as aws_layer, CallReport, Target};
 use crate::cli::RotateKeyArgs;
 use crate::core::regions;
 use crate::core::validate::{AccountId, IamKind, IamName, Region, RoleArn, check_registry_url};
@@ -132,51 +133,26 @@ pub fn run(region: Option<String>, args: RotateKeyArgs) -> anyhow::Result<ExitCo
     runtime.block_on(execute(input))
 }
 
-/// The account a profile acts as, printed.
-async fn account_of(
-    label: &str,
-    profile: &str,
-    region: &Region,
-) -> anyhow::Result<(Target, AccountId)> {
-    let target = Target::new(Some(profile.to_string()), Some(region.name().to_string()));
-    let config = aws_layer::load_config(&target).await.map_err(|e| {
-        anyhow!(
-            "{label} {}: {e}. Nothing was changed.",
-            target.profile_label()
-        )
-    })?;
-    let identity = aws_layer::caller_identity(&config).await.map_err(|e| {
-        anyhow!(
-            "{label} {}: {e}. Nothing was changed.",
-            target.profile_label()
-        )
-    })?;
-    let account = AccountId::parse(&identity.account)
-        .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-    outln!(
-        "{label}: {} is account {account} ({})",
-        target.profile_label(),
-        identity.arn
-    );
-    Ok((target, account))
-}
-
 async fn execute(input: Input) -> anyhow::Result<ExitCode> {
-    for (flag, profile) in std::iter::once(("--destination-profile", &input.destination_profile))
-        .chain(input.source_profile.iter().map(|p| ("--source-profile", p)))
-    {
-        crate::aws::profiles::find(profile)
-            .await
-            .map_err(|e| anyhow!("{flag}: {e}. Nothing was changed."))?;
-    }
-    let (target, account) =
-        account_of("destination", &input.destination_profile, &input.region).await?;
+    check_profiles_exist(
+        std::iter::once(("--destination-profile", &input.destination_profile))
+            .chain(input.source_profile.iter().map(|p| ("--source-profile", p))),
+    )
+    .await?;
+    let destination = Account::resolve(
+        "destination",
+        &input.destination_profile,
+        &input.region,
+        NOTHING_CHANGED,
+    )
+    .await?;
     let role_arn = match &input.source_profile {
         Some(profile) => {
-            let (_, source) = account_of("source", profile, &input.region).await?;
+            let source =
+                Account::resolve("source", profile, &input.region, NOTHING_CHANGED).await?;
             Some(RoleArn::new(
                 input.region.partition(),
-                &source,
+                &source.id,
                 &input.role_name,
             ))
         }
@@ -198,9 +174,9 @@ async fn execute(input: Input) -> anyhow::Result<ExitCode> {
     };
     let rotation = Rotation {
         iam: IamTarget {
-            target,
+            target: destination.target,
             partition: input.region.partition(),
-            account,
+            account: destination.id,
         },
         user: input.user.clone(),
         config: input.config_out.clone(),

@@ -14,11 +14,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 
+use super::account::{Account, NOTHING_CHANGED, check_profiles_exist};
 use crate::aws::error::ANSWER_LOST;
-use crate::aws::{self as aws_layer, CallReport, Outcome, Target};
+use crate::aws::{CallReport, Outcome};
 use crate::cli::TeardownArgs;
 use crate::core::flow::Side;
-use crate::core::validate::{AccountId, IamKind, IamName, Region};
+use crate::core::validate::{IamKind, IamName, Region};
 use crate::procedure::teardown::{
     self, Accounts, Executed, FileKind, FileState, Names, Removal, Scope, TeardownPlan,
 };
@@ -146,55 +147,6 @@ pub fn run(region: Option<String>, args: TeardownArgs) -> anyhow::Result<ExitCod
     runtime.block_on(execute(input))
 }
 
-/// One of the two accounts, as resolved from its profile.
-struct Account {
-    label: &'static str,
-    profile: String,
-    id: AccountId,
-    target: Target,
-}
-
-impl Account {
-    /// Asks the profile which account it is, as `curated` does.
-    async fn resolve(
-        label: &'static str,
-        profile: &str,
-        region: &Region,
-    ) -> anyhow::Result<Account> {
-        let target = Target::new(Some(profile.to_string()), Some(region.name().to_string()));
-        let config = aws_layer::load_config(&target).await.map_err(|e| {
-            anyhow!(
-                "{label} {}: {e}. Nothing was changed.",
-                target.profile_label()
-            )
-        })?;
-        let identity = aws_layer::caller_identity(&config).await.map_err(|e| {
-            anyhow!(
-                "{label} {}: {e}. Nothing was changed.",
-                target.profile_label()
-            )
-        })?;
-        let id = AccountId::parse(&identity.account)
-            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-        outln!(
-            "{label}: {} is account {id} ({})",
-            target.profile_label(),
-            identity.arn
-        );
-        Ok(Account {
-            label,
-            profile: profile.to_string(),
-            id,
-            target,
-        })
-    }
-
-    /// `[destination 999999999999 · profile `p`]`, as plan lines start.
-    fn tag(&self) -> String {
-        format!("[{} {} · profile `{}`]", self.label, self.id, self.profile)
-    }
-}
-
 /// The two accounts, by side.
 struct Both {
     source: Account,
@@ -213,17 +165,25 @@ impl Both {
 
 async fn execute(input: Input) -> anyhow::Result<ExitCode> {
     // Both profiles must exist before either account is asked anything.
-    for (flag, profile) in [
+    check_profiles_exist([
         ("--source-profile", &input.source_profile),
         ("--destination-profile", &input.destination_profile),
-    ] {
-        crate::aws::profiles::find(profile)
-            .await
-            .map_err(|e| anyhow!("{flag}: {e}. Nothing was changed."))?;
-    }
-    let source = Account::resolve("source", &input.source_profile, &input.region).await?;
-    let destination =
-        Account::resolve("destination", &input.destination_profile, &input.region).await?;
+    ])
+    .await?;
+    let source = Account::resolve(
+        "source",
+        &input.source_profile,
+        &input.region,
+        NOTHING_CHANGED,
+    )
+    .await?;
+    let destination = Account::resolve(
+        "destination",
+        &input.destination_profile,
+        &input.region,
+        NOTHING_CHANGED,
+    )
+    .await?;
     if source.id == destination.id {
         bail!(
             "profile `{}` and profile `{}` are both account {}: the procedure runs across two accounts, so one of them is not the one it ran in. Nothing was changed.",
