@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow, bail};
 
 use super::account::{Account, check_profiles_exist};
+use super::flags::{self, check_output_path};
 use crate::aws::eks::PackageRegistry;
 use crate::aws::iam;
 use crate::aws::verify;
@@ -25,8 +26,9 @@ use crate::aws::{CallError, CallReport, Outcome};
 use crate::cli::{CuratedAction, CuratedArgs, CuratedCommand};
 use crate::core::documents::shell_quote;
 use crate::core::flow::{CuratedStep, FieldId, FlowId, Form, Side, Step};
-use crate::core::validate::{AccountId, IamKind, IamName, Region, SubscriptionId};
+use crate::core::validate::{AccountId, IamName, Region, SubscriptionId};
 use crate::files;
+use crate::procedure::teardown::Names;
 use crate::procedure::{self, Job, Output, Report, Sides};
 use crate::{errln, outln};
 
@@ -51,10 +53,10 @@ struct Input {
 
 impl Input {
     fn validate(region: Option<String>, args: CuratedArgs) -> anyhow::Result<Input> {
-        let region = region.ok_or_else(|| {
-            anyhow!("curated needs --region: the region that hosts the EKS Anywhere subscription, such as --region us-west-2")
-        })?;
-        let region = Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
+        let region = flags::region(
+            region,
+            "curated needs --region: the region that hosts the EKS Anywhere subscription, such as --region us-west-2",
+        )?;
         let subscription = SubscriptionId::parse(&args.subscription_id)
             .map_err(|e| anyhow!("--subscription-id: {e}"))?;
         let registry_account = args
@@ -63,25 +65,13 @@ impl Input {
             .map(AccountId::parse)
             .transpose()
             .map_err(|e| anyhow!("--registry-account: {e}"))?;
-        let name = |flag: &str, kind: IamKind, text: &str| {
-            IamName::parse(kind, text).map_err(|e| anyhow!("--{flag}: {e}"))
-        };
-        let policy_name = name("policy-name", IamKind::Policy, &args.names.policy_name)?;
-        let role_name = name("role-name", IamKind::Role, &args.names.role_name)?;
-        let assume_policy_name = name(
-            "assume-policy-name",
-            IamKind::Policy,
-            &args.names.assume_policy_name,
-        )?;
-        let user_name = name("user-name", IamKind::User, &args.names.user_name)?;
-        for (flag, profile) in [
-            ("source-profile", &args.names.source_profile),
-            ("destination-profile", &args.names.destination_profile),
-        ] {
-            if profile.trim().is_empty() {
-                bail!("--{flag}: enter the name of an AWS profile");
-            }
-        }
+        let Names {
+            read_policy: policy_name,
+            role: role_name,
+            assume_policy: assume_policy_name,
+            user: user_name,
+        } = args.names.iam_names()?;
+        let (source_profile, destination_profile) = args.names.profiles()?;
         check_output_path("--config-out", &args.config_out)?;
         if let Some(path) = &args.secret_out {
             check_output_path("--secret-out", path)?;
@@ -95,8 +85,8 @@ impl Input {
         }
         Ok(Input {
             region,
-            source_profile: args.names.source_profile.trim().to_string(),
-            destination_profile: args.names.destination_profile.trim().to_string(),
+            source_profile,
+            destination_profile,
             subscription,
             registry_account,
             policy_name,
@@ -111,23 +101,6 @@ impl Input {
             yes: args.yes,
         })
     }
-}
-
-fn check_output_path(flag: &str, path: &Path) -> anyhow::Result<()> {
-    if path.as_os_str().is_empty() {
-        bail!("{flag}: enter a file path");
-    }
-    if path.is_dir() {
-        bail!("{flag}: {} is a folder; name a file in it", path.display());
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !parent.is_dir() {
-        bail!("{flag}: the folder {} does not exist", parent.display());
-    }
-    Ok(())
 }
 
 /// `ecr-share curated [SUBCOMMAND]`: the procedure, or the named lifecycle command.

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod completions;
 pub mod curated;
 pub mod export;
+pub mod flags;
 pub mod grant;
 pub mod lint;
 pub mod policy;

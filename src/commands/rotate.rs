@@ -6,13 +6,14 @@
 //! and how the rotation ended.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, anyhow, bail};
 
 use super::account::{Account, NOTHING_CHANGED, check_profiles_exist};
+use super::flags::{self, check_output_path};
 use crate::aws::CallReport;
 use crate::aws::eks::PackageRegistry;
 use crate::aws::verify::{Backoff, MANIFEST_PATH};
@@ -50,18 +51,17 @@ struct Input {
 
 impl Input {
     fn validate(region: Option<String>, args: RotateKeyArgs) -> anyhow::Result<Input> {
-        let region = region.ok_or_else(|| {
-            anyhow!("rotate-key needs --region: the region of the config file, such as --region us-west-2")
-        })?;
-        let region = Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
-        let destination_profile = args.destination_profile.trim().to_string();
-        if destination_profile.is_empty() {
-            bail!("--destination-profile: enter the name of an AWS profile");
-        }
-        let source_profile = match args.source_profile.as_deref().map(str::trim) {
-            Some("") => bail!("--source-profile: enter the name of an AWS profile"),
-            other => other.map(str::to_string),
-        };
+        let region = flags::region(
+            region,
+            "rotate-key needs --region: the region of the config file, such as --region us-west-2",
+        )?;
+        let destination_profile =
+            flags::profile("--destination-profile", &args.destination_profile)?;
+        let source_profile = args
+            .source_profile
+            .as_deref()
+            .map(|profile| flags::profile("--source-profile", profile))
+            .transpose()?;
         let user = IamName::parse(IamKind::User, &args.user_name)
             .map_err(|e| anyhow!("--user-name: {e}"))?;
         let role_name = IamName::parse(IamKind::Role, &args.role_name)
@@ -105,23 +105,6 @@ impl Input {
             yes: args.yes,
         })
     }
-}
-
-fn check_output_path(flag: &str, path: &Path) -> anyhow::Result<()> {
-    if path.as_os_str().is_empty() {
-        bail!("{flag}: enter a file path");
-    }
-    if path.is_dir() {
-        bail!("{flag}: {} is a folder; name a file in it", path.display());
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !parent.is_dir() {
-        bail!("{flag}: the folder {} does not exist", parent.display());
-    }
-    Ok(())
 }
 
 pub fn run(region: Option<String>, args: RotateKeyArgs) -> anyhow::Result<ExitCode> {

@@ -15,11 +15,12 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow, bail};
 
 use super::account::{Account, NOTHING_CHANGED, check_profiles_exist};
+use super::flags;
 use crate::aws::error::ANSWER_LOST;
 use crate::aws::{CallReport, Outcome};
 use crate::cli::TeardownArgs;
 use crate::core::flow::Side;
-use crate::core::validate::{IamKind, IamName, Region};
+use crate::core::validate::{IamName, Region};
 use crate::procedure::teardown::{
     self, Accounts, Executed, FileKind, FileState, Names, Removal, Scope, TeardownPlan,
 };
@@ -43,31 +44,12 @@ struct Input {
 
 impl Input {
     fn validate(region: Option<String>, args: TeardownArgs) -> anyhow::Result<Input> {
-        let region = region.ok_or_else(|| {
-            anyhow!("curated teardown needs --region: the region the procedure ran in, such as --region us-west-2")
-        })?;
-        let region = Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
-        let name = |flag: &str, kind: IamKind, text: &str| {
-            IamName::parse(kind, text).map_err(|e| anyhow!("--{flag}: {e}"))
-        };
-        let names = Names {
-            read_policy: name("policy-name", IamKind::Policy, &args.names.policy_name)?,
-            role: name("role-name", IamKind::Role, &args.names.role_name)?,
-            assume_policy: name(
-                "assume-policy-name",
-                IamKind::Policy,
-                &args.names.assume_policy_name,
-            )?,
-            user: name("user-name", IamKind::User, &args.names.user_name)?,
-        };
-        for (flag, profile) in [
-            ("source-profile", &args.names.source_profile),
-            ("destination-profile", &args.names.destination_profile),
-        ] {
-            if profile.trim().is_empty() {
-                bail!("--{flag}: enter the name of an AWS profile");
-            }
-        }
+        let region = flags::region(
+            region,
+            "curated teardown needs --region: the region the procedure ran in, such as --region us-west-2",
+        )?;
+        let names = args.names.iam_names()?;
+        let (source_profile, destination_profile) = args.names.profiles()?;
         let given: Vec<(&str, PathBuf, FileKind)> = [
             ("--config-out", args.config_out, FileKind::Config),
             ("--secret-out", args.secret_out, FileKind::Manifest),
@@ -114,8 +96,8 @@ impl Input {
         };
         Ok(Input {
             region,
-            source_profile: args.names.source_profile.trim().to_string(),
-            destination_profile: args.names.destination_profile.trim().to_string(),
+            source_profile,
+            destination_profile,
             names,
             files,
             kept_files,
