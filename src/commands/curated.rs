@@ -11,7 +11,6 @@
 //! asked with `--update-existing` for the wanted document to be made current.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -398,29 +397,15 @@ fn print_plan(input: &Input, source: &Account, destination: &Account) {
 }
 
 fn confirm(update_existing: bool) -> anyhow::Result<()> {
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "not asking for confirmation on a non-interactive input: add --yes to run without asking"
-        );
-    }
-    if update_existing {
-        crate::output::print_stderr(
-            format_args!(
-                "Proceed, replacing the document of any existing policy or role that differs (--update-existing)? [y/N] "
-            ),
-            false,
-        );
+    let prompt = if update_existing {
+        "Proceed, replacing the document of any existing policy or role that differs (--update-existing)? [y/N] "
     } else {
-        crate::output::print_stderr(format_args!("Proceed? [y/N] "), false);
-    }
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .context("could not read the answer")?;
-    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        bail!("stopped at the operator's request; nothing was changed");
-    }
-    Ok(())
+        "Proceed? [y/N] "
+    };
+    super::confirm::ask(
+        prompt,
+        "not asking for confirmation on a non-interactive input: add --yes to run without asking",
+    )
 }
 
 /// The form the engine plans from, filled from the command line and the accounts

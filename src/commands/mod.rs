@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod completions;
+pub mod confirm;
 pub mod curated;
 pub mod export;
 pub mod flags;

@@ -5,7 +5,6 @@
 //! flags, prints the keys and the plan, asks for the go-ahead, and prints every call
 //! and how the rotation ended.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -306,20 +305,10 @@ fn print_plan(rotation: &Rotation, plan: &Plan) {
 }
 
 fn confirm() -> anyhow::Result<()> {
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "not asking for confirmation on a non-interactive input: add --yes to rotate without asking. Nothing was changed."
-        );
-    }
-    crate::output::print_stderr(format_args!("Rotate the key? [y/N] "), false);
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .context("could not read the answer")?;
-    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        bail!("stopped at the operator's request; nothing was changed");
-    }
-    Ok(())
+    super::confirm::ask(
+        "Rotate the key? [y/N] ",
+        "not asking for confirmation on a non-interactive input: add --yes to rotate without asking. Nothing was changed.",
+    )
 }
 
 /// Says how the rotation ended; returns the exit code.

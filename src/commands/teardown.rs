@@ -8,7 +8,6 @@
 //! prints the plan only.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -310,23 +309,10 @@ fn print_plan(input: &Input, plan: &TeardownPlan, both: &Both) {
 }
 
 fn confirm(removals: usize) -> anyhow::Result<()> {
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "not asking for confirmation on a non-interactive input: add --yes to remove without asking, or --dry-run to print the plan only. Nothing was changed."
-        );
-    }
-    crate::output::print_stderr(
-        format_args!("Remove these {}? [y/N] ", count(removals, "thing")),
-        false,
-    );
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .context("could not read the answer")?;
-    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        bail!("stopped at the operator's request; nothing was changed");
-    }
-    Ok(())
+    super::confirm::ask(
+        &format!("Remove these {}? [y/N] ", count(removals, "thing")),
+        "not asking for confirmation on a non-interactive input: add --yes to remove without asking, or --dry-run to print the plan only. Nothing was changed.",
+    )
 }
 
 /// Prints a line per call, tagged with the account the removal is made in. Each
