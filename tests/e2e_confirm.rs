@@ -22,9 +22,7 @@ fn run(profiles: &common::Profiles, args: &[&str]) -> String {
 
 #[test]
 fn grant_and_revoke_say_who_gains_and_loses_what_before_the_diff() {
-    let moto = Moto::start();
-    let dir = tempfile::tempdir().unwrap();
-    let profiles = moto.profiles(dir.path());
+    let (moto, _dir, profiles) = Moto::start_with_profiles();
     let config = aws_sdk_ecr::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))

@@ -10,7 +10,10 @@ use std::process::Output;
 
 use base64::Engine as _;
 use common::aws::{Registry, access_keys, block_on, file_mode, ini_value};
-use common::{DESTINATION_ACCOUNT, Moto, Profiles, SOURCE_ACCOUNT, stderr, stdout};
+use common::{
+    DESTINATION_ACCOUNT, Moto, Profiles, SOURCE_ACCOUNT, assert_failure, assert_success, stderr,
+    stdout,
+};
 use serde_json::{Value, json};
 
 const SUBSCRIPTION: &str = "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964";
@@ -29,9 +32,7 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().unwrap();
-        let profiles = moto.profiles(dir.path());
+        let (moto, dir, profiles) = Moto::start_with_profiles();
         Setup {
             moto,
             profiles,
@@ -176,24 +177,6 @@ fn local_policy_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
             .filter_map(|p| p.policy_name().map(str::to_string))
             .collect()
     })
-}
-
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
-fn assert_failure(output: &Output) {
-    assert!(
-        !output.status.success(),
-        "expected a failure\nstdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
 }
 
 #[test]

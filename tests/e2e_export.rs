@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::aws::{Registry, access_keys, block_on, file_mode, iam_client};
-use common::{DESTINATION_ACCOUNT, Moto, Profiles, SOURCE_ACCOUNT, stderr, stdout};
+use common::{
+    DESTINATION_ACCOUNT, Moto, Profiles, SOURCE_ACCOUNT, assert_failure, assert_success, stderr,
+    stdout,
+};
 use ecr_share::core::documents;
 use ecr_share::core::validate::{IamKind, IamName, Region, RoleArn};
 use serde_json::Value;
@@ -82,24 +85,6 @@ fn ecr_share(vars: &[(&'static str, String)], args: &[&str]) -> Output {
     command.output().expect("ecr-share runs")
 }
 
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
-fn assert_failure(output: &Output) {
-    assert!(
-        !output.status.success(),
-        "expected a failure\nstdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
 /// One test's emulator, profiles and folders.
 struct Setup {
     moto: Moto,
@@ -109,9 +94,7 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().unwrap();
-        let profiles = moto.profiles(dir.path());
+        let (moto, dir, profiles) = Moto::start_with_profiles();
         let setup = Setup {
             moto,
             dir,

@@ -32,9 +32,7 @@ struct Fleet {
 impl Fleet {
     /// The emulator with these repositories, each holding `foreign_policy(name)`.
     fn with(repositories: &[&str]) -> Fleet {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().unwrap();
-        let profiles = moto.profiles(dir.path());
+        let (moto, dir, profiles) = Moto::start_with_profiles();
         let ecr = ecr_client(&moto.url, None);
         let fleet = Fleet {
             moto,

@@ -22,9 +22,7 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().unwrap();
-        let profiles = moto.profiles(dir.path());
+        let (moto, dir, profiles) = Moto::start_with_profiles();
         let config = aws_sdk_ecr::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))

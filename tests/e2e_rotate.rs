@@ -38,9 +38,7 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().unwrap();
-        let profiles = moto.profiles(dir.path());
+        let (moto, dir, profiles) = Moto::start_with_profiles();
         let registry = Registry::start(404);
         let output = profiles.run(&[
             "--region",

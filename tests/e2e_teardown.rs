@@ -17,7 +17,10 @@ use std::process::Output;
 
 use common::aws::{Registry, block_on, iam_client};
 use common::proxy::Proxy;
-use common::{DESTINATION_ACCOUNT, Moto, Profiles, SOURCE_ACCOUNT, stderr, stdout};
+use common::{
+    DESTINATION_ACCOUNT, Moto, Profiles, SOURCE_ACCOUNT, assert_failure, assert_success, stderr,
+    stdout,
+};
 use ecr_share::aws::iam::Iam;
 use ecr_share::aws::{CallReport, Outcome};
 use ecr_share::core::flow::Side;
@@ -291,24 +294,6 @@ fn listing(iam: &aws_sdk_iam::Client) -> Value {
         }
         json!({"users": users, "roles": roles, "policies": policies})
     })
-}
-
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
-fn assert_failure(output: &Output) {
-    assert!(
-        !output.status.success(),
-        "expected a failure\nstdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
 }
 
 fn policy(iam: &aws_sdk_iam::Client, name: &str, document: &Value) -> String {

@@ -33,9 +33,7 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().unwrap();
-        let profiles = moto.profiles(dir.path());
+        let (moto, dir, profiles) = Moto::start_with_profiles();
         let registry = Registry::start(404);
         let config = dir.path().join("curated-packages-aws-config");
         let output = profiles.run(&[

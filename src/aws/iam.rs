@@ -1116,6 +1116,40 @@ fn canonical(value: &Value) -> Value {
     }
 }
 
+/// An IAM client of account 111111111111 whose answers come from `rules`
+/// (aws-smithy-mocks), with the tool's retries on a short backoff: the unit tests of
+/// the IAM calls run against it.
+#[cfg(test)]
+pub(crate) fn mocked_iam(rules: &[&aws_smithy_mocks::Rule]) -> Iam {
+    use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, create_mock_http_client};
+
+    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+    for rule in rules {
+        interceptor = interceptor.with_rule(rule);
+    }
+    let config = aws_sdk_iam::Config::builder()
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .region(aws_sdk_iam::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_iam::config::Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        ))
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor)
+        // The tool's retries, with a short backoff: a call sent once shows it.
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(crate::aws::MAX_ATTEMPTS)
+                .with_initial_backoff(std::time::Duration::from_millis(1))
+                .with_max_backoff(std::time::Duration::from_millis(5)),
+        )
+        .build();
+    Iam::with_client(
+        aws_sdk_iam::Client::from_conf(config),
+        Partition::Aws,
+        AccountId::parse("111111111111").unwrap(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1128,42 +1162,14 @@ mod tests {
     use aws_sdk_iam::operation::list_policy_tags::ListPolicyTagsOutput;
     use aws_sdk_iam::operation::list_policy_versions::ListPolicyVersionsOutput;
     use aws_sdk_iam::types::{AccessKeyMetadata, Policy, PolicyVersion, StatusType};
-    use aws_smithy_mocks::{
-        MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
-    };
+    use aws_smithy_mocks::{Rule, mock};
     use aws_smithy_types::DateTime;
     use aws_smithy_types::error::ErrorMetadata;
     use serde_json::json;
 
-    const ARN: &str = "arn:aws:iam::111111111111:policy/curated-packages-policy";
+    use super::mocked_iam as iam;
 
-    fn iam(rules: &[&Rule]) -> Iam {
-        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-        for rule in rules {
-            interceptor = interceptor.with_rule(rule);
-        }
-        let config = aws_sdk_iam::Config::builder()
-            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-            .region(aws_sdk_iam::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_iam::config::Credentials::new(
-                "AKIDTEST", "secret", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor)
-            // The tool's retries, with a short backoff: a call sent once shows it.
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(crate::aws::MAX_ATTEMPTS)
-                    .with_initial_backoff(std::time::Duration::from_millis(1))
-                    .with_max_backoff(std::time::Duration::from_millis(5)),
-            )
-            .build();
-        Iam::with_client(
-            aws_sdk_iam::Client::from_conf(config),
-            Partition::Aws,
-            AccountId::parse("111111111111").unwrap(),
-        )
-    }
+    const ARN: &str = "arn:aws:iam::111111111111:policy/curated-packages-policy";
 
     fn name(text: &str) -> IamName {
         IamName::parse(crate::core::validate::IamKind::Policy, text).unwrap()

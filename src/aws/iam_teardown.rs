@@ -452,13 +452,7 @@ impl Iam {
             ("iam:DetachUserPolicy", "detached"),
             sent,
             "the attachment".to_string(),
-            || async {
-                match self.user_attached(user).await {
-                    Ok(arns) => Ok(!arns.iter().any(|a| a == policy_arn)),
-                    Err(error) if error.is(NO_SUCH_ENTITY) => Ok(true),
-                    Err(error) => Err(error),
-                }
-            },
+            || async { detached(self.user_attached(user).await, policy_arn) },
         )
         .await;
         CallReport::new(
@@ -565,13 +559,7 @@ impl Iam {
             ("iam:DetachRolePolicy", "detached"),
             sent,
             "the attachment".to_string(),
-            || async {
-                match self.role_attached(role).await {
-                    Ok(arns) => Ok(!arns.iter().any(|a| a == policy_arn)),
-                    Err(error) if error.is(NO_SUCH_ENTITY) => Ok(true),
-                    Err(error) => Err(error),
-                }
-            },
+            || async { detached(self.role_attached(role).await, policy_arn) },
         )
         .await;
         CallReport::new(
@@ -610,6 +598,16 @@ impl Iam {
 /// means still there.
 fn gone<T>(read: Result<T, CallError>) -> Result<bool, CallError> {
     absent(read).map(|found| found.is_none())
+}
+
+/// Whether a read of an entity's attached policies says `policy_arn` is off it: an
+/// entity that is gone (`NoSuchEntity`) holds nothing.
+fn detached(attached: Result<Vec<String>, CallError>, policy_arn: &str) -> Result<bool, CallError> {
+    match attached {
+        Ok(arns) => Ok(!arns.iter().any(|a| a == policy_arn)),
+        Err(error) if error.is(NO_SUCH_ENTITY) => Ok(true),
+        Err(error) => Err(error),
+    }
 }
 
 /// What a deletion sent once came to. A refusal is reported as AWS gave it, except
@@ -667,46 +665,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_iam::config::retry::RetryConfig;
     use aws_sdk_iam::operation::delete_role::DeleteRoleError;
     use aws_sdk_iam::operation::get_role::{GetRoleError, GetRoleOutput};
     use aws_sdk_iam::operation::list_access_keys::ListAccessKeysOutput;
     use aws_sdk_iam::types::{AccessKeyMetadata, Role, StatusType};
-    use aws_smithy_mocks::{
-        MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
-    };
+    use aws_smithy_mocks::mock;
     use aws_smithy_types::error::ErrorMetadata;
 
-    use crate::core::regions::Partition;
-    use crate::core::validate::{AccountId, IamKind};
-
-    fn iam(rules: &[&Rule]) -> Iam {
-        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-        for rule in rules {
-            interceptor = interceptor.with_rule(rule);
-        }
-        let config = aws_sdk_iam::Config::builder()
-            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-            .region(aws_sdk_iam::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_iam::config::Credentials::new(
-                "AKIDTEST", "secret", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor)
-            // The tool's retries, with a short backoff: a call sent once shows it.
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(crate::aws::MAX_ATTEMPTS)
-                    .with_initial_backoff(std::time::Duration::from_millis(1))
-                    .with_max_backoff(std::time::Duration::from_millis(5)),
-            )
-            .build();
-        Iam::with_client(
-            aws_sdk_iam::Client::from_conf(config),
-            Partition::Aws,
-            AccountId::parse("111111111111").unwrap(),
-        )
-    }
+    use crate::aws::iam::mocked_iam as iam;
+    use crate::core::validate::IamKind;
 
     fn role() -> IamName {
         IamName::parse(IamKind::Role, "curated-packages-role").unwrap()

@@ -11,21 +11,23 @@
 //! asked with `--update-existing` for the wanted document to be made current.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 
+use super::account::{Account, check_profiles_exist};
+use super::flags::{self, check_output_path};
 use crate::aws::eks::PackageRegistry;
 use crate::aws::iam;
 use crate::aws::verify;
-use crate::aws::{self as aws_layer, CallError, CallReport, Outcome, Target};
+use crate::aws::{CallError, CallReport, Outcome};
 use crate::cli::{CuratedAction, CuratedArgs, CuratedCommand};
 use crate::core::documents::shell_quote;
 use crate::core::flow::{CuratedStep, FieldId, FlowId, Form, Side, Step};
-use crate::core::validate::{AccountId, IamKind, IamName, Region, SubscriptionId};
+use crate::core::validate::{AccountId, IamName, Region, SubscriptionId};
 use crate::files;
+use crate::procedure::teardown::Names;
 use crate::procedure::{self, Job, Output, Report, Sides};
 use crate::{errln, outln};
 
@@ -50,10 +52,10 @@ struct Input {
 
 impl Input {
     fn validate(region: Option<String>, args: CuratedArgs) -> anyhow::Result<Input> {
-        let region = region.ok_or_else(|| {
-            anyhow!("curated needs --region: the region that hosts the EKS Anywhere subscription, such as --region us-west-2")
-        })?;
-        let region = Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
+        let region = flags::region(
+            region,
+            "curated needs --region: the region that hosts the EKS Anywhere subscription, such as --region us-west-2",
+        )?;
         let subscription = SubscriptionId::parse(&args.subscription_id)
             .map_err(|e| anyhow!("--subscription-id: {e}"))?;
         let registry_account = args
@@ -62,25 +64,13 @@ impl Input {
             .map(AccountId::parse)
             .transpose()
             .map_err(|e| anyhow!("--registry-account: {e}"))?;
-        let name = |flag: &str, kind: IamKind, text: &str| {
-            IamName::parse(kind, text).map_err(|e| anyhow!("--{flag}: {e}"))
-        };
-        let policy_name = name("policy-name", IamKind::Policy, &args.names.policy_name)?;
-        let role_name = name("role-name", IamKind::Role, &args.names.role_name)?;
-        let assume_policy_name = name(
-            "assume-policy-name",
-            IamKind::Policy,
-            &args.names.assume_policy_name,
-        )?;
-        let user_name = name("user-name", IamKind::User, &args.names.user_name)?;
-        for (flag, profile) in [
-            ("source-profile", &args.names.source_profile),
-            ("destination-profile", &args.names.destination_profile),
-        ] {
-            if profile.trim().is_empty() {
-                bail!("--{flag}: enter the name of an AWS profile");
-            }
-        }
+        let Names {
+            read_policy: policy_name,
+            role: role_name,
+            assume_policy: assume_policy_name,
+            user: user_name,
+        } = args.names.iam_names()?;
+        let (source_profile, destination_profile) = args.names.profiles()?;
         check_output_path("--config-out", &args.config_out)?;
         if let Some(path) = &args.secret_out {
             check_output_path("--secret-out", path)?;
@@ -94,8 +84,8 @@ impl Input {
         }
         Ok(Input {
             region,
-            source_profile: args.names.source_profile.trim().to_string(),
-            destination_profile: args.names.destination_profile.trim().to_string(),
+            source_profile,
+            destination_profile,
             subscription,
             registry_account,
             policy_name,
@@ -110,23 +100,6 @@ impl Input {
             yes: args.yes,
         })
     }
-}
-
-fn check_output_path(flag: &str, path: &Path) -> anyhow::Result<()> {
-    if path.as_os_str().is_empty() {
-        bail!("{flag}: enter a file path");
-    }
-    if path.is_dir() {
-        bail!("{flag}: {} is a folder; name a file in it", path.display());
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !parent.is_dir() {
-        bail!("{flag}: the folder {} does not exist", parent.display());
-    }
-    Ok(())
 }
 
 /// `ecr-share curated [SUBCOMMAND]`: the procedure, or the named lifecycle command.
@@ -199,43 +172,6 @@ fn check_replaceable(
         );
     }
     Ok(())
-}
-
-/// One of the two accounts, as resolved from its profile.
-struct Account {
-    label: &'static str,
-    profile: String,
-    id: AccountId,
-    target: Target,
-}
-
-impl Account {
-    async fn resolve(
-        label: &'static str,
-        profile: &str,
-        region: &Region,
-    ) -> anyhow::Result<Account> {
-        let target = Target::new(Some(profile.to_string()), Some(region.name().to_string()));
-        let config = aws_layer::load_config(&target)
-            .await
-            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-        let identity = aws_layer::caller_identity(&config)
-            .await
-            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-        let id = AccountId::parse(&identity.account)
-            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-        outln!(
-            "{label}: {} is account {id} ({})",
-            target.profile_label(),
-            identity.arn
-        );
-        Ok(Account {
-            label,
-            profile: profile.to_string(),
-            id,
-            target,
-        })
-    }
 }
 
 /// Why the run stopped before the end.
@@ -378,17 +314,14 @@ impl Report for Printer {
 
 async fn execute(input: Input) -> anyhow::Result<ExitCode> {
     // Both profiles must exist before either account is asked anything.
-    for (flag, profile) in [
+    check_profiles_exist([
         ("--source-profile", &input.source_profile),
         ("--destination-profile", &input.destination_profile),
-    ] {
-        crate::aws::profiles::find(profile)
-            .await
-            .map_err(|e| anyhow!("{flag}: {e}. Nothing was changed."))?;
-    }
-    let source = Account::resolve("source", &input.source_profile, &input.region).await?;
+    ])
+    .await?;
+    let source = Account::resolve("source", &input.source_profile, &input.region, "").await?;
     let destination =
-        Account::resolve("destination", &input.destination_profile, &input.region).await?;
+        Account::resolve("destination", &input.destination_profile, &input.region, "").await?;
     if source.id == destination.id {
         bail!(
             "profile `{}` and profile `{}` are both account {}: the destination must be another account than the one that owns the subscription",
@@ -464,29 +397,15 @@ fn print_plan(input: &Input, source: &Account, destination: &Account) {
 }
 
 fn confirm(update_existing: bool) -> anyhow::Result<()> {
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "not asking for confirmation on a non-interactive input: add --yes to run without asking"
-        );
-    }
-    if update_existing {
-        crate::output::print_stderr(
-            format_args!(
-                "Proceed, replacing the document of any existing policy or role that differs (--update-existing)? [y/N] "
-            ),
-            false,
-        );
+    let prompt = if update_existing {
+        "Proceed, replacing the document of any existing policy or role that differs (--update-existing)? [y/N] "
     } else {
-        crate::output::print_stderr(format_args!("Proceed? [y/N] "), false);
-    }
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .context("could not read the answer")?;
-    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        bail!("stopped at the operator's request; nothing was changed");
-    }
-    Ok(())
+        "Proceed? [y/N] "
+    };
+    super::confirm::ask(
+        prompt,
+        "not asking for confirmation on a non-interactive input: add --yes to run without asking",
+    )
 }
 
 /// The form the engine plans from, filled from the command line and the accounts

@@ -15,15 +15,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 
+use super::account::Account;
+use super::flags;
 use crate::aws::eks::PackageRegistry;
-use crate::aws::{self as aws_layer, CallReport, Target};
+use crate::aws::{CallReport, Target};
 use crate::cli::ExportArgs;
 use crate::core::documents::{self, DocumentKind, shell_quote};
 use crate::core::flow::{CuratedStep, FieldId, FlowId, Form, Side, Step};
 use crate::core::regions;
-use crate::core::validate::{AccountId, IamKind, IamName, Region, SubscriptionId};
+use crate::core::validate::{AccountId, IamName, Region, SubscriptionId};
 use crate::files::{PreparedFile, Privacy, Replace};
 use crate::procedure::export::{self as generate, ExportFile, ExportKind, ExportOptions};
+use crate::procedure::teardown::Names;
 use crate::procedure::{self, Output, Report, Sides};
 use crate::{errln, outln};
 
@@ -48,10 +51,10 @@ struct Input {
 
 impl Input {
     fn validate(region: Option<String>, args: ExportArgs) -> anyhow::Result<Input> {
-        let region = region.ok_or_else(|| {
-            anyhow!("curated export needs --region: the region that hosts the EKS Anywhere subscription, such as --region us-west-2")
-        })?;
-        let region = Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
+        let region = flags::region(
+            region,
+            "curated export needs --region: the region that hosts the EKS Anywhere subscription, such as --region us-west-2",
+        )?;
         let account = |flag: &str, value: &Option<String>| {
             value
                 .as_deref()
@@ -83,29 +86,23 @@ impl Input {
                 "--source-account and --destination-account are both {source}: the destination must be another account than the one that owns the subscription"
             );
         }
-        let name = |flag: &str, kind: IamKind, text: &str| {
-            IamName::parse(kind, text).map_err(|e| anyhow!("--{flag}: {e}"))
-        };
-        let policy_name = name("policy-name", IamKind::Policy, &args.names.policy_name)?;
-        let role_name = name("role-name", IamKind::Role, &args.names.role_name)?;
-        let assume_policy_name = name(
-            "assume-policy-name",
-            IamKind::Policy,
-            &args.names.assume_policy_name,
-        )?;
-        let user_name = name("user-name", IamKind::User, &args.names.user_name)?;
-        for (flag, profile) in [
-            ("source-profile", &args.names.source_profile),
-            ("destination-profile", &args.names.destination_profile),
-        ] {
-            let profile = profile.trim();
-            if profile.is_empty() {
-                bail!("--{flag}: enter the name of an AWS profile");
-            }
+        let Names {
+            read_policy: policy_name,
+            role: role_name,
+            assume_policy: assume_policy_name,
+            user: user_name,
+        } = args.names.iam_names()?;
+        // The script spells the profiles as words of a command line.
+        let script_profile = |flag: &str, text: &str| {
+            let profile = flags::profile(flag, text)?;
             if profile.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                bail!("--{flag}: a profile name has no spaces or control characters");
+                bail!("{flag}: a profile name has no spaces or control characters");
             }
-        }
+            Ok(profile)
+        };
+        let source_profile = script_profile("--source-profile", &args.names.source_profile)?;
+        let destination_profile =
+            script_profile("--destination-profile", &args.names.destination_profile)?;
         let here = std::env::current_dir()
             .context("the current folder cannot be read, so relative paths mean nothing")?;
         let config_out = match &args.config_out {
@@ -133,8 +130,8 @@ impl Input {
         }
         Ok(Input {
             region,
-            source_profile: args.names.source_profile.trim().to_string(),
-            destination_profile: args.names.destination_profile.trim().to_string(),
+            source_profile,
+            destination_profile,
             subscription,
             registry_account,
             source_account,
@@ -266,7 +263,7 @@ async fn resolve(input: &Input) -> anyhow::Result<(Form, Sides, String)> {
                 );
                 id.clone()
             }
-            None => resolve_account(label, &target).await?,
+            None => resolve_account(label, &target, &input.region).await?,
         };
         sides.insert(side, target, Ok(id));
     }
@@ -294,25 +291,16 @@ async fn resolve(input: &Input) -> anyhow::Result<(Form, Sides, String)> {
     Ok((form, sides, registry_note))
 }
 
-async fn resolve_account(label: &str, target: &Target) -> anyhow::Result<AccountId> {
+async fn resolve_account(
+    label: &'static str,
+    target: &Target,
+    region: &Region,
+) -> anyhow::Result<AccountId> {
     let profile = target.profile.as_deref().unwrap_or_default();
     crate::aws::profiles::find(profile)
         .await
         .map_err(|e| anyhow!("--{label}-profile: {e}. Nothing was written."))?;
-    let config = aws_layer::load_config(target)
-        .await
-        .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-    let identity = aws_layer::caller_identity(&config)
-        .await
-        .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-    let id = AccountId::parse(&identity.account)
-        .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-    outln!(
-        "{label}: {} is account {id} ({})",
-        target.profile_label(),
-        identity.arn
-    );
-    Ok(id)
+    Ok(Account::resolve(label, profile, region, "").await?.id)
 }
 
 /// What a job reported: its calls are printed, its outputs kept.

@@ -5,16 +5,17 @@
 //! flags, prints the keys and the plan, asks for the go-ahead, and prints every call
 //! and how the rotation ended.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, anyhow, bail};
 
+use super::account::{Account, NOTHING_CHANGED, check_profiles_exist};
+use super::flags::{self, check_output_path};
+use crate::aws::CallReport;
 use crate::aws::eks::PackageRegistry;
 use crate::aws::verify::{Backoff, MANIFEST_PATH};
-use crate::aws::{self as aws_layer, CallReport, Target};
 use crate::cli::RotateKeyArgs;
 use crate::core::regions;
 use crate::core::validate::{AccountId, IamKind, IamName, Region, RoleArn, check_registry_url};
@@ -49,18 +50,17 @@ struct Input {
 
 impl Input {
     fn validate(region: Option<String>, args: RotateKeyArgs) -> anyhow::Result<Input> {
-        let region = region.ok_or_else(|| {
-            anyhow!("rotate-key needs --region: the region of the config file, such as --region us-west-2")
-        })?;
-        let region = Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
-        let destination_profile = args.destination_profile.trim().to_string();
-        if destination_profile.is_empty() {
-            bail!("--destination-profile: enter the name of an AWS profile");
-        }
-        let source_profile = match args.source_profile.as_deref().map(str::trim) {
-            Some("") => bail!("--source-profile: enter the name of an AWS profile"),
-            other => other.map(str::to_string),
-        };
+        let region = flags::region(
+            region,
+            "rotate-key needs --region: the region of the config file, such as --region us-west-2",
+        )?;
+        let destination_profile =
+            flags::profile("--destination-profile", &args.destination_profile)?;
+        let source_profile = args
+            .source_profile
+            .as_deref()
+            .map(|profile| flags::profile("--source-profile", profile))
+            .transpose()?;
         let user = IamName::parse(IamKind::User, &args.user_name)
             .map_err(|e| anyhow!("--user-name: {e}"))?;
         let role_name = IamName::parse(IamKind::Role, &args.role_name)
@@ -106,23 +106,6 @@ impl Input {
     }
 }
 
-fn check_output_path(flag: &str, path: &Path) -> anyhow::Result<()> {
-    if path.as_os_str().is_empty() {
-        bail!("{flag}: enter a file path");
-    }
-    if path.is_dir() {
-        bail!("{flag}: {} is a folder; name a file in it", path.display());
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !parent.is_dir() {
-        bail!("{flag}: the folder {} does not exist", parent.display());
-    }
-    Ok(())
-}
-
 pub fn run(region: Option<String>, args: RotateKeyArgs) -> anyhow::Result<ExitCode> {
     let input = Input::validate(region, args)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -132,51 +115,26 @@ pub fn run(region: Option<String>, args: RotateKeyArgs) -> anyhow::Result<ExitCo
     runtime.block_on(execute(input))
 }
 
-/// The account a profile acts as, printed.
-async fn account_of(
-    label: &str,
-    profile: &str,
-    region: &Region,
-) -> anyhow::Result<(Target, AccountId)> {
-    let target = Target::new(Some(profile.to_string()), Some(region.name().to_string()));
-    let config = aws_layer::load_config(&target).await.map_err(|e| {
-        anyhow!(
-            "{label} {}: {e}. Nothing was changed.",
-            target.profile_label()
-        )
-    })?;
-    let identity = aws_layer::caller_identity(&config).await.map_err(|e| {
-        anyhow!(
-            "{label} {}: {e}. Nothing was changed.",
-            target.profile_label()
-        )
-    })?;
-    let account = AccountId::parse(&identity.account)
-        .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-    outln!(
-        "{label}: {} is account {account} ({})",
-        target.profile_label(),
-        identity.arn
-    );
-    Ok((target, account))
-}
-
 async fn execute(input: Input) -> anyhow::Result<ExitCode> {
-    for (flag, profile) in std::iter::once(("--destination-profile", &input.destination_profile))
-        .chain(input.source_profile.iter().map(|p| ("--source-profile", p)))
-    {
-        crate::aws::profiles::find(profile)
-            .await
-            .map_err(|e| anyhow!("{flag}: {e}. Nothing was changed."))?;
-    }
-    let (target, account) =
-        account_of("destination", &input.destination_profile, &input.region).await?;
+    check_profiles_exist(
+        std::iter::once(("--destination-profile", &input.destination_profile))
+            .chain(input.source_profile.iter().map(|p| ("--source-profile", p))),
+    )
+    .await?;
+    let destination = Account::resolve(
+        "destination",
+        &input.destination_profile,
+        &input.region,
+        NOTHING_CHANGED,
+    )
+    .await?;
     let role_arn = match &input.source_profile {
         Some(profile) => {
-            let (_, source) = account_of("source", profile, &input.region).await?;
+            let source =
+                Account::resolve("source", profile, &input.region, NOTHING_CHANGED).await?;
             Some(RoleArn::new(
                 input.region.partition(),
-                &source,
+                &source.id,
                 &input.role_name,
             ))
         }
@@ -198,9 +156,9 @@ async fn execute(input: Input) -> anyhow::Result<ExitCode> {
     };
     let rotation = Rotation {
         iam: IamTarget {
-            target,
+            target: destination.target,
             partition: input.region.partition(),
-            account,
+            account: destination.id,
         },
         user: input.user.clone(),
         config: input.config_out.clone(),
@@ -347,20 +305,10 @@ fn print_plan(rotation: &Rotation, plan: &Plan) {
 }
 
 fn confirm() -> anyhow::Result<()> {
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "not asking for confirmation on a non-interactive input: add --yes to rotate without asking. Nothing was changed."
-        );
-    }
-    crate::output::print_stderr(format_args!("Rotate the key? [y/N] "), false);
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .context("could not read the answer")?;
-    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        bail!("stopped at the operator's request; nothing was changed");
-    }
-    Ok(())
+    super::confirm::ask(
+        "Rotate the key? [y/N] ",
+        "not asking for confirmation on a non-interactive input: add --yes to rotate without asking. Nothing was changed.",
+    )
 }
 
 /// Says how the rotation ended; returns the exit code.

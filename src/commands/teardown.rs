@@ -8,17 +8,18 @@
 //! prints the plan only.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 
+use super::account::{Account, NOTHING_CHANGED, check_profiles_exist};
+use super::flags;
 use crate::aws::error::ANSWER_LOST;
-use crate::aws::{self as aws_layer, CallReport, Outcome, Target};
+use crate::aws::{CallReport, Outcome};
 use crate::cli::TeardownArgs;
 use crate::core::flow::Side;
-use crate::core::validate::{AccountId, IamKind, IamName, Region};
+use crate::core::validate::{IamName, Region};
 use crate::procedure::teardown::{
     self, Accounts, Executed, FileKind, FileState, Names, Removal, Scope, TeardownPlan,
 };
@@ -42,31 +43,12 @@ struct Input {
 
 impl Input {
     fn validate(region: Option<String>, args: TeardownArgs) -> anyhow::Result<Input> {
-        let region = region.ok_or_else(|| {
-            anyhow!("curated teardown needs --region: the region the procedure ran in, such as --region us-west-2")
-        })?;
-        let region = Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
-        let name = |flag: &str, kind: IamKind, text: &str| {
-            IamName::parse(kind, text).map_err(|e| anyhow!("--{flag}: {e}"))
-        };
-        let names = Names {
-            read_policy: name("policy-name", IamKind::Policy, &args.names.policy_name)?,
-            role: name("role-name", IamKind::Role, &args.names.role_name)?,
-            assume_policy: name(
-                "assume-policy-name",
-                IamKind::Policy,
-                &args.names.assume_policy_name,
-            )?,
-            user: name("user-name", IamKind::User, &args.names.user_name)?,
-        };
-        for (flag, profile) in [
-            ("source-profile", &args.names.source_profile),
-            ("destination-profile", &args.names.destination_profile),
-        ] {
-            if profile.trim().is_empty() {
-                bail!("--{flag}: enter the name of an AWS profile");
-            }
-        }
+        let region = flags::region(
+            region,
+            "curated teardown needs --region: the region the procedure ran in, such as --region us-west-2",
+        )?;
+        let names = args.names.iam_names()?;
+        let (source_profile, destination_profile) = args.names.profiles()?;
         let given: Vec<(&str, PathBuf, FileKind)> = [
             ("--config-out", args.config_out, FileKind::Config),
             ("--secret-out", args.secret_out, FileKind::Manifest),
@@ -113,8 +95,8 @@ impl Input {
         };
         Ok(Input {
             region,
-            source_profile: args.names.source_profile.trim().to_string(),
-            destination_profile: args.names.destination_profile.trim().to_string(),
+            source_profile,
+            destination_profile,
             names,
             files,
             kept_files,
@@ -146,55 +128,6 @@ pub fn run(region: Option<String>, args: TeardownArgs) -> anyhow::Result<ExitCod
     runtime.block_on(execute(input))
 }
 
-/// One of the two accounts, as resolved from its profile.
-struct Account {
-    label: &'static str,
-    profile: String,
-    id: AccountId,
-    target: Target,
-}
-
-impl Account {
-    /// Asks the profile which account it is, as `curated` does.
-    async fn resolve(
-        label: &'static str,
-        profile: &str,
-        region: &Region,
-    ) -> anyhow::Result<Account> {
-        let target = Target::new(Some(profile.to_string()), Some(region.name().to_string()));
-        let config = aws_layer::load_config(&target).await.map_err(|e| {
-            anyhow!(
-                "{label} {}: {e}. Nothing was changed.",
-                target.profile_label()
-            )
-        })?;
-        let identity = aws_layer::caller_identity(&config).await.map_err(|e| {
-            anyhow!(
-                "{label} {}: {e}. Nothing was changed.",
-                target.profile_label()
-            )
-        })?;
-        let id = AccountId::parse(&identity.account)
-            .map_err(|e| anyhow!("{label} {}: {e}", target.profile_label()))?;
-        outln!(
-            "{label}: {} is account {id} ({})",
-            target.profile_label(),
-            identity.arn
-        );
-        Ok(Account {
-            label,
-            profile: profile.to_string(),
-            id,
-            target,
-        })
-    }
-
-    /// `[destination 999999999999 · profile `p`]`, as plan lines start.
-    fn tag(&self) -> String {
-        format!("[{} {} · profile `{}`]", self.label, self.id, self.profile)
-    }
-}
-
 /// The two accounts, by side.
 struct Both {
     source: Account,
@@ -213,17 +146,25 @@ impl Both {
 
 async fn execute(input: Input) -> anyhow::Result<ExitCode> {
     // Both profiles must exist before either account is asked anything.
-    for (flag, profile) in [
+    check_profiles_exist([
         ("--source-profile", &input.source_profile),
         ("--destination-profile", &input.destination_profile),
-    ] {
-        crate::aws::profiles::find(profile)
-            .await
-            .map_err(|e| anyhow!("{flag}: {e}. Nothing was changed."))?;
-    }
-    let source = Account::resolve("source", &input.source_profile, &input.region).await?;
-    let destination =
-        Account::resolve("destination", &input.destination_profile, &input.region).await?;
+    ])
+    .await?;
+    let source = Account::resolve(
+        "source",
+        &input.source_profile,
+        &input.region,
+        NOTHING_CHANGED,
+    )
+    .await?;
+    let destination = Account::resolve(
+        "destination",
+        &input.destination_profile,
+        &input.region,
+        NOTHING_CHANGED,
+    )
+    .await?;
     if source.id == destination.id {
         bail!(
             "profile `{}` and profile `{}` are both account {}: the procedure runs across two accounts, so one of them is not the one it ran in. Nothing was changed.",
@@ -368,23 +309,10 @@ fn print_plan(input: &Input, plan: &TeardownPlan, both: &Both) {
 }
 
 fn confirm(removals: usize) -> anyhow::Result<()> {
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "not asking for confirmation on a non-interactive input: add --yes to remove without asking, or --dry-run to print the plan only. Nothing was changed."
-        );
-    }
-    crate::output::print_stderr(
-        format_args!("Remove these {}? [y/N] ", count(removals, "thing")),
-        false,
-    );
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .context("could not read the answer")?;
-    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        bail!("stopped at the operator's request; nothing was changed");
-    }
-    Ok(())
+    super::confirm::ask(
+        &format!("Remove these {}? [y/N] ", count(removals, "thing")),
+        "not asking for confirmation on a non-interactive input: add --yes to remove without asking, or --dry-run to print the plan only. Nothing was changed.",
+    )
 }
 
 /// Prints a line per call, tagged with the account the removal is made in. Each

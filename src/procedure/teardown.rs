@@ -380,15 +380,7 @@ pub fn plan(scope: &Scope, survey: &Survey) -> TeardownPlan {
     let names = &scope.names;
 
     // The destination account: the keys, the user, then the assume-role policy.
-    let assume_ours = survey
-        .assume_policy
-        .as_ref()
-        .is_some_and(|p| policy_ownership(p, Ownership::assume(scope)).is_ok());
-    let our_assume_arn = survey
-        .assume_policy
-        .as_ref()
-        .filter(|_| assume_ours)
-        .map(|p| p.arn.as_str());
+    let our_assume_arn = our_policy_arn(&survey.assume_policy, Ownership::assume(scope));
     let user_removed = match &survey.user {
         None => true,
         Some(user) => plan_user(scope, user, our_assume_arn, &mut plan),
@@ -405,15 +397,7 @@ pub fn plan(scope: &Scope, survey: &Survey) -> TeardownPlan {
     }
 
     // The source account: the role, then the read policy.
-    let read_ours = survey
-        .read_policy
-        .as_ref()
-        .is_some_and(|p| policy_ownership(p, Ownership::read(scope)).is_ok());
-    let our_read_arn = survey
-        .read_policy
-        .as_ref()
-        .filter(|_| read_ours)
-        .map(|p| p.arn.as_str());
+    let our_read_arn = our_policy_arn(&survey.read_policy, Ownership::read(scope));
     let role_removed = match &survey.role {
         None => true,
         Some(role) => plan_role(scope, role, our_read_arn, &mut plan),
@@ -479,6 +463,18 @@ impl<'a> Ownership<'a> {
 }
 
 const TAGGED: &str = "tagged by ecr-share";
+
+/// The surveyed policy's ARN when the policy is ecr-share's: attachments of it are
+/// the procedure's to detach.
+fn our_policy_arn<'p>(
+    policy: &'p Option<PolicyFacts>,
+    ownership: Ownership<'_>,
+) -> Option<&'p str> {
+    policy
+        .as_ref()
+        .filter(|p| policy_ownership(p, ownership).is_ok())
+        .map(|p| p.arn.as_str())
+}
 
 /// `Ok(why it is ecr-share's)` or `Err(why it is not)`.
 fn policy_ownership(policy: &PolicyFacts, ownership: Ownership<'_>) -> Result<String, String> {

@@ -68,6 +68,15 @@ impl Moto {
         answer
     }
 
+    /// Takes the emulator, as [`Moto::start`], with a fresh folder holding the two
+    /// profiles of [`Moto::profiles`].
+    pub fn start_with_profiles() -> (Moto, tempfile::TempDir, Profiles) {
+        let moto = Moto::start();
+        let dir = tempfile::tempdir().unwrap();
+        let profiles = moto.profiles(dir.path());
+        (moto, dir, profiles)
+    }
+
     /// Writes an AWS config and credentials file with two profiles: `source` (plain keys,
     /// account 123456789012) and `destination` (keys from assuming a role in account
     /// 999999999999). Returns the environment to run `ecr-share` or the SDK with.
@@ -194,4 +203,24 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts the command succeeded, showing what it printed when it did not.
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// Asserts the command failed, showing what it printed when it did not.
+pub fn assert_failure(output: &Output) {
+    assert!(
+        !output.status.success(),
+        "expected a failure\nstdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
 }
