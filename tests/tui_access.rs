@@ -575,3 +575,27 @@ fn the_wizard_lists_who_has_access_on_the_emulator() {
         assert_eq!(wizard.app.repository.step, 2);
     });
 }
+
+#[test]
+fn a_narrow_terminal_puts_grantees_under_the_name_and_cuts_no_id() {
+    runtime().block_on(async {
+        let mut reads = repositories();
+        // A principal with an escape sequence in it cannot recolour the terminal.
+        reads.push(read(
+            "hostile",
+            policy(json!([{"Sid": "X", "Effect": "Allow", "Principal": {"AWS": "\u{1b}[31mred"}, "Action": PULL}])),
+        ));
+        let mut wizard = listed(Ok(reads)).await;
+        wizard.press(&[KeyCode::Char('s')]).await;
+        let narrow = render(&wizard.app, 60, 40);
+        for id in ["222222222222", "333333333333", "444444444444", ORGANIZATION] {
+            assert!(narrow.contains(id), "{id} cut or missing:\n{narrow}");
+        }
+        assert!(
+            narrow.contains("    organization o-abcdefghij12: pull"),
+            "{narrow}"
+        );
+        assert!(!narrow.contains('\u{1b}'), "{narrow}");
+        assert!(narrow.contains("\\u{1b}[31mred"), "{narrow}");
+    });
+}
