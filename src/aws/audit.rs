@@ -117,7 +117,7 @@ impl PolicyReader {
         &self,
         wanted: Vec<Wanted>,
         concurrency: usize,
-        progress: &mut dyn FnMut(usize, usize),
+        progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Vec<RepositoryRead> {
         let total = wanted.len();
         let mut results: Vec<Option<RepositoryRead>> = vec![None; total];

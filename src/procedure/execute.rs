@@ -5,6 +5,7 @@ use std::path::Path;
 
 use aws_config::SdkConfig;
 
+use crate::aws::audit::{PolicyRead, PolicyReader, Wanted};
 use crate::aws::ecr::{self, Plan};
 use crate::aws::eks;
 use crate::aws::iam::{self, Iam};
@@ -301,6 +302,12 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
                 }
             }
         }
+        Job::Access { target } => {
+            let Some(config) = config_or_report(&target, calls).await else {
+                return;
+            };
+            read_access(&config, &target, calls).await;
+        }
         Job::PlanGrant {
             target,
             repository,
@@ -565,6 +572,62 @@ fn plan_result<R: Report + ?Sized>(
 }
 
 /// The SDK configuration for a target.
+/// How many policy reads of "who has access" are in flight at once: the audit
+/// command's default.
+const ACCESS_CONCURRENCY: usize = 16;
+
+/// Lists every repository, then reads each one's policy, telling how far it got after
+/// each. A repository whose policy cannot be read is one result among the others;
+/// only a failed listing ends the job.
+async fn read_access<R: Report + Send + ?Sized>(
+    config: &SdkConfig,
+    target: &Target,
+    calls: &mut Calls<'_, R>,
+) {
+    let reader = PolicyReader::new(config);
+    let region = target.region.clone().unwrap_or_default();
+    let mut listed = match reader.list().await {
+        Ok(listed) => listed,
+        Err(error) => {
+            calls.call(CallReport::new(
+                "ecr:DescribeRepositories",
+                region,
+                Outcome::Failed(error.clone()),
+            ));
+            calls.output(Output::Access(Err(error)));
+            return;
+        }
+    };
+    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    let total = listed.len();
+    calls.call(CallReport::new(
+        "ecr:DescribeRepositories",
+        region.clone(),
+        Outcome::Ok(format!("{total} repositories")),
+    ));
+    calls.output(Output::AccessProgress { done: 0, total });
+    let wanted = listed.into_iter().map(Wanted::Listed).collect();
+    let reads = reader
+        .read_all(wanted, ACCESS_CONCURRENCY, &mut |done, total| {
+            calls.output(Output::AccessProgress { done, total })
+        })
+        .await;
+    let failed = reads
+        .iter()
+        .filter(|read| matches!(read.read, PolicyRead::Failed(_)))
+        .count();
+    calls.call(CallReport::new(
+        "ecr:GetRepositoryPolicy",
+        region,
+        Outcome::Ok(if failed == 0 {
+            format!("{total} repositories read")
+        } else {
+            format!("{total} repositories, {failed} of them not read")
+        }),
+    ));
+    calls.output(Output::Access(Ok(reads)));
+}
+
 async fn config(target: &Target) -> Result<SdkConfig, CallError> {
     aws::load_config(target).await
 }

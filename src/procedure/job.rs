@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::aws::audit::RepositoryRead;
 use crate::aws::ecr::Plan;
 use crate::aws::eks::RegistryLookup;
 use crate::aws::iam::AccessKeyInfo;
@@ -162,6 +163,8 @@ pub enum Job {
     },
     /// Repository step 1: the repositories to pick from.
     Repositories { target: Target },
+    /// Who has access: every repository of the account and region, and its policy.
+    Access { target: Target },
     /// Repository step 3: read the current policy and merge the grant into it.
     PlanGrant {
         target: Target,
@@ -219,6 +222,14 @@ pub enum Output {
         keys: Vec<AccessKeyInfo>,
     },
     Repositories(Vec<String>),
+    /// Who has access: how many repositories' policies were read, of how many.
+    AccessProgress {
+        done: usize,
+        total: usize,
+    },
+    /// Who has access: every repository and what reading its policy came to, or why
+    /// the repositories could not be listed.
+    Access(Result<Vec<RepositoryRead>, CallError>),
     /// A policy or role that exists and differs: the document it has now,
     /// pretty-printed, so replacing it can say what it loses.
     Differing {
@@ -299,6 +310,10 @@ impl Job {
                 ),
             ],
             Job::Repositories { .. } => vec!["ecr:DescribeRepositories".into()],
+            Job::Access { .. } => vec![
+                "ecr:DescribeRepositories".into(),
+                "ecr:GetRepositoryPolicy of each repository".into(),
+            ],
             Job::PlanGrant { repository, .. } | Job::PlanRevoke { repository, .. } => {
                 vec![format!("ecr:GetRepositoryPolicy {repository}")]
             }
@@ -340,6 +355,7 @@ impl Job {
                 | Job::FindRegistry { .. }
                 | Job::ListKeys { .. }
                 | Job::Repositories { .. }
+                | Job::Access { .. }
                 | Job::PlanGrant { .. }
                 | Job::PlanRevoke { .. }
                 | Job::Verify { .. }
@@ -354,6 +370,7 @@ impl Job {
             | Job::FindRegistry { target, .. }
             | Job::Verify { target, .. }
             | Job::Repositories { target }
+            | Job::Access { target }
             | Job::PlanGrant { target, .. }
             | Job::PlanRevoke { target, .. }
             | Job::Apply { target, .. }

@@ -140,6 +140,25 @@ pub enum Action {
     ResultsDown,
     /// A step: scroll the step's results up.
     ResultsUp,
+    /// A step of the repository flow: who has access to every repository (on that
+    /// screen: read the list again).
+    WhoHasAccess,
+    /// Who has access: highlight the repository above.
+    AccessUp,
+    /// Who has access: highlight the repository below.
+    AccessDown,
+    /// Who has access: take the highlighted repository into the grant steps.
+    AccessOpen,
+    /// Who has access: type a filter.
+    AccessFilter,
+    /// Who has access: stop typing the filter, keeping it.
+    AccessFilterDone,
+    /// Who has access: stop typing the filter and clear it.
+    AccessFilterClear,
+    /// Who has access: sort by exposure or by name.
+    AccessSort,
+    /// Who has access: cancel the reading, or close the screen.
+    AccessClose,
 }
 
 /// A key as a binding names it.
@@ -215,11 +234,15 @@ pub enum Mode {
     Log,
     /// The path of a saved config file for step 8 to check, being typed.
     VerifyPath,
+    /// Who has access to the repositories.
+    Access,
+    /// Who has access, with keys going into its filter.
+    AccessFilter,
 }
 
 impl Mode {
     /// Every mode, for tests and the help.
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 14] = [
         Mode::Help,
         Mode::Save,
         Mode::Confirm,
@@ -232,6 +255,8 @@ impl Mode {
         Mode::Choose,
         Mode::Log,
         Mode::VerifyPath,
+        Mode::Access,
+        Mode::AccessFilter,
     ];
 
     /// The mode the wizard is in.
@@ -247,6 +272,8 @@ impl Mode {
             (Some(Overlay::Pick(_)), _) => Mode::Pick,
             (Some(Overlay::Choose(_)), _) => Mode::Choose,
             (Some(Overlay::Log { .. }), _) => Mode::Log,
+            (Some(Overlay::Access(screen)), _) if screen.filtering => Mode::AccessFilter,
+            (Some(Overlay::Access(_)), _) => Mode::Access,
             (None, Screen::Menu) => Mode::Menu,
             (None, Screen::Flow(flow)) if app.flow(flow).accounts_row.is_some() => Mode::Accounts,
             (None, Screen::Flow(flow)) if app.flow(flow).editing.is_some() => Mode::Editing,
@@ -289,6 +316,7 @@ impl Mode {
                 &REVOKE,
                 &RESTORE,
                 &OPEN_ACCOUNTS,
+                &WHO_HAS_ACCESS,
                 &OPEN_LOG,
                 &SIDEWAYS,
                 &RESULTS,
@@ -303,6 +331,19 @@ impl Mode {
             ],
             Mode::Choose => &[&CHOOSE_MOVE, &CHOOSE_TAKE, &CHOOSE_CLOSE],
             Mode::Log => &[&LOG_SCROLL, &LOG_TOP_BOTTOM, &COPY_UNDO, &CLOSE_LOG],
+            Mode::Access => &[
+                &ACCESS_MOVE,
+                &ACCESS_OPEN,
+                &ACCESS_FILTER,
+                &ACCESS_SORT,
+                &ACCESS_AGAIN,
+                &ACCESS_CLOSE,
+            ],
+            Mode::AccessFilter => &[
+                &ACCESS_FILTER_MOVE,
+                &ACCESS_FILTER_DONE,
+                &ACCESS_FILTER_CLEAR,
+            ],
             Mode::Editing => &[
                 &RESET_FIELD,
                 &NEXT_FIELD,
@@ -326,7 +367,7 @@ impl Mode {
             .find(|(k, _)| k.matches(key))
             .map(|(_, action)| *action);
         match self {
-            Mode::Editing | Mode::Save | Mode::Choose | Mode::VerifyPath => {
+            Mode::Editing | Mode::Save | Mode::Choose | Mode::VerifyPath | Mode::AccessFilter => {
                 bound.or(Some(Action::Type))
             }
             _ => bound,
@@ -796,6 +837,77 @@ pub const OPEN_ACCOUNTS: Binding = Binding {
     keys: &[(ch('a'), Action::OpenAccounts)],
 };
 
+pub const WHO_HAS_ACCESS: Binding = Binding {
+    label: "W",
+    does: "who has access",
+    keys: &[(ch('W'), Action::WhoHasAccess)],
+};
+
+pub const ACCESS_MOVE: Binding = Binding {
+    label: "↑/↓",
+    does: "choose",
+    keys: &[
+        (code(KeyCode::Up), Action::AccessUp),
+        (ch('k'), Action::AccessUp),
+        (code(KeyCode::Down), Action::AccessDown),
+        (ch('j'), Action::AccessDown),
+    ],
+};
+
+pub const ACCESS_OPEN: Binding = Binding {
+    label: "Enter",
+    does: "open",
+    keys: &[(code(KeyCode::Enter), Action::AccessOpen)],
+};
+
+pub const ACCESS_FILTER: Binding = Binding {
+    label: "/",
+    does: "filter",
+    keys: &[(ch('/'), Action::AccessFilter)],
+};
+
+pub const ACCESS_SORT: Binding = Binding {
+    label: "s",
+    does: "sort",
+    keys: &[(ch('s'), Action::AccessSort)],
+};
+
+pub const ACCESS_AGAIN: Binding = Binding {
+    label: "W",
+    does: "read again",
+    keys: &[(ch('W'), Action::WhoHasAccess)],
+};
+
+pub const ACCESS_CLOSE: Binding = Binding {
+    label: "Esc",
+    does: "close",
+    keys: &[
+        (code(KeyCode::Esc), Action::AccessClose),
+        (ch('q'), Action::AccessClose),
+    ],
+};
+
+pub const ACCESS_FILTER_MOVE: Binding = Binding {
+    label: "↑/↓",
+    does: "choose",
+    keys: &[
+        (code(KeyCode::Up), Action::AccessUp),
+        (code(KeyCode::Down), Action::AccessDown),
+    ],
+};
+
+pub const ACCESS_FILTER_DONE: Binding = Binding {
+    label: "Enter",
+    does: "keep the filter",
+    keys: &[(code(KeyCode::Enter), Action::AccessFilterDone)],
+};
+
+pub const ACCESS_FILTER_CLEAR: Binding = Binding {
+    label: "Esc",
+    does: "clear it",
+    keys: &[(code(KeyCode::Esc), Action::AccessFilterClear)],
+};
+
 pub const ACCOUNTS_MOVE: Binding = Binding {
     label: "↑/↓",
     does: "choose a line",
@@ -889,7 +1001,7 @@ pub const HELP: &[HelpGroup] = &[
             &[&REVEAL, &COPY_KEY_ID, &COPY_SECRET],
             &[&UPDATE_EXISTING],
             &[&REVOKE, &RESTORE],
-            &[&OPEN_ACCOUNTS],
+            &[&OPEN_ACCOUNTS, &WHO_HAS_ACCESS],
             &[&OPEN_LOG, &SIDEWAYS, &RESULTS],
         ],
     },
@@ -1139,6 +1251,16 @@ const HINT_ACCOUNTS: &[Binding] = &[
     },
 ];
 const HINT_LOG: &[Binding] = &[LOG_SCROLL, LOG_TOP_BOTTOM, COPY_UNDO, CLOSE_LOG];
+const HINT_ACCESS: &[Binding] = &[
+    ACCESS_MOVE,
+    ACCESS_OPEN,
+    ACCESS_FILTER,
+    ACCESS_SORT,
+    ACCESS_AGAIN,
+    ACCESS_CLOSE,
+];
+const HINT_ACCESS_FILTER: &[Binding] =
+    &[ACCESS_FILTER_MOVE, ACCESS_FILTER_DONE, ACCESS_FILTER_CLEAR];
 
 /// The hint line's entries for a mode (on a step, with or without "Tab edit").
 pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
@@ -1155,6 +1277,8 @@ pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
         Mode::Accounts => HINT_ACCOUNTS,
         Mode::Choose => HINT_CHOOSE,
         Mode::Log => HINT_LOG,
+        Mode::Access => HINT_ACCESS,
+        Mode::AccessFilter => HINT_ACCESS_FILTER,
     };
     all.iter()
         .filter(|binding| has_fields || **binding != HINT_EDIT)
@@ -1177,6 +1301,10 @@ mod tests {
     fn named_keys(label: &str) -> Vec<Key> {
         let mut keys = Vec::new();
         for part in label.split(" or ") {
+            if part == "/" {
+                keys.push(ch('/'));
+                continue;
+            }
             if part == "1-9" {
                 keys.extend(('1'..='9').map(ch));
                 continue;

@@ -2,6 +2,7 @@
 //! (`model`) and `update`, with every key bound in `keys` — drawn by `view` and
 //! driven by `runtime`.
 
+pub mod access;
 pub mod accounts;
 pub mod clipboard;
 mod findings;

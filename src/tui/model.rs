@@ -53,6 +53,9 @@ pub enum Overlay {
     /// The run log over the whole screen: every run of the session and what it
     /// changed, from this line on.
     Log { scroll: u16 },
+    /// Who has access to every repository of the repository flow's account and
+    /// region (`W`).
+    Access(Box<super::access::AccessScreen>),
 }
 
 /// What a confirmation shows: where the step runs, the calls it makes, and anything
@@ -419,6 +422,7 @@ impl App {
     /// Whether keys go into a text field (so `q` is a letter, not quit).
     pub fn is_typing(&self) -> bool {
         matches!(self.overlay, Some(Overlay::Save(_) | Overlay::Choose(_)))
+            || matches!(&self.overlay, Some(Overlay::Access(screen)) if screen.filtering)
             || self.active().is_some_and(|flow| flow.editing.is_some())
     }
 

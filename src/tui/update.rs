@@ -80,6 +80,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Output { run, output } => on_output(app, run, output),
         Msg::Finished { run, cancelled } => {
+            super::access::on_finished(app, run, cancelled);
             on_finished(app, run, cancelled);
             Vec::new()
         }
@@ -164,6 +165,10 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
     }
     let flow = state.flow;
     let step = state.step;
+    if let Output::AccessProgress { .. } | Output::Access(_) = output {
+        super::access::on_output(app, run, output);
+        return Vec::new();
+    }
     if let Output::Differing { document } = output {
         // Kept for `U`, whose confirmation says what the replaced document loses.
         if let Some(state) = app.runs.get_mut(&run) {
@@ -322,7 +327,7 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
             };
             open_confirm(app, flow, step, job);
         }
-        Output::Differing { .. } => {}
+        Output::Differing { .. } | Output::AccessProgress { .. } | Output::Access(_) => {}
         Output::Applied {
             repository,
             previous,
@@ -400,6 +405,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         (Mode::Choose, _) => accounts::on_choose(app, action, key),
         (Mode::Accounts, Screen::Flow(flow)) => accounts::on_accounts(app, flow, action),
         (Mode::Log, _) => runlog::on_log(app, action),
+        (Mode::Access | Mode::AccessFilter, _) => super::access::on_key(app, action, key),
         (Mode::Menu, _) | (_, Screen::Menu) => on_menu(app, action),
         (Mode::Editing, Screen::Flow(flow)) => on_edit(app, flow, action, key),
         (Mode::Step, Screen::Flow(flow)) => on_step(app, flow, action),
@@ -526,6 +532,7 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
         }
         Action::Run => return execute_step(app, flow),
         Action::OpenAccounts => return accounts::open(app, flow),
+        Action::WhoHasAccess => return super::access::open(app, flow),
         Action::Revoke if flow == FlowId::RepositorySharing => return revoke_grant(app, flow),
         Action::Restore if flow == FlowId::RepositorySharing => {
             return restore_policy(app, flow);

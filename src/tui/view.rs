@@ -67,6 +67,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Pick(picker)) => draw_picker(frame, area, picker),
         Some(Overlay::Choose(chooser)) => super::accounts::draw_chooser(frame, area, chooser),
         Some(Overlay::Log { scroll }) => runlog::draw_log(frame, area, app, *scroll),
+        Some(Overlay::Access(screen)) => super::access::draw(frame, area, app, screen),
         None => {}
     }
 }
