@@ -429,8 +429,31 @@ fn the_binary_prints_a_completion_script_for_every_shell() {
         assert!(output.status.success(), "{shell}: {output:?}");
         let script = String::from_utf8(output.stdout).unwrap();
         assert!(!script.trim().is_empty(), "{shell}");
-        for name in ["grant", "revoke", "curated", "policy", "completions", "man"] {
+        for name in [
+            "grant",
+            "revoke",
+            "curated",
+            "policy",
+            "completions",
+            "man",
+            "audit",
+            "lint",
+            "teardown",
+            "rotate-key",
+            "verify",
+            "export",
+        ] {
             assert!(script.contains(name), "{shell} script lacks {name}");
+        }
+        // Each subcommand's flags are defined only when it is named; completion
+        // scripts still hold them all.
+        for flag in [
+            "subscription-id",
+            "detach-foreign",
+            "concurrency",
+            "organization",
+        ] {
+            assert!(script.contains(flag), "{shell} script lacks --{flag}");
         }
     }
     let refused = ecr_share(&["completions", "tcsh"]);
@@ -451,7 +474,15 @@ fn the_binary_prints_its_manual_page_in_roff() {
     assert!(page.contains(".TH ecr-share 1"), "{page}");
     assert!(page.contains(".SH SYNOPSIS"), "{page}");
     assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
-    for name in ["grant", "revoke", "curated", "policy", "completions"] {
+    for name in [
+        "grant",
+        "revoke",
+        "curated",
+        "policy",
+        "completions",
+        "audit",
+        "lint",
+    ] {
         assert!(
             page.contains(&format!("ecr\\-share\\-{name}(1)")),
             "the page lacks {name}"
