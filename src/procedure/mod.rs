@@ -16,6 +16,7 @@
 pub mod checks;
 mod execute;
 pub mod export;
+pub mod export_folder;
 mod job;
 mod plan;
 pub mod rotate;
