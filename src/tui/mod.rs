@@ -7,6 +7,8 @@ pub mod clipboard;
 pub mod highlight;
 pub mod jobs;
 pub mod keys;
+pub mod manage;
+mod manage_view;
 pub mod message;
 pub mod model;
 mod paste;
