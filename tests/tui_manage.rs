@@ -373,6 +373,12 @@ fn m_on_the_repository_flow_says_what_it_is_for() {
 #[tokio::test]
 async fn teardown_reads_first_then_names_each_deletion_and_only_y_removes() {
     let mut wizard = wizard(ManageRunner::new()).await;
+    // The key of step 5 in this session is the one the teardown deletes.
+    wizard.app.curated.form.access_key = Some(AccessKeyPair {
+        access_key_id: OLD_KEY.into(),
+        secret_access_key: Secret::new("old-secret-never-shown"),
+    });
+    wizard.app.curated.key_saved_to = Some(PathBuf::from("./eksa/aws-config"));
     open_manage(&mut wizard, '1').await;
     wizard.press(&[KeyCode::Enter]).await;
 
@@ -446,6 +452,9 @@ async fn teardown_reads_first_then_names_each_deletion_and_only_y_removes() {
     let (tone, text) = status(&wizard.app);
     assert_eq!(tone, Tone::Success);
     assert!(text.starts_with("Teardown done: 7 removals made"), "{text}");
+    // Steps 6 to 8 no longer offer the deleted key.
+    assert_eq!(wizard.app.curated.form.access_key, None);
+    assert_eq!(wizard.app.curated.key_saved_to, None);
     let screen = render(&wizard.app, 160, 45);
     assert!(
         screen.contains(&format!(
@@ -1015,5 +1024,32 @@ async fn the_wizards_registry_url_reaches_every_check_and_is_refused_before_a_su
         common::stderr(&remote).contains("--registry-url:"),
         "{}",
         common::stderr(&remote)
+    );
+}
+
+/// The rotation's refusals speak of the steps' files, not the command's flags.
+#[tokio::test]
+async fn a_rotation_that_cannot_start_says_why_in_the_wizards_words() {
+    let mut runner = ManageRunner::new();
+    runner.survey.config = Held::Foreign;
+    runner.survey.plan = Err("--config-out: ./eksa/aws-config exists and was not written by ecr-share for user curated-packages-user; pass --overwrite to replace it (its contents are lost), or choose another path".into());
+    let mut wizard = wizard(runner).await;
+    open_manage(&mut wizard, '2').await;
+    wizard.press(&[KeyCode::Enter]).await;
+    assert!(wizard.app.overlay.is_none(), "nothing to confirm");
+    let text = outcome(&wizard.app);
+    assert!(
+        text.starts_with("Key rotation cannot start: the config file of step 6: ./eksa/aws-config exists and was not written by ecr-share"),
+        "{text}"
+    );
+    assert!(text.contains("the wizard never replaces it"), "{text}");
+    assert!(text.contains("Nothing was changed."), "{text}");
+    assert!(!text.contains("--"), "{text}");
+    assert!(
+        !wizard
+            .runner
+            .jobs()
+            .iter()
+            .any(|job| matches!(job, Job::RotateKey { .. }))
     );
 }

@@ -25,7 +25,7 @@ use crate::files;
 use crate::procedure::IamTarget;
 use crate::procedure::export::{self as generate, ExportFile, ExportOptions};
 use crate::procedure::rotate::{self, Ending, Held, Rotation};
-use crate::procedure::teardown::{Executed, FileKind, Names, Scope, TeardownPlan};
+use crate::procedure::teardown::{Executed, FileKind, Names, Removal, Scope, TeardownPlan};
 
 use super::jobs::{Job, Output, RunId};
 use super::keys::Action;
@@ -436,6 +436,30 @@ fn screen_words(text: &str) -> String {
     )
 }
 
+/// The rotation's words for the command's flags, as this screen and the steps say
+/// them: its refusals and notes name `--config-out`, `--secret-out`, `--overwrite`
+/// and `--source-profile`.
+fn rotation_words(text: &str) -> String {
+    text.replace("--config-out: ", "the config file of step 6: ")
+        .replace("--secret-out: ", "the manifest saved on step 7: ")
+        .replace(
+            "pass --overwrite to replace it (its contents are lost), or choose another path",
+            "the wizard never replaces it: choose another config file path on step 6, or move the file away",
+        )
+        .replace(
+            "pass --overwrite to replace it, or choose another path",
+            "the wizard never replaces it: move it away, or save the manifest elsewhere on step 7",
+        )
+        .replace(
+            "(from --source-profile and --role-name)",
+            "(from the source account and role name of step 3)",
+        )
+        .replace(
+            "give --source-profile (and --role-name, unless it is curated-packages-role) so the new config file can name it",
+            "choose the source profile on the accounts screen (a), so the new config file can name the role of step 3",
+        )
+}
+
 /// `account 111111111111 (profile `prod`)`, as a confirmation's first lines say it.
 fn account_line(app: &App, side: Side) -> String {
     let target = steps::target(app, FLOW, side);
@@ -578,6 +602,7 @@ fn torn_down(app: &mut App, run: RunId, executed: &Executed) {
         .iter()
         .map(|r| format!("{} {}", tag(app, r.side()), screen_words(&r.describe())))
         .collect();
+    forget_removed_key(app, executed);
     let Some(stopped) = &executed.stopped else {
         let mut lines = vec![format!(
             "Teardown done: {} made, each listed below.",
@@ -634,6 +659,26 @@ fn torn_down(app: &mut App, run: RunId, executed: &Executed) {
     conclude(app, Tone::Error, lines);
 }
 
+/// A teardown that deleted the key of step 5 leaves steps 6 to 8 without one: they
+/// would otherwise write and apply a key IAM no longer has.
+fn forget_removed_key(app: &mut App, executed: &Executed) {
+    let state = &mut app.curated;
+    let held = state
+        .form
+        .access_key
+        .as_ref()
+        .map(|k| k.access_key_id.clone());
+    let removed = executed.removed.iter().any(
+        |removal| matches!(removal, Removal::AccessKey { id, .. } if Some(id) == held.as_ref()),
+    );
+    if removed {
+        state.form.access_key = None;
+        state.form.reveal_secret = false;
+        state.key_saved_to = None;
+        state.user_keys = None;
+    }
+}
+
 /// The survey of a rotation arrived: why it cannot be done, or the confirmation.
 fn surveyed_rotation(app: &mut App, run: RunId, survey: rotate::Survey) {
     let Some(Job::RotationSurvey { rotation }) = app.runs.get(&run).map(|r| r.job.clone()) else {
@@ -643,15 +688,7 @@ fn surveyed_rotation(app: &mut App, run: RunId, survey: rotate::Survey) {
     let plan = match survey.plan.clone() {
         Ok(plan) => plan,
         Err(reason) => {
-            let reason = match &survey.config {
-                // The command's words for its --overwrite flag do not fit here.
-                Held::Foreign => format!(
-                    "{} exists and was not written by ecr-share for user {}: the wizard never replaces it. Choose another config file path on step 6, or move the file away",
-                    rotation.config.display(),
-                    rotation.user
-                ),
-                _ => reason,
-            };
+            let reason = rotation_words(&reason);
             let mut lines = vec![format!(
                 "Key rotation cannot start: {}. Nothing was changed.",
                 reason.trim_end_matches('.')
@@ -678,7 +715,7 @@ fn surveyed_rotation(app: &mut App, run: RunId, survey: rotate::Survey) {
     ];
     lines.extend(keys);
     for note in &survey.notes {
-        lines.push(format!("Note     {note}"));
+        lines.push(format!("Note     {}", rotation_words(note)));
     }
     lines.push(String::new());
     lines.push("In this order:".to_string());
