@@ -452,6 +452,16 @@ async fn teardown_reads_first_then_names_each_deletion_and_only_y_removes() {
     let (tone, text) = status(&wizard.app);
     assert_eq!(tone, Tone::Success);
     assert!(text.starts_with("Teardown done: 7 removals made"), "{text}");
+    // At 80x24 the calls take the room of the teardown's details; another action
+    // highlighted shows what it acts on again.
+    let small = render(&wizard.app, 80, 24);
+    assert!(small.contains("Manage · teardown"), "{small}");
+    assert!(small.contains("✓ re-read both accounts: ok"), "{small}");
+    assert!(!small.contains("f detach foreign policies"), "{small}");
+    wizard.press(&[KeyCode::Down]).await;
+    let small = render(&wizard.app, 80, 24);
+    assert!(small.contains("o delete the old key"), "{small}");
+    wizard.press(&[KeyCode::Up]).await;
     // Steps 6 to 8 no longer offer the deleted key.
     assert_eq!(wizard.app.curated.form.access_key, None);
     assert_eq!(wizard.app.curated.key_saved_to, None);

@@ -95,6 +95,8 @@ pub struct Manage {
     pub outcome: Option<Status>,
     /// How far the screen's lower part (outcome and calls) is scrolled.
     pub scroll: u16,
+    /// The action the outcome and calls shown belong to.
+    pub shown_for: Option<ManageAction>,
 }
 
 impl Manage {
@@ -275,6 +277,7 @@ fn start(app: &mut App, job: Job) -> Vec<Effect> {
         manage.run = Some(*run);
         manage.outcome = None;
         manage.scroll = 0;
+        manage.shown_for = Some(manage.action());
     }
     vec![effect]
 }
@@ -282,10 +285,12 @@ fn start(app: &mut App, job: Job) -> Vec<Effect> {
 /// Keeps what an action came to on the screen, and says it in the status line.
 fn conclude(app: &mut App, tone: Tone, lines: Vec<String>) {
     let text = lines.join(" ");
-    app.curated.manage.outcome = Some(Status {
+    let manage = &mut app.curated.manage;
+    manage.outcome = Some(Status {
         text: lines.join("\n"),
         tone,
     });
+    manage.shown_for = Some(manage.action());
     app.say(tone, text);
 }
 

@@ -36,9 +36,17 @@ pub fn draw(frame: &mut Frame, header: Rect, body: Rect, app: &App) {
 
     let area = body.inner(Margin::new(1, 0));
     let width = usize::from(area.width);
-    let upper = action_lines(app, width);
     let lower = result_lines(app, area.width);
     let room = usize::from(area.height);
+    // What an action came to wins over its details when both do not fit; another
+    // action highlighted shows what it acts on.
+    let manage = &app.curated.manage;
+    let mut upper = action_lines(app, width, true);
+    if manage.shown_for == Some(manage.action())
+        && upper.len() + lower.len().min(RESULTS_KEPT) > room
+    {
+        upper = action_lines(app, width, false);
+    }
     if upper.len() + lower.len() <= room {
         app.results_max.set(0);
         let mut lines = upper;
@@ -70,9 +78,12 @@ pub fn draw(frame: &mut Frame, header: Rect, body: Rect, app: &App) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// Lines of results kept in view before the details of the action give way.
+const RESULTS_KEPT: usize = 10;
+
 /// The intro, and each action with its summary; the highlighted one with what it
-/// acts on.
-fn action_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+/// acts on, when `details` says so.
+fn action_lines(app: &App, width: usize, details: bool) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = wrap_words(INTRO, width)
         .into_iter()
         .map(|line| Line::from(Span::styled(line, DIM)))
@@ -109,7 +120,7 @@ fn action_lines(app: &App, width: usize) -> Vec<Line<'static>> {
             spans.push(Span::raw(piece));
             lines.push(Line::from(spans));
         }
-        if chosen {
+        if chosen && details {
             for detail in manage::details(app, *action) {
                 let style = if detail.starts_with('✗') {
                     ERROR
