@@ -36,6 +36,12 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 
+    /// Where the wizard's registry checks (step 8, V, key rotation on the Manage
+    /// screen) send the manifest request instead of https://<registry host>: a
+    /// mirror, as `curated verify --registry-url` takes it.
+    #[arg(long, value_name = "URL")]
+    pub registry_url: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -62,7 +62,8 @@ pub enum Replace<'a> {
     /// Only a file this tool wrote for the same purpose, as the function recognises
     /// from its text (for example a config file with the user's `[profile <user>]`
     /// section, see [`is_config_for_user`]). A file that is not text is not ours.
-    IfOurs(&'a dyn Fn(&str) -> bool),
+    /// `Sync`, so that work holding one across an AWS call can run on any thread.
+    IfOurs(&'a (dyn Fn(&str) -> bool + Sync)),
     /// Always: the operator said so (`--overwrite`, or yes to a question).
     Always,
 }

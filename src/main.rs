@@ -15,12 +15,19 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    if cli.command.is_some() && cli.registry_url.is_some() {
+        ecr_share::errln!(
+            "ecr-share: --registry-url before a subcommand is the wizard's; `curated rotate-key` and `curated verify` take their own after their name"
+        );
+        return ExitCode::from(2);
+    }
     let outcome = match cli.command {
         None => ecr_share::tui::run(
             cli.profile,
             cli.destination_profile,
             cli.region,
             cli.log_file,
+            cli.registry_url,
         ),
         Some(Command::Policy(command)) => ecr_share::commands::policy::run(command),
         Some(Command::Grant(args)) => {

@@ -655,3 +655,89 @@ fn a_repository_policy_grant_lints_clean_in_the_wizard() {
 fn tui_findings_apply(kind: ecr_share::core::documents::DocumentKind) -> bool {
     kind == ecr_share::core::documents::DocumentKind::RepositoryPolicy
 }
+
+/// The Manage screen with each action highlighted, and the teardown confirmation
+/// scrolled from its first line to its last, cut no ARN, account id or URL.
+#[tokio::test]
+async fn the_manage_screen_and_the_teardown_confirmation_cut_no_identifier() {
+    use ecr_share::core::flow::Side;
+    use ecr_share::core::validate::{IamKind, IamName};
+    use ecr_share::procedure::teardown::{Left, Removal, TeardownPlan};
+    use ecr_share::tui::jobs::Output;
+    use ecr_share::tui::message::Effect;
+
+    let wizard = curated().await;
+    let mut app = wizard.app;
+    app.curated.manifest_saved_to =
+        Some("/srv/eksa/clusters/production-east/aws-secret.yaml".into());
+    update(&mut app, Msg::Key(key_event('M')));
+    for action in ['1', '2', '3', '4'] {
+        update(&mut app, key(KeyCode::Char(action)));
+        for (width, height) in SIZES {
+            let screen = render(&app, width, height);
+            let cut = cut_identifiers(&screen);
+            assert!(
+                cut.is_empty(),
+                "action {action} at {width}x{height} cuts {cut:?}:\n{screen}"
+            );
+        }
+    }
+
+    update(&mut app, key(KeyCode::Char('1')));
+    let effects = update(&mut app, key(KeyCode::Enter));
+    let [Effect::Start { run, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let user = IamName::parse(IamKind::User, "curated-packages-user").unwrap();
+    let role = IamName::parse(IamKind::Role, "curated-packages-role").unwrap();
+    let plan = TeardownPlan {
+        removals: vec![
+            Removal::DetachFromUser {
+                user: user.clone(),
+                policy_arn: format!("arn:aws:iam::{DESTINATION}:policy/curated-packages-assume-role-policy"),
+                foreign: false,
+            },
+            Removal::User {
+                name: user,
+                arn: format!("arn:aws:iam::{DESTINATION}:user/curated-packages-user"),
+                why_ours: "tagged by ecr-share".into(),
+            },
+            Removal::Role {
+                name: role,
+                arn: format!("arn:aws:iam::{SOURCE}:role/curated-packages-role"),
+                why_ours: "tagged by ecr-share".into(),
+            },
+            Removal::PolicyVersion {
+                side: Side::Source,
+                policy_arn: format!("arn:aws:iam::{SOURCE}:policy/curated-packages-policy"),
+                version: "v1".into(),
+            },
+        ],
+        left: vec![Left {
+            side: Some(Side::Source),
+            what: format!("policy arn:aws:iam::{SOURCE}:policy/curated-packages-policy"),
+            reason: "it is ecr-share's (tagged by ecr-share), but still attached to group ops, which teardown leaves in place".into(),
+            ours: true,
+        }],
+        absent_files: Vec::new(),
+    };
+    update(
+        &mut app,
+        Msg::Output {
+            run: *run,
+            output: Output::TeardownPlan(Box::new(plan)),
+        },
+    );
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+    for (width, height) in SIZES {
+        for _ in 0..30 {
+            let screen = render(&app, width, height);
+            let cut = cut_identifiers(&screen);
+            assert!(cut.is_empty(), "{width}x{height} cuts {cut:?}:\n{screen}");
+            update(&mut app, key(KeyCode::Down));
+        }
+        for _ in 0..30 {
+            update(&mut app, key(KeyCode::Up));
+        }
+    }
+}

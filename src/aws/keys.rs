@@ -139,7 +139,7 @@ pub async fn with_last_use(
     client: &aws_sdk_iam::Client,
     keys: Vec<AccessKeyInfo>,
     now: SystemTime,
-    report: &mut dyn FnMut(CallReport),
+    report: &mut (dyn FnMut(CallReport) + Send),
 ) -> Vec<KeyFacts> {
     let mut facts = Vec::with_capacity(keys.len());
     for info in keys {

@@ -24,8 +24,8 @@ use crate::core::documents::{self, DocumentKind, shell_quote};
 use crate::core::flow::{CuratedStep, FieldId, FlowId, Form, Side, Step};
 use crate::core::regions;
 use crate::core::validate::{AccountId, IamName, Region, SubscriptionId};
-use crate::files::{PreparedFile, Privacy, Replace};
-use crate::procedure::export::{self as generate, ExportFile, ExportKind, ExportOptions};
+use crate::procedure::export::{self as generate, ExportFile, ExportOptions};
+use crate::procedure::export_folder::{self, ExportRefusal};
 use crate::procedure::teardown::Names;
 use crate::procedure::{self, Output, Report, Sides};
 use crate::{errln, outln};
@@ -216,29 +216,19 @@ pub fn run(region: Option<String>, args: ExportArgs) -> anyhow::Result<ExitCode>
 /// Refuses, before anything is asked or written, a folder that is a symbolic link or
 /// not a folder, and one that holds files unless `--overwrite` says so.
 fn check_folder(out: &Path, overwrite: bool) -> anyhow::Result<()> {
-    let metadata = match std::fs::symlink_metadata(out) {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(error) => bail!("--out: {} cannot be read: {error}", out.display()),
-    };
-    if metadata.file_type().is_symlink() {
-        bail!(
-            "--out: {} is a symbolic link; ecr-share never writes through one: name the folder itself",
-            out.display()
-        );
-    }
-    if !metadata.is_dir() {
-        bail!("--out: {} exists and is not a folder", out.display());
-    }
-    let mut entries = std::fs::read_dir(out)
-        .with_context(|| format!("--out: {} cannot be read", out.display()))?;
-    if entries.next().is_some() && !overwrite {
-        bail!(
+    export_folder::check_folder(out, overwrite).map_err(refused)
+}
+
+/// The refusal as the command says it, at its flag.
+fn refused(refusal: ExportRefusal) -> anyhow::Error {
+    match refusal {
+        ExportRefusal::HoldsFiles(path) => anyhow!(
             "--out: {} already holds files; pass --overwrite to replace the export's files in it (the others are left alone), or choose an empty or new folder. Nothing was written.",
-            out.display()
-        );
+            path.display()
+        ),
+        ExportRefusal::File(refusal) => anyhow!("{refusal}. Nothing was written."),
+        other => anyhow!("--out: {other}"),
     }
-    Ok(())
 }
 
 /// The form and accounts the export is generated from, and where the registry
@@ -386,41 +376,10 @@ fn form_of(input: &Input, source: &AccountId, destination: &AccountId) -> Form {
     form
 }
 
-/// Creates the folder if missing and writes every file: all are checked and opened
-/// first, so a refusal leaves the folder as it was. Scripts 0755, documents 0644
-/// (before the umask); no file is written through a symbolic link.
+/// Creates the folder if missing and writes every file, as the wizard does: all are
+/// checked and opened first, so a refusal leaves the folder as it was.
 fn write_files(out: &Path, files: &[ExportFile], overwrite: bool) -> anyhow::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o755)
-        .create(out)
-        .with_context(|| format!("--out: {} cannot be created", out.display()))?;
-    // Checked again now that it exists: it may have been replaced meanwhile.
-    check_folder(out, true)?;
-    let replace = if overwrite {
-        Replace::Always
-    } else {
-        Replace::Never
-    };
-    let mut prepared = Vec::with_capacity(files.len());
-    for file in files {
-        let privacy = match file.kind {
-            ExportKind::Script => Privacy::Executable,
-            ExportKind::Document => Privacy::Shared,
-        };
-        let path = out.join(file.name);
-        let ready = PreparedFile::prepare_with(&path, replace, privacy)
-            .map_err(|refusal| anyhow!("{refusal}. Nothing was written."))?;
-        prepared.push((ready, file));
-    }
-    for (ready, file) in prepared {
-        let path = ready.path().to_path_buf();
-        ready
-            .commit(&file.contents)
-            .with_context(|| format!("{} could not be written", path.display()))?;
-    }
-    Ok(())
+    export_folder::write_export(out, files, overwrite).map_err(refused)
 }
 
 fn summary(input: &Input, files: &[ExportFile]) {

@@ -280,6 +280,23 @@ pub async fn execute<R: Report + Send + ?Sized>(job: Job, report: &mut R) {
             .await;
             calls.calls(reports);
         }
+        Job::TeardownSurvey {
+            source,
+            destination,
+            scope,
+        } => super::lifecycle::survey_teardown(&source, &destination, &scope, &mut *calls.0).await,
+        Job::Teardown {
+            source,
+            destination,
+            scope,
+            plan,
+        } => super::lifecycle::teardown(&source, &destination, &scope, &plan, &mut *calls.0).await,
+        Job::RotationSurvey { rotation } => {
+            super::lifecycle::survey_rotation(&rotation, &mut *calls.0).await;
+        }
+        Job::RotateKey { rotation, plan } => {
+            super::lifecycle::rotate(&rotation, *plan, &mut *calls.0).await;
+        }
         Job::Repositories { target } => {
             let Some(config) = config_or_report(&target, calls).await else {
                 return;
@@ -504,7 +521,7 @@ fn saved_key(path: &Path, user: &IamName) -> Option<AccessKeyPair> {
 fn prepare(
     path: &Path,
     overwrite: bool,
-    is_ours: impl Fn(&str) -> bool,
+    is_ours: impl Fn(&str) -> bool + Sync,
 ) -> Result<PreparedFile, String> {
     let replace = if overwrite {
         Replace::Always
@@ -520,7 +537,7 @@ fn write_file(
     path: &Path,
     contents: &str,
     overwrite: bool,
-    is_ours: impl Fn(&str) -> bool,
+    is_ours: impl Fn(&str) -> bool + Sync,
 ) -> CallReport {
     let subject = path.display().to_string();
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())

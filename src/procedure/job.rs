@@ -22,6 +22,9 @@ use crate::core::validate::{
 };
 use crate::files;
 
+use super::rotate::{self, Rotation};
+use super::teardown::{Executed, Scope, TeardownPlan};
+
 /// IAM in one account, as a job needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IamTarget {
@@ -191,6 +194,30 @@ pub enum Job {
         /// The policy the last change wrote: what the repository must still hold.
         current: Option<String>,
     },
+    /// Teardown, before it asks: both accounts and the files read, and the plan of
+    /// what goes and what stays. Nothing is changed.
+    TeardownSurvey {
+        source: IamTarget,
+        destination: IamTarget,
+        scope: Box<Scope>,
+    },
+    /// Teardown as confirmed: everything read again, and only if the plan is still
+    /// this one, each removal made once, in order.
+    Teardown {
+        source: IamTarget,
+        destination: IamTarget,
+        scope: Box<Scope>,
+        plan: Box<TeardownPlan>,
+    },
+    /// Key rotation, before it asks: the user's keys with their age and last use,
+    /// what the files hold, and the plan or why there is none. Nothing is changed.
+    RotationSurvey { rotation: Box<Rotation> },
+    /// Key rotation as confirmed: the new key into its files, checked, applied, and
+    /// only then the old key deleted.
+    RotateKey {
+        rotation: Box<Rotation>,
+        plan: Box<rotate::Plan>,
+    },
 }
 
 /// What a run found that later steps use.
@@ -242,6 +269,18 @@ pub enum Output {
         repository: RepositoryName,
         previous: Option<String>,
         current: Option<String>,
+    },
+    /// What a teardown would remove and leave in place; nothing was changed.
+    TeardownPlan(Box<TeardownPlan>),
+    /// What a teardown removed, and where it stopped if it did.
+    TornDown(Box<Executed>),
+    /// What a key rotation starts from, with its plan or why there is none.
+    RotationSurvey(Box<rotate::Survey>),
+    /// How a key rotation ended, and the key the config file holds now (read back
+    /// from it), which the later steps use from then on.
+    Rotated {
+        ending: Box<rotate::Ending>,
+        key: Option<AccessKeyPair>,
     },
 }
 
@@ -342,6 +381,42 @@ impl Job {
                 },
                 format!("ecr:GetRepositoryPolicy {repository} (read back)"),
             ],
+            Job::TeardownSurvey { scope, .. } => {
+                let names = &scope.names;
+                let mut calls = vec![
+                    format!(
+                        "read the source account {}: policy {}, role {} and what is attached to them",
+                        scope.source, names.read_policy, names.role
+                    ),
+                    format!(
+                        "read the destination account {}: policy {}, user {} with its keys and attachments",
+                        scope.destination, names.assume_policy, names.user
+                    ),
+                ];
+                calls.extend(
+                    scope.files.iter().map(|(path, kind)| {
+                        format!("read {} (the {})", path.display(), kind.label())
+                    }),
+                );
+                calls
+            }
+            Job::Teardown { plan, .. } => std::iter::once(
+                "re-read both accounts and the files (unchanged since the plan?)".to_string(),
+            )
+            .chain(
+                plan.removals
+                    .iter()
+                    .map(|removal| format!("{} {}", removal.call(), removal.describe())),
+            )
+            .collect(),
+            Job::RotationSurvey { rotation } => vec![
+                format!(
+                    "iam:ListAccessKeys {}, then iam:GetAccessKeyLastUsed for each key",
+                    rotation.user
+                ),
+                format!("read {}", rotation.config.display()),
+            ],
+            Job::RotateKey { rotation, plan } => rotate::calls(rotation, plan),
         }
     }
 
@@ -360,6 +435,8 @@ impl Job {
                 | Job::PlanRevoke { .. }
                 | Job::Verify { .. }
                 | Job::VerifySaved { .. }
+                | Job::TeardownSurvey { .. }
+                | Job::RotationSurvey { .. }
         )
     }
 
@@ -382,6 +459,11 @@ impl Job {
             | Job::User { iam, .. }
             | Job::ListKeys { iam, .. }
             | Job::AccessKey { iam, .. } => Some(&iam.target),
+            Job::RotationSurvey { rotation } | Job::RotateKey { rotation, .. } => {
+                Some(&rotation.iam.target)
+            }
+            // Teardown works in both accounts; each call names its own.
+            Job::TeardownSurvey { .. } | Job::Teardown { .. } => None,
             Job::Kubectl { .. }
             | Job::WriteConfig { .. }
             | Job::WriteManifest { .. }
@@ -400,7 +482,9 @@ impl Job {
             | Job::WriteManifest { .. }
             | Job::VerifySaved { .. }
             | Job::Profiles
-            | Job::KubeContexts => None,
+            | Job::KubeContexts
+            | Job::TeardownSurvey { .. }
+            | Job::Teardown { .. } => None,
             Job::UpdatePolicy { side, .. } | Job::Identity { side, .. } => Some(*side),
             Job::ReadPolicy { .. }
             | Job::Role { .. }
@@ -409,7 +493,9 @@ impl Job {
             Job::User { .. }
             | Job::ListKeys { .. }
             | Job::AccessKey { .. }
-            | Job::Verify { .. } => Some(Side::Destination),
+            | Job::Verify { .. }
+            | Job::RotationSurvey { .. }
+            | Job::RotateKey { .. } => Some(Side::Destination),
             _ if flow == FlowId::RepositorySharing => Some(Side::RepositoryOwner),
             _ => None,
         }

@@ -11,12 +11,15 @@
 //!
 //! [`teardown`] removes what the curated-packages procedure created: it surveys both
 //! accounts, plans the removals (and what it leaves, and why), and executes the plan
-//! through the same [`Report`].
+//! through the same [`Report`]. [`rotate`] replaces the user's key the same way, and
+//! [`lifecycle`] runs both as jobs, for the wizard.
 
 pub mod checks;
 mod execute;
 pub mod export;
+pub mod export_folder;
 mod job;
+pub mod lifecycle;
 mod plan;
 pub mod rotate;
 pub mod saved;

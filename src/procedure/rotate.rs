@@ -49,7 +49,7 @@ const CREATE: &str = "iam:CreateAccessKey";
 const LIST: &str = "iam:ListAccessKeys";
 
 /// A rotation's inputs, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rotation {
     /// IAM in the destination account, where the user is.
     pub iam: IamTarget,
@@ -115,7 +115,7 @@ pub struct Plan {
 }
 
 /// What [`survey`] found.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Survey {
     /// The user's keys, with their age and last use.
     pub keys: Vec<KeyFacts>,
@@ -246,7 +246,7 @@ async fn clients(target: &IamTarget) -> Result<(SdkConfig, Iam, aws_sdk_iam::Cli
 }
 
 /// Reads what a rotation starts from and plans it. Nothing is changed.
-pub async fn survey<R: Report + ?Sized>(rotation: &Rotation, report: &mut R) -> Survey {
+pub async fn survey<R: Report + Send + ?Sized>(rotation: &Rotation, report: &mut R) -> Survey {
     let user = &rotation.user;
     let mut survey = Survey {
         keys: Vec::new(),
@@ -484,6 +484,67 @@ fn limit_message(
         suggested.info.id
     ));
     text
+}
+
+/// What [`execute`] does with a plan, one line per call or file write in the order
+/// they are made, for a confirmation and the live status to list before it runs.
+pub fn calls(rotation: &Rotation, plan: &Plan) -> Vec<String> {
+    let config = rotation.config.display();
+    let files = std::iter::once(&rotation.config)
+        .chain(rotation.manifest.iter())
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let mut calls = Vec::new();
+    match (&plan.resume, &plan.old) {
+        (Some(new), _) => calls.push(format!(
+            "no new key: {} is the new key of the rotation under way, and {config} holds it",
+            new.access_key_id
+        )),
+        (None, old) => {
+            if old.is_some() {
+                for path in std::iter::once(&rotation.config).chain(rotation.manifest.iter()) {
+                    calls.push(format!(
+                        "write {} (a copy of {}, kept until the new key works)",
+                        backup_path(path).display(),
+                        path.display()
+                    ));
+                }
+            }
+            calls.push(format!(
+                "iam:CreateAccessKey {}, straight into {files} (mode 0600)",
+                rotation.user
+            ));
+            calls.push(format!("write {config} (the new key)"));
+            if let Some(manifest) = &rotation.manifest {
+                calls.push(format!("write {} (the new Secret)", manifest.display()));
+            }
+        }
+    }
+    let base = rotation
+        .registry_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{}", rotation.registry.host));
+    calls.push(format!(
+        "sts:AssumeRole {} with the new key (retried while IAM catches up)",
+        plan.role_arn
+    ));
+    calls.push("ecr:GetAuthorizationToken (as the role)".to_string());
+    calls.push(format!("GET {base}{}", verify::MANIFEST_PATH));
+    if let Some(context) = &rotation.context {
+        calls.push(format!(
+            "kubectl apply of Secret eksa-packages/aws-secret with --context {context}"
+        ));
+    }
+    if let Some(old) = &plan.old
+        && (rotation.context.is_some() || rotation.delete_old_key)
+    {
+        calls.push(format!(
+            "iam:DeleteAccessKey {old} (the old key), only once the new one works"
+        ));
+        calls.push("remove the .previous copies (they hold the old key)".to_string());
+    }
+    calls
 }
 
 /// Writes `contents` to `path` in one step, 0600, unless it already holds them.

@@ -159,6 +159,24 @@ pub enum Action {
     AccessSort,
     /// Who has access: cancel the reading, or close the screen.
     AccessClose,
+    /// A step of the curated procedure: the Manage screen.
+    OpenManage,
+    /// Manage screen: highlight the action above.
+    ManageUp,
+    /// Manage screen: highlight the action below.
+    ManageDown,
+    /// Manage screen: highlight the action with this index.
+    ManageSelect(usize),
+    /// Manage screen: start the highlighted action.
+    ManageRun,
+    /// Manage screen: teardown detaches policies ecr-share did not attach, or not.
+    ToggleDetachForeign,
+    /// Manage screen: teardown deletes the files ecr-share wrote, or keeps them.
+    ToggleDeleteFiles,
+    /// Manage screen: rotation deletes the old key without a cluster context, or not.
+    ToggleDeleteOldKey,
+    /// The export's folder prompt: write the files there.
+    ExportFiles,
 }
 
 /// A key as a binding names it.
@@ -238,11 +256,15 @@ pub enum Mode {
     Access,
     /// Who has access, with keys going into its filter.
     AccessFilter,
+    /// The Manage screen in front of the curated procedure's steps.
+    Manage,
+    /// The folder to write the export into, being typed.
+    ExportPath,
 }
 
 impl Mode {
     /// Every mode, for tests and the help.
-    pub const ALL: [Mode; 14] = [
+    pub const ALL: [Mode; 16] = [
         Mode::Help,
         Mode::Save,
         Mode::Confirm,
@@ -257,6 +279,8 @@ impl Mode {
         Mode::VerifyPath,
         Mode::Access,
         Mode::AccessFilter,
+        Mode::Manage,
+        Mode::ExportPath,
     ];
 
     /// The mode the wizard is in.
@@ -265,6 +289,9 @@ impl Mode {
             (Some(Overlay::Help), _) => Mode::Help,
             (Some(Overlay::Save(prompt)), _) if prompt.purpose == PathPurpose::Verify => {
                 Mode::VerifyPath
+            }
+            (Some(Overlay::Save(prompt)), _) if prompt.purpose == PathPurpose::Export => {
+                Mode::ExportPath
             }
             (Some(Overlay::Save(_)), _) => Mode::Save,
             (Some(Overlay::Confirm(confirm)), _) if confirm.removes_access => Mode::ConfirmRemoval,
@@ -275,6 +302,7 @@ impl Mode {
             (Some(Overlay::Access(screen)), _) if screen.filtering => Mode::AccessFilter,
             (Some(Overlay::Access(_)), _) => Mode::Access,
             (None, Screen::Menu) => Mode::Menu,
+            (None, Screen::Flow(flow)) if app.flow(flow).manage.open => Mode::Manage,
             (None, Screen::Flow(flow)) if app.flow(flow).accounts_row.is_some() => Mode::Accounts,
             (None, Screen::Flow(flow)) if app.flow(flow).editing.is_some() => Mode::Editing,
             (None, Screen::Flow(_)) => Mode::Step,
@@ -288,6 +316,19 @@ impl Mode {
             Mode::Help => &[&CLOSE_HELP],
             Mode::Save => &[&SAVE_FILE, &CANCEL_SAVE],
             Mode::VerifyPath => &[&VERIFY_FILE, &CANCEL_SAVE],
+            Mode::ExportPath => &[&EXPORT_WRITE, &CANCEL_SAVE],
+            Mode::Manage => &[
+                &OPEN_HELP,
+                &MANAGE_MOVE,
+                &MANAGE_RUN,
+                &DETACH_FOREIGN,
+                &DELETE_FILES,
+                &DELETE_OLD_KEY,
+                &RESULTS,
+                &OPEN_LOG,
+                &MANAGE_BACK,
+                &STEP_QUIT,
+            ],
             Mode::Confirm => &[&CONFIRM, &DECLINE, &CONFIRM_SCROLL],
             Mode::ConfirmRemoval => &[&CONFIRM_REMOVAL, &KEEP_ACCESS, &CONFIRM_SCROLL],
             Mode::Pick => &[&PICK_MOVE, &PICK_TAKE, &PICK_CLOSE],
@@ -317,6 +358,7 @@ impl Mode {
                 &RESTORE,
                 &OPEN_ACCOUNTS,
                 &WHO_HAS_ACCESS,
+                &OPEN_MANAGE,
                 &OPEN_LOG,
                 &SIDEWAYS,
                 &RESULTS,
@@ -367,9 +409,12 @@ impl Mode {
             .find(|(k, _)| k.matches(key))
             .map(|(_, action)| *action);
         match self {
-            Mode::Editing | Mode::Save | Mode::Choose | Mode::VerifyPath | Mode::AccessFilter => {
-                bound.or(Some(Action::Type))
-            }
+            Mode::Editing
+            | Mode::Save
+            | Mode::Choose
+            | Mode::VerifyPath
+            | Mode::AccessFilter
+            | Mode::ExportPath => bound.or(Some(Action::Type)),
             _ => bound,
         }
     }
@@ -605,6 +650,63 @@ pub const OPEN_LOG: Binding = Binding {
     label: "L",
     does: "the run log",
     keys: &[(ch('L'), Action::OpenLog)],
+};
+
+pub const OPEN_MANAGE: Binding = Binding {
+    label: "M",
+    does: "manage what was set up",
+    keys: &[(ch('M'), Action::OpenManage)],
+};
+
+pub const MANAGE_MOVE: Binding = Binding {
+    label: "↑/↓",
+    does: "choose an action",
+    keys: &[
+        (code(KeyCode::Up), Action::ManageUp),
+        (ch('k'), Action::ManageUp),
+        (code(KeyCode::Down), Action::ManageDown),
+        (ch('j'), Action::ManageDown),
+        (ch('1'), Action::ManageSelect(0)),
+        (ch('2'), Action::ManageSelect(1)),
+        (ch('3'), Action::ManageSelect(2)),
+        (ch('4'), Action::ManageSelect(3)),
+    ],
+};
+
+pub const MANAGE_RUN: Binding = Binding {
+    label: "Enter",
+    does: "start it (what changes asks first)",
+    keys: &[(code(KeyCode::Enter), Action::ManageRun)],
+};
+
+pub const DETACH_FOREIGN: Binding = Binding {
+    label: "f",
+    does: "teardown: detach policies ecr-share did not attach",
+    keys: &[(ch('f'), Action::ToggleDetachForeign)],
+};
+
+pub const DELETE_FILES: Binding = Binding {
+    label: "d",
+    does: "teardown: delete the files ecr-share wrote too",
+    keys: &[(ch('d'), Action::ToggleDeleteFiles)],
+};
+
+pub const DELETE_OLD_KEY: Binding = Binding {
+    label: "o",
+    does: "rotation: delete the old key without a kube context",
+    keys: &[(ch('o'), Action::ToggleDeleteOldKey)],
+};
+
+pub const MANAGE_BACK: Binding = Binding {
+    label: "Esc",
+    does: "cancel a read in flight, or back to the steps",
+    keys: &[(code(KeyCode::Esc), Action::Back)],
+};
+
+pub const EXPORT_WRITE: Binding = Binding {
+    label: "Enter",
+    does: "write the files",
+    keys: &[(code(KeyCode::Enter), Action::ExportFiles)],
 };
 
 pub const SIDEWAYS: Binding = Binding {
@@ -1001,7 +1103,7 @@ pub const HELP: &[HelpGroup] = &[
             &[&REVEAL, &COPY_KEY_ID, &COPY_SECRET],
             &[&UPDATE_EXISTING],
             &[&REVOKE, &RESTORE],
-            &[&OPEN_ACCOUNTS, &WHO_HAS_ACCESS],
+            &[&OPEN_ACCOUNTS, &WHO_HAS_ACCESS, &OPEN_MANAGE],
             &[&OPEN_LOG, &SIDEWAYS, &RESULTS],
         ],
     },
@@ -1017,6 +1119,18 @@ pub const HELP: &[HelpGroup] = &[
         heading: "A list",
         modes: &[Mode::Choose],
         lines: &[&[&CHOOSE_MOVE, &CHOOSE_TAKE, &CHOOSE_CLOSE]],
+    },
+    HelpGroup {
+        heading: "Manage",
+        modes: &[Mode::Manage],
+        lines: &[
+            &[&MANAGE_MOVE, &MANAGE_RUN],
+            &[&DETACH_FOREIGN],
+            &[&DELETE_FILES],
+            &[&DELETE_OLD_KEY],
+            &[&RESULTS, &OPEN_LOG],
+            &[&MANAGE_BACK, &STEP_QUIT],
+        ],
     },
     HelpGroup {
         heading: "Run log",
@@ -1057,6 +1171,10 @@ pub fn help_for(beneath: Mode) -> Vec<&'static HelpGroup> {
             Mode::Accounts => {
                 group.modes.contains(&Mode::Accounts) || group.modes.contains(&Mode::Choose)
             }
+            // The Manage screen's keys, and the confirmations it opens.
+            Mode::Manage => {
+                group.modes.contains(&Mode::Manage) || group.modes.contains(&Mode::Confirm)
+            }
             // A list and the run log show their own keys in their hint line; the
             // help on a step keeps to what fits a plain 80×24 terminal.
             _ => ![
@@ -1064,6 +1182,7 @@ pub fn help_for(beneath: Mode) -> Vec<&'static HelpGroup> {
                 &[Mode::Accounts],
                 &[Mode::Choose],
                 &[Mode::Log],
+                &[Mode::Manage],
             ]
             .contains(&group.modes),
         })
@@ -1075,6 +1194,7 @@ impl Mode {
     pub fn beneath(app: &App) -> Mode {
         match app.screen {
             Screen::Menu => Mode::Menu,
+            Screen::Flow(flow) if app.flow(flow).manage.open => Mode::Manage,
             Screen::Flow(flow) if app.flow(flow).accounts_row.is_some() => Mode::Accounts,
             Screen::Flow(flow) if app.flow(flow).editing.is_some() => Mode::Editing,
             Screen::Flow(_) => Mode::Step,
@@ -1261,6 +1381,51 @@ const HINT_ACCESS: &[Binding] = &[
 ];
 const HINT_ACCESS_FILTER: &[Binding] =
     &[ACCESS_FILTER_MOVE, ACCESS_FILTER_DONE, ACCESS_FILTER_CLEAR];
+const HINT_EXPORT_PATH: &[Binding] = &[EXPORT_WRITE, CANCEL_SAVE];
+const HINT_MANAGE: &[Binding] = &[
+    Binding {
+        label: "↑/↓",
+        does: "choose",
+        keys: &[
+            (code(KeyCode::Up), Action::ManageUp),
+            (code(KeyCode::Down), Action::ManageDown),
+        ],
+    },
+    Binding {
+        label: "Enter",
+        does: "start",
+        keys: &[(code(KeyCode::Enter), Action::ManageRun)],
+    },
+    Binding {
+        label: "f/d/o",
+        does: "options",
+        keys: &[
+            (ch('f'), Action::ToggleDetachForeign),
+            (ch('d'), Action::ToggleDeleteFiles),
+            (ch('o'), Action::ToggleDeleteOldKey),
+        ],
+    },
+    Binding {
+        label: "L",
+        does: "log",
+        keys: &[(ch('L'), Action::OpenLog)],
+    },
+    Binding {
+        label: "Esc",
+        does: "back",
+        keys: &[(code(KeyCode::Esc), Action::Back)],
+    },
+    Binding {
+        label: "?",
+        does: "help",
+        keys: &[(ch('?'), Action::OpenHelp)],
+    },
+    Binding {
+        label: "q",
+        does: "quit",
+        keys: &[(ch('q'), Action::Quit)],
+    },
+];
 
 /// The hint line's entries for a mode (on a step, with or without "Tab edit").
 pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
@@ -1279,6 +1444,8 @@ pub fn hints(mode: Mode, has_fields: bool) -> Vec<&'static Binding> {
         Mode::Log => HINT_LOG,
         Mode::Access => HINT_ACCESS,
         Mode::AccessFilter => HINT_ACCESS_FILTER,
+        Mode::Manage => HINT_MANAGE,
+        Mode::ExportPath => HINT_EXPORT_PATH,
     };
     all.iter()
         .filter(|binding| has_fields || **binding != HINT_EDIT)

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::aws::CallReport;
+use crate::procedure::export::ExportFile;
 
 use super::clipboard::CopyMethod;
 use super::jobs::{Job, Output, RunId};
@@ -38,6 +39,10 @@ pub enum Msg {
     Output { run: RunId, output: Output },
     /// A run ended: every call reported, or it was cancelled.
     Finished { run: RunId, cancelled: bool },
+    /// The export of the Manage screen was written (the folder, made absolute, and
+    /// the names of the files), or why not; a missing folder or one that holds
+    /// files turns the prompt into a question.
+    Exported(Result<(PathBuf, Vec<String>), ExportError>),
 }
 
 /// Work for the runtime: the only ways `update` reaches outside the model.
@@ -59,6 +64,17 @@ pub enum Effect {
         /// operator said yes to that.
         create_folder: bool,
     },
+    /// Write the export of the procedure into a folder: the scripts 0755, the
+    /// documents 0644, none through a symbolic link, and no AWS call.
+    Export {
+        folder: PathBuf,
+        files: Vec<ExportFile>,
+        /// Replace the export's own files in a folder that holds files: the
+        /// operator said yes to that.
+        replace: bool,
+        /// Create the folder when it is missing: the operator said yes to that.
+        create_folder: bool,
+    },
     /// Leave the program, restoring the terminal.
     Quit,
 }
@@ -72,5 +88,18 @@ pub enum SaveError {
     /// it is created.
     MissingFolder(PathBuf),
     /// The operating system refused, with its reason.
+    Io(String),
+}
+
+/// Why an export was not written, as [`Msg::Exported`] reports it. Nothing was
+/// written in any case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportError {
+    /// The folder does not exist; the operator is asked before it is created.
+    MissingFolder(PathBuf),
+    /// The folder holds files; the operator is asked before the export's files in
+    /// it are replaced.
+    HoldsFiles(PathBuf),
+    /// Refused or failed, with the reason.
     Io(String),
 }

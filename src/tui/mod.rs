@@ -9,6 +9,8 @@ mod findings;
 pub mod highlight;
 pub mod jobs;
 pub mod keys;
+pub mod manage;
+mod manage_view;
 pub mod message;
 pub mod model;
 mod paste;

@@ -16,6 +16,7 @@ use crate::core::validate::RepositoryName;
 
 pub use super::accounts::Chooser;
 use super::jobs::{Job, RunId};
+pub use super::manage::{Manage, ManageAction};
 use super::message::Effect;
 
 /// A line of feedback at the bottom of the screen.
@@ -109,6 +110,8 @@ pub enum PathPurpose {
     Save,
     /// Run the checks of step 8 from the config file there (`V`).
     Verify,
+    /// Write the export of the procedure into the folder there (Manage screen).
+    Export,
 }
 
 /// Which screen is in front.
@@ -157,6 +160,11 @@ pub struct FlowState {
     pub accounts_row: Option<usize>,
     /// The linter's findings on the document last shown, kept until it changes.
     pub lint: super::findings::LintCache,
+    /// The Manage screen (curated procedure): teardown, key rotation, verify, export.
+    pub manage: Manage,
+    /// Where the Secret manifest of step 7 was saved this session, for rotation,
+    /// teardown and export to use.
+    pub manifest_saved_to: Option<PathBuf>,
 }
 
 /// What is known of the account behind a profile.
@@ -214,6 +222,8 @@ impl FlowState {
             user_keys: None,
             accounts_row: None,
             lint: Default::default(),
+            manage: Manage::default(),
+            manifest_saved_to: None,
         }
     }
 
@@ -284,6 +294,9 @@ pub struct App {
     pub quit_armed: bool,
     /// The profile names of the AWS config and credentials files, once read.
     pub profiles: Option<Result<Vec<String>, CallError>>,
+    /// Where the registry checks (step 8, `V`, key rotation) send the manifest
+    /// request instead of `https://<registry host>`: a mirror (`--registry-url`).
+    pub registry_url: Option<String>,
 }
 
 impl Default for App {
@@ -311,6 +324,7 @@ impl App {
             next_run: 1,
             quit_armed: false,
             profiles: None,
+            registry_url: None,
         }
     }
 
@@ -352,6 +366,13 @@ impl App {
                 .form
                 .set(FieldId::DestinationProfile, profile.trim());
         }
+        self
+    }
+
+    /// The wizard with the command line's `--registry-url`: the registry checks ask
+    /// that mirror.
+    pub fn with_registry_url(mut self, url: Option<String>) -> Self {
+        self.registry_url = url;
         self
     }
 

@@ -262,6 +262,67 @@ fn change_of(app: &App, run: &RunState, report: &CallReport) -> Option<Change> {
                 undo: Some(undo),
             })
         }
+        Job::Teardown {
+            source,
+            destination,
+            plan,
+            ..
+        } if call != crate::procedure::teardown::RECHECK => {
+            // The first report is the re-read; each one after it is a removal.
+            let at = run.reports.iter().position(|r| std::ptr::eq(r, report))?;
+            let removal = plan.removals.get(at.checked_sub(1)?)?;
+            let iam = match removal.side() {
+                Some(Side::Source) => Some(source),
+                Some(_) => Some(destination),
+                None => None,
+            };
+            Some(Change {
+                account: iam.map(|iam| iam.account.to_string()),
+                target: iam.map(|iam| iam.target.clone()),
+                what: "removed (teardown)".to_string(),
+                name: removal.describe(),
+                undo: None,
+            })
+        }
+        Job::RotateKey { rotation, .. } if is("iam:CreateAccessKey") => {
+            let detail = report.outcome.detail();
+            let key = detail
+                .strip_prefix("created ")
+                .and_then(|rest| rest.split([';', ' ']).next())
+                .unwrap_or("<ACCESS_KEY_ID>")
+                .to_string();
+            let undo = format!(
+                "aws iam delete-access-key --user-name {} --access-key-id {}{}",
+                shell(rotation.user.as_str()),
+                shell(&key),
+                flags(&rotation.iam.target)
+            );
+            Some(iam_change(
+                &rotation.iam,
+                &format!(
+                    "created an access key of user {} (key rotation)",
+                    rotation.user
+                ),
+                key,
+                Some(undo),
+            ))
+        }
+        Job::RotateKey { rotation, .. } if is("iam:DeleteAccessKey") => Some(iam_change(
+            &rotation.iam,
+            &format!(
+                "deleted the old access key of user {} (key rotation)",
+                rotation.user
+            ),
+            report.subject.clone(),
+            None,
+        )),
+        Job::RotateKey { .. } if is("write") => Some(Change {
+            account: None,
+            target: None,
+            what: "wrote the file (mode 0600, key rotation)".to_string(),
+            name: report.subject.clone(),
+            undo: None,
+        }),
         Job::Restore {
             target, repository, ..
         } if is("ecr:SetRepositoryPolicy") || is("ecr:DeleteRepositoryPolicy") => Some(Change {
@@ -411,7 +472,10 @@ fn run_heading(app: &App, run: &RunState) -> String {
             Job::Identity { .. } => format!("{} · looking up a profile's account", spec.name),
             Job::Profiles => format!("{} · reading the AWS profiles", spec.name),
             Job::KubeContexts => format!("{} · reading kubectl's contexts", spec.name),
-            _ => spec.name.to_string(),
+            job => match super::manage::run_title(job) {
+                Some(title) => format!("{} · {title}", spec.name),
+                None => spec.name.to_string(),
+            },
         },
     };
     let account = run
@@ -431,6 +495,7 @@ fn run_heading(app: &App, run: &RunState) -> String {
                 .unwrap_or_default();
             format!(" · {}{region}{account}", target.profile_label())
         })
+        .or_else(|| super::manage::run_place(app, &run.job).map(|place| format!(" · {place}")))
         .unwrap_or_else(|| " · on this machine".to_string());
     let state = if run.running {
         " · running"

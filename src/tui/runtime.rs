@@ -3,7 +3,7 @@
 //! restored on every way out, panics included (ratatui's panic hook).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -19,13 +19,15 @@ use tokio::task::JoinHandle;
 
 use super::clipboard::{Clipboard, Environment, SystemClipboard};
 use super::jobs::{AwsRunner, RunId, Runner};
-use super::message::{Effect, Msg, SaveError};
+use super::message::{Effect, ExportError, Msg, SaveError};
 use super::model::App;
 use super::update::update;
 use super::view;
 use crate::files::{
     FileRefusal, Privacy, create_private_folder, refuse_placeholders_over_existing, write_document,
 };
+use crate::procedure::export::ExportFile;
+use crate::procedure::export_folder::{self, ExportRefusal};
 
 /// How often spinners move while something runs.
 const TICK: Duration = Duration::from_millis(120);
@@ -35,7 +37,12 @@ pub fn run(
     destination_profile: Option<String>,
     region: Option<String>,
     log_file: Option<PathBuf>,
+    registry_url: Option<String>,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(url) = &registry_url {
+        crate::core::validate::check_registry_url(url)
+            .map_err(|reason| anyhow::anyhow!("--registry-url: {reason}"))?;
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the wizard needs a terminal; for scripts use `ecr-share policy`, `grant`, `revoke` or `curated` (see --help)"
@@ -64,8 +71,9 @@ pub fn run(
                 let _ = sender.send(Msg::ProfileRegion(region));
             });
         }
-        let app =
-            App::with_defaults(profile, region, None).with_destination_profile(destination_profile);
+        let app = App::with_defaults(profile, region, None)
+            .with_destination_profile(destination_profile)
+            .with_registry_url(registry_url);
         let result = event_loop(
             &mut terminal,
             app,
@@ -175,9 +183,42 @@ where
                     overwrite,
                     create_folder,
                 )),
+                Effect::Export {
+                    folder,
+                    files,
+                    replace,
+                    create_folder,
+                } => Msg::Exported(write_export(&folder, &files, replace, create_folder)),
             };
             pending.extend(update(&mut app, reply));
         }
+    }
+}
+
+/// Writes the export into `folder` with the code `curated export` uses. A missing
+/// folder is reported until the operator said yes to creating it, and one that holds
+/// files until the operator said yes to replacing the export's files in it.
+pub fn write_export(
+    folder: &Path,
+    files: &[ExportFile],
+    replace: bool,
+    create_folder: bool,
+) -> Result<(PathBuf, Vec<String>), ExportError> {
+    let missing = std::fs::symlink_metadata(folder)
+        .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound);
+    if missing && !create_folder {
+        return Err(ExportError::MissingFolder(folder.to_path_buf()));
+    }
+    match export_folder::write_export(folder, files, replace) {
+        Ok(()) => {
+            tracing::info!(folder = %folder.display(), files = files.len(), "wrote the export");
+            Ok((
+                folder.to_path_buf(),
+                files.iter().map(|file| file.name.to_string()).collect(),
+            ))
+        }
+        Err(ExportRefusal::HoldsFiles(path)) => Err(ExportError::HoldsFiles(path)),
+        Err(refusal) => Err(ExportError::Io(refusal.to_string())),
     }
 }
 

@@ -74,7 +74,7 @@ pub fn check_typed(app: &mut App) -> Vec<Effect> {
         path: path.clone(),
         region: None,
         registry_account,
-        registry_url: None,
+        registry_url: app.registry_url.clone(),
         // A saved key is not new: a refusal is an answer, not IAM catching up.
         backoff: Backoff {
             attempts: 1,

@@ -71,7 +71,12 @@ pub fn known_sides(app: &App, flow: FlowId) -> Sides {
 /// The work of a step, planned by the procedure engine from the form.
 pub fn job_for_step(app: &App, flow: FlowId, step: usize) -> Result<Job, String> {
     let step = Step::at(flow, step).ok_or_else(|| "This step has nothing to run.".to_string())?;
-    procedure::plan(step, &app.flow(flow).form, &known_sides(app, flow))
+    let mut job = procedure::plan(step, &app.flow(flow).form, &known_sides(app, flow))?;
+    // A mirror named on the command line stands in for the registry.
+    if let Job::Verify { plan, .. } = &mut job {
+        plan.registry_url = app.registry_url.clone();
+    }
+    Ok(job)
 }
 
 /// Making the wanted document current where the step found one that differs.

@@ -24,7 +24,7 @@ use super::message::{Effect, Msg, SaveError};
 use super::model::{
     App, Confirm, IdentityState, Overlay, PathPurpose, Picker, SavePrompt, Screen, Tone,
 };
-use super::{runlog, steps, switch};
+use super::{manage, runlog, steps, switch};
 
 /// Applies one message to the model and returns the work it asks for.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -84,6 +84,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             on_finished(app, run, cancelled);
             Vec::new()
         }
+        Msg::Exported(result) => {
+            manage::on_exported(app, result);
+            Vec::new()
+        }
     }
 }
 
@@ -93,6 +97,10 @@ fn on_finished(app: &mut App, run: RunId, cancelled: bool) {
     };
     state.running = false;
     state.cancelled |= cancelled;
+    if manage::owns(&state.job) {
+        manage::finished(app, run);
+        return;
+    }
     let Some(step) = state.step else {
         return;
     };
@@ -328,6 +336,10 @@ fn on_output(app: &mut App, run: RunId, output: Output) -> Vec<Effect> {
             open_confirm(app, flow, step, job);
         }
         Output::Differing { .. } | Output::AccessProgress { .. } | Output::Access(_) => {}
+        output @ (Output::TeardownPlan(_)
+        | Output::TornDown(_)
+        | Output::RotationSurvey(_)
+        | Output::Rotated { .. }) => manage::on_output(app, run, output),
         Output::Applied {
             repository,
             previous,
@@ -399,11 +411,12 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.overlay = None;
             Vec::new()
         }
-        (Mode::Save | Mode::VerifyPath, _) => on_save_prompt(app, action, key),
+        (Mode::Save | Mode::VerifyPath | Mode::ExportPath, _) => on_save_prompt(app, action, key),
         (Mode::Confirm | Mode::ConfirmRemoval, _) => on_confirm(app, action),
         (Mode::Pick, _) => on_pick(app, action),
         (Mode::Choose, _) => accounts::on_choose(app, action, key),
         (Mode::Accounts, Screen::Flow(flow)) => accounts::on_accounts(app, flow, action),
+        (Mode::Manage, Screen::Flow(_)) => manage::on_manage(app, action),
         (Mode::Log, _) => runlog::on_log(app, action),
         (Mode::Access | Mode::AccessFilter, _) => super::access::on_key(app, action, key),
         (Mode::Menu, _) | (_, Screen::Menu) => on_menu(app, action),
@@ -439,6 +452,9 @@ fn on_confirm(app: &mut App, action: Action) -> Vec<Effect> {
             let Some(Overlay::Confirm(confirm)) = app.overlay.take() else {
                 return Vec::new();
             };
+            if manage::owns(&confirm.job) {
+                return manage::confirmed(app, confirm.job);
+            }
             app.status = None;
             vec![app.start(confirm.flow, Some(confirm.step), confirm.job)]
         }
@@ -533,6 +549,7 @@ fn on_step(app: &mut App, flow: FlowId, action: Action) -> Vec<Effect> {
         Action::Run => return execute_step(app, flow),
         Action::OpenAccounts => return accounts::open(app, flow),
         Action::WhoHasAccess => return super::access::open(app, flow),
+        Action::OpenManage => manage::open(app, flow),
         Action::Revoke if flow == FlowId::RepositorySharing => return revoke_grant(app, flow),
         Action::Restore if flow == FlowId::RepositorySharing => {
             return restore_policy(app, flow);
@@ -880,6 +897,11 @@ fn on_save_prompt(app: &mut App, action: Action, key: KeyEvent) -> Vec<Effect> {
             app.overlay = None;
             app.say(Tone::Info, "Nothing checked.");
         }
+        Action::CancelSave if prompt.purpose == PathPurpose::Export => {
+            app.overlay = None;
+            app.say(Tone::Info, "Nothing written.");
+        }
+        Action::ExportFiles => return manage::export_typed(app),
         Action::CancelSave => {
             app.overlay = None;
             app.say(Tone::Info, "Not saved.");
@@ -927,6 +949,10 @@ fn on_saved(app: &mut App, result: Result<PathBuf, SaveError>) {
     match result {
         Ok(path) => {
             let config_saved = matches!(&app.overlay, Some(Overlay::Save(prompt)) if prompt.kind == DocumentKind::AwsConfigFile);
+            let manifest_saved = matches!(&app.overlay, Some(Overlay::Save(prompt)) if prompt.kind == DocumentKind::SecretManifest);
+            if let (true, Screen::Flow(flow)) = (manifest_saved, app.screen) {
+                app.flow_mut(flow).manifest_saved_to = Some(path.clone());
+            }
             if let (true, Screen::Flow(flow)) = (config_saved, app.screen) {
                 let state = app.flow_mut(flow);
                 if state.form.access_key.is_some() {
@@ -965,9 +991,18 @@ fn on_saved(app: &mut App, result: Result<PathBuf, SaveError>) {
 }
 
 /// Creating a key cannot be stopped half-way: once `iam:CreateAccessKey` is sent, the
-/// only place its secret can go is the config file the job writes next.
-fn must_finish(job: &Job) -> bool {
-    matches!(job, Job::AccessKey { .. })
+/// only place its secret can go is the config file the job writes next. A rotation
+/// creates a key too, and decides about the old one only once the new one works.
+pub fn must_finish(job: &Job) -> bool {
+    matches!(job, Job::AccessKey { .. } | Job::RotateKey { .. })
+}
+
+/// Why a run that must finish cannot be stopped now.
+fn unstoppable(job: &Job) -> &'static str {
+    match job {
+        Job::RotateKey { .. } => manage::ROTATION_UNSTOPPABLE,
+        _ => UNSTOPPABLE,
+    }
 }
 
 const UNSTOPPABLE: &str = "Step 5 is creating the access key: it cannot be stopped before the key is in its config file. Wait a moment.";
@@ -975,8 +1010,9 @@ const UNSTOPPABLE: &str = "Step 5 is creating the access key: it cannot be stopp
 /// Quits, unless a created key's secret is in no file, or a key is being created:
 /// then the first press says so and only a second one quits.
 fn quit(app: &mut App) -> Vec<Effect> {
-    if app.runs.values().any(|r| r.running && must_finish(&r.job)) {
-        app.say(Tone::Error, UNSTOPPABLE);
+    if let Some(run) = app.runs.values().find(|r| r.running && must_finish(&r.job)) {
+        let text = unstoppable(&run.job);
+        app.say(Tone::Error, text);
         return Vec::new();
     }
     let unsaved = FLOWS.into_iter().find_map(|flow| {

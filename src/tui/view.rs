@@ -50,6 +50,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
             draw_menu_header(frame, header);
             draw_menu(frame, body, app);
         }
+        Screen::Flow(flow) if app.flow(flow).manage.open => {
+            super::manage_view::draw(frame, header, body, app);
+        }
         Screen::Flow(flow) if app.flow(flow).accounts_row.is_some() => {
             super::accounts::draw(frame, header, body, app, app.flow(flow));
         }
@@ -546,7 +549,7 @@ fn draw_results(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+pub(super) const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// The step's latest run: one line a call, with its status, then its detail.
 fn run_lines(app: &App, state: &FlowState, width: u16) -> Vec<Line<'static>> {
@@ -933,8 +936,11 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
     let rect = centered(area, 70, 6);
     frame.render_widget(Clear, rect);
     let verify = prompt.purpose == PathPurpose::Verify;
+    let export = prompt.purpose == PathPurpose::Export;
     let title = if verify {
         " Check a saved config file (step 8) ".to_string()
+    } else if export {
+        " Export the procedure for review ".to_string()
     } else {
         format!(" Save the {} ", prompt.kind.title())
     };
@@ -950,7 +956,11 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
     ])
     .areas(inner);
     frame.render_widget(
-        Paragraph::new("File path (relative to the current folder; ~ is the home folder):"),
+        Paragraph::new(if export {
+            "Folder (relative to the current folder; ~ is the home folder):"
+        } else {
+            "File path (relative to the current folder; ~ is the home folder):"
+        }),
         label,
     );
     let width = usize::from(input.width.max(2)) - 1;
@@ -976,6 +986,21 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
     let text = if verify {
         Span::styled(
             "Enter checks it: its key, the role it names, the registry (the file is read, never shown). Esc cancels.",
+            DIM,
+        )
+    } else if export && prompt.create_folder {
+        Span::styled(
+            "The folder does not exist: Enter creates it and writes the export, Esc cancels.",
+            ERROR,
+        )
+    } else if export && prompt.confirm_overwrite {
+        Span::styled(
+            "The folder holds files: Enter replaces the export's files in it (the others stay), Esc keeps them.",
+            ERROR,
+        )
+    } else if export {
+        Span::styled(
+            "Enter writes apply.sh, teardown.sh and the documents; nothing changes in AWS. Esc cancels.",
             DIM,
         )
     } else if prompt.create_folder {
@@ -1110,9 +1135,13 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
         area.width,
         area.height.saturating_sub(3),
     );
-    if confirm.diff.is_empty() {
-        let width = area.width.saturating_sub(4).min(96);
-        let (title, lines) = confirm_lines(confirm, usize::from(width.saturating_sub(2)));
+    let plain_width = area.width.saturating_sub(4).min(96);
+    let plain = confirm_lines(confirm, usize::from(plain_width.saturating_sub(2)));
+    // Without a diff the dialog stands in the middle when its lines fit; otherwise
+    // it takes the body and scrolls (↓/↑) as a stacked diff does.
+    if confirm.diff.is_empty() && plain.1.len() + 2 <= usize::from(area.height) {
+        let (title, lines) = plain;
+        let width = plain_width;
         popup(
             frame,
             centered(area, width, lines.len() as u16 + 2),
@@ -1121,7 +1150,10 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
             border,
             lines,
         );
-    } else if let Some((left, right, (title, lines))) = confirm_side_by_side(area, body, confirm) {
+    } else if let Some((left, right, (title, lines))) = (!confirm.diff.is_empty())
+        .then(|| confirm_side_by_side(area, body, confirm))
+        .flatten()
+    {
         let height = lines.len() as u16 + 2;
         popup(
             frame,
@@ -1151,9 +1183,11 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
         let width = body.width;
         let inner_width = usize::from(width.saturating_sub(2));
         let (title, mut lines) = confirm_lines(confirm, inner_width);
-        lines.push(Line::raw(""));
-        lines.push(Line::from(Span::styled("Changes:", ACCENT)));
-        lines.extend(diff_lines(&confirm.diff, inner_width));
+        if !confirm.diff.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(Span::styled("Changes:", ACCENT)));
+            lines.extend(diff_lines(&confirm.diff, inner_width));
+        }
         let height = (lines.len() as u16 + 2).min(body.height);
         let visible = usize::from(height.saturating_sub(2));
         let room = lines.len().saturating_sub(visible);

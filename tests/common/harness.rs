@@ -12,6 +12,7 @@ use ecr_share::tui::clipboard::{Clipboard, CopyMethod};
 use ecr_share::tui::jobs::{Job, Output, RunId, Runner};
 use ecr_share::tui::message::{Effect, Msg, SaveError};
 use ecr_share::tui::model::App;
+use ecr_share::tui::runtime;
 use ecr_share::tui::update::update;
 use ecr_share::tui::view;
 use ratatui::Terminal;
@@ -266,6 +267,19 @@ impl<R: Runner> Harness<R> {
                 self.files.insert(path.clone(), contents);
                 Some(Msg::Saved(Ok(path)))
             }
+            // Written for real, as the program writes it: the tests give a folder
+            // of their own.
+            Effect::Export {
+                folder,
+                files,
+                replace,
+                create_folder,
+            } => Some(Msg::Exported(runtime::write_export(
+                &folder,
+                &files,
+                replace,
+                create_folder,
+            ))),
         }
     }
 
