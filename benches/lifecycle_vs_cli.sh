@@ -114,9 +114,10 @@ ecr_share_teardown() {
 cli_delete_policy() {
   local arn=${*: -1}
   local target=("${@:1:$#-1}")
-  local version
-  for version in $(aws "${target[@]}" iam list-policy-versions --policy-arn "$arn" \
-    --query 'Versions[?!IsDefaultVersion].VersionId' --output text); do
+  local versions version
+  versions=$(aws "${target[@]}" iam list-policy-versions --policy-arn "$arn" \
+    --query 'Versions[?!IsDefaultVersion].VersionId' --output text)
+  for version in $versions; do
     aws "${target[@]}" iam delete-policy-version --policy-arn "$arn" --version-id "$version"
   done
   aws "${target[@]}" iam delete-policy --policy-arn "$arn"
@@ -129,9 +130,10 @@ cli_teardown() {
   source_id=$(aws "${src[@]}" sts get-caller-identity --query Account --output text)
   destination_id=$(aws "${dst[@]}" sts get-caller-identity --query Account --output text)
   local assume_arn="arn:aws:iam::$destination_id:policy/$assume_policy"
-  local key
-  for key in $(aws "${dst[@]}" iam list-access-keys --user-name "$user" \
-    --query 'AccessKeyMetadata[].AccessKeyId' --output text); do
+  local keys key
+  keys=$(aws "${dst[@]}" iam list-access-keys --user-name "$user" \
+    --query 'AccessKeyMetadata[].AccessKeyId' --output text)
+  for key in $keys; do
     aws "${dst[@]}" iam delete-access-key --user-name "$user" --access-key-id "$key"
   done
   aws "${dst[@]}" iam detach-user-policy --user-name "$user" --policy-arn "$assume_arn"
