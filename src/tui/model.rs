@@ -160,6 +160,8 @@ pub struct FlowState {
     pub accounts_row: Option<usize>,
     /// The linter's findings on the document last shown, kept until it changes.
     pub lint: super::findings::LintCache,
+    /// The document as last drawn, kept until it changes.
+    pub document_view: super::view::DocumentView,
     /// The Manage screen (curated procedure): teardown, key rotation, verify, export.
     pub manage: Manage,
     /// Where the Secret manifest of step 7 was saved this session, for rotation,
@@ -222,6 +224,7 @@ impl FlowState {
             user_keys: None,
             accounts_row: None,
             lint: Default::default(),
+            document_view: Default::default(),
             manage: Manage::default(),
             manifest_saved_to: None,
         }

@@ -1,6 +1,9 @@
 //! Drawing. Views only read the model; the one thing they write back is the size of
 //! the document pane, so scrolling knows where the end is.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Margin, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
@@ -802,7 +805,9 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, te
     // cut; the Secret manifest's lines are never wrapped (its base64 must stay one
     // line) and scroll sideways instead. Copy and save take every line whole.
     let width = usize::from(inner.width);
-    let (lines, clipped) = document_lines(text, kind.language(), width, state.hscroll);
+    let (lines, clipped) = state
+        .document_view
+        .lines(text, kind.language(), width, state.hscroll);
     if clipped || state.hscroll > 0 {
         block = block.title_bottom(
             Line::from(Span::styled(
@@ -819,7 +824,10 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, te
         .set(u16::try_from(total).unwrap_or(u16::MAX));
     let max_scroll = total.saturating_sub(usize::from(inner.height)) as u16;
     let scroll = state.scroll.min(max_scroll);
-    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+    // Only the lines in view are handed to the widget.
+    let first = usize::from(scroll).min(total);
+    let last = (first + usize::from(inner.height)).min(total);
+    frame.render_widget(Paragraph::new(lines[first..last].to_vec()), inner);
     if let Some((rule, below, lines)) = lint_area {
         let label = " ecr-share lint ";
         let dashes = usize::from(rule.width).saturating_sub(label.chars().count() + 1);
@@ -1024,6 +1032,52 @@ fn draw_save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt) {
 /// The document's lines as drawn at `width` columns, and whether any was cut. Lines
 /// that fit are drawn as they are; longer ones are wrapped, except in YAML (the
 /// Secret manifest), whose lines start `hscroll` columns in and are cut at the edge.
+/// The document's lines as last drawn, highlighted and wrapped: drawn again from
+/// here until the document, its width or its sideways scroll changes.
+#[derive(Debug, Default)]
+pub struct DocumentView(RefCell<Option<DrawnDocument>>);
+
+#[derive(Debug)]
+struct DrawnDocument {
+    text: String,
+    language: Language,
+    width: usize,
+    hscroll: u16,
+    lines: Rc<Vec<Line<'static>>>,
+    clipped: bool,
+}
+
+impl DocumentView {
+    fn lines(
+        &self,
+        text: &str,
+        language: Language,
+        width: usize,
+        hscroll: u16,
+    ) -> (Rc<Vec<Line<'static>>>, bool) {
+        let mut drawn = self.0.borrow_mut();
+        if let Some(d) = drawn.as_ref()
+            && d.text == text
+            && d.language == language
+            && d.width == width
+            && d.hscroll == hscroll
+        {
+            return (Rc::clone(&d.lines), d.clipped);
+        }
+        let (lines, clipped) = document_lines(text, language, width, hscroll);
+        let lines = Rc::new(lines);
+        *drawn = Some(DrawnDocument {
+            text: text.to_string(),
+            language,
+            width,
+            hscroll,
+            lines: Rc::clone(&lines),
+            clipped,
+        });
+        (lines, clipped)
+    }
+}
+
 fn document_lines(
     text: &str,
     language: Language,
