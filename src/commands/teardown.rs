@@ -75,18 +75,13 @@ impl Input {
             for (flag, path, kind) in &given {
                 check_deletable(flag, path, *kind, &names.user)?;
             }
-            // A rotation that stopped half-way leaves `<file>.previous` beside each
-            // file, holding the old key's secret: it goes with its file (when
-            // ecr-share wrote it for this user, as for the file itself).
-            let mut files: Vec<(PathBuf, FileKind)> = Vec::new();
-            for (_, path, kind) in given {
-                let backup = crate::procedure::rotate::backup_path(&path);
-                files.push((path, kind));
-                if backup.symlink_metadata().is_ok() {
-                    files.push((backup, kind));
-                }
-            }
-            (files, Vec::new())
+            (
+                given
+                    .into_iter()
+                    .map(|(_, path, kind)| (path, kind))
+                    .collect(),
+                Vec::new(),
+            )
         } else {
             (
                 Vec::new(),

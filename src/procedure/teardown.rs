@@ -216,12 +216,30 @@ pub async fn survey(accounts: &Accounts, scope: &Scope) -> Result<Survey, CallEr
         role: role?,
         assume_policy: assume_policy?,
         user: user?,
-        files: scope
-            .files
-            .iter()
-            .map(|(path, kind)| (path.clone(), *kind, FileState::of(path, *kind, &names.user)))
+        files: with_rotation_copies(&scope.files)
+            .into_iter()
+            .map(|(path, kind)| {
+                let state = FileState::of(&path, kind, &names.user);
+                (path, kind, state)
+            })
             .collect(),
     })
+}
+
+/// The files to delete, each followed by the `<file>.previous` copy a rotation that
+/// stopped half-way left beside it, when there is one: it holds the old key's
+/// secret, and goes with its file when ecr-share wrote it for this user, as the
+/// file itself does.
+fn with_rotation_copies(files: &[(PathBuf, FileKind)]) -> Vec<(PathBuf, FileKind)> {
+    let mut all = Vec::new();
+    for (path, kind) in files {
+        all.push((path.clone(), *kind));
+        let copy = super::rotate::backup_path(path);
+        if copy.symlink_metadata().is_ok() {
+            all.push((copy, *kind));
+        }
+    }
+    all
 }
 
 /// One thing teardown removes.
