@@ -12,7 +12,7 @@ use ratatui::crossterm::event::{Event, KeyEvent};
 use ratatui::layout::{Margin, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Clear};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -25,6 +25,7 @@ use super::jobs::{Job, Output, RunId};
 use super::keys::{self, Action, Mode};
 use super::message::Effect;
 use super::model::{App, Overlay, Screen, Tone};
+use super::rows::Rows;
 use super::steps;
 use super::view::wrap_words;
 
@@ -722,7 +723,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, screen: &AccessScreen) {
         .unwrap_or(u16::MAX)
         .min(inner.height);
     frame.render_widget(
-        Paragraph::new(top),
+        Rows(&top),
         Rect::new(inner.x, inner.y, inner.width, top_height),
     );
     let list = Rect::new(
@@ -751,5 +752,5 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, screen: &AccessScreen) {
         .flatten()
         .take(room)
         .collect();
-    frame.render_widget(Paragraph::new(lines), list);
+    frame.render_widget(Rows(&lines), list);
 }

@@ -21,6 +21,7 @@ use super::jobs::Job;
 use super::keys::Action;
 use super::message::Effect;
 use super::model::{App, FlowState, IdentityState, Overlay, Screen, Tone};
+use super::rows::Rows;
 use super::view::wrap_words;
 
 /// What the default chain is called where a profile is chosen.
@@ -361,10 +362,10 @@ pub fn draw(frame: &mut Frame, header: Rect, body: Rect, app: &App, state: &Flow
         Span::styled("  before step 1", DIM),
     ]);
     let rule = Line::from(Span::styled("─".repeat(usize::from(header.width)), DIM));
-    frame.render_widget(Paragraph::new(vec![first, rule]), header);
+    frame.render_widget(Rows(&[first, rule]), header);
     let area = body.inner(Margin::new(1, 0));
     let lines = screen_lines(app, state, usize::from(area.width));
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Rows(&lines), area);
 }
 
 fn screen_lines(app: &App, state: &FlowState, width: usize) -> Vec<Line<'static>> {

@@ -6,10 +6,10 @@ use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::manage::{self, ManageAction};
 use super::model::{App, RunState, Tone};
+use super::rows::Rows;
 use super::runlog;
 use super::update::must_finish;
 use super::view::{SPINNER, wrap_words};
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, header: Rect, body: Rect, app: &App) {
         Span::styled("  after the procedure", DIM),
     ]);
     let rule = Line::from(Span::styled("─".repeat(usize::from(header.width)), DIM));
-    frame.render_widget(Paragraph::new(vec![first, rule]), header);
+    frame.render_widget(Rows(&[first, rule]), header);
 
     let area = body.inner(Margin::new(1, 0));
     let width = usize::from(area.width);
@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, header: Rect, body: Rect, app: &App) {
         app.results_max.set(0);
         let mut lines = upper;
         lines.extend(lower);
-        frame.render_widget(Paragraph::new(lines), area);
+        frame.render_widget(Rows(&lines), area);
         return;
     }
     // The actions keep their place; the results scroll in what is left, with a line
@@ -75,7 +75,7 @@ pub fn draw(frame: &mut Frame, header: Rect, body: Rect, app: &App) {
             .unwrap_or_default(),
         NEEDED,
     )));
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Rows(&lines), area);
 }
 
 /// Lines of results kept in view before the details of the action give way.

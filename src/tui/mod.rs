@@ -14,6 +14,7 @@ mod manage_view;
 pub mod message;
 pub mod model;
 mod paste;
+mod rows;
 pub mod runlog;
 pub mod runtime;
 mod saved;

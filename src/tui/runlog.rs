@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Clear};
 
 use crate::aws::{CallReport, Outcome, Target};
 use crate::core::flow::{FlowSpec, Side};
@@ -17,6 +17,7 @@ use crate::procedure::Job;
 use super::keys::Action;
 use super::message::Effect;
 use super::model::{App, Overlay, RunState, Tone};
+use super::rows::Rows;
 use super::view::wrap_words;
 
 const DIM: Style = Style::new().fg(Color::DarkGray);
@@ -647,7 +648,7 @@ pub fn draw_log(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let max = u16::try_from(max).unwrap_or(u16::MAX);
     app.log_max.set(max);
     let scroll = scroll.min(max);
-    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+    frame.render_widget(Rows(&lines[usize::from(scroll).min(total)..]), inner);
     if max > 0 {
         let marker = format!(
             " {}/{total} ",
@@ -656,7 +657,7 @@ pub fn draw_log(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
         let width = marker.chars().count() as u16;
         if area.width > width + 4 {
             let rect = Rect::new(area.x + 2, area.bottom() - 1, width, 1);
-            frame.render_widget(Paragraph::new(Span::styled(marker, DIM)), rect);
+            frame.render_widget(Rows(&[Line::from(Span::styled(marker, DIM))]), rect);
         }
     }
 }

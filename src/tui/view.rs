@@ -21,6 +21,7 @@ use super::model::{
     App, Confirm, FlowState, IdentityState, Overlay, PathPurpose, Picker, RunState, SavePrompt,
     Screen, Tone,
 };
+use super::rows::Rows;
 use super::runlog;
 
 /// Below this the wizard shows a message instead of its screens.
@@ -65,7 +66,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             draw_flow(frame, body, app, state);
         }
     }
-    frame.render_widget(Paragraph::new(footer_lines), footer);
+    frame.render_widget(Rows(&footer_lines), footer);
     match &app.overlay {
         Some(Overlay::Help) => draw_help(frame, area, app),
         Some(Overlay::Save(prompt)) => draw_save_prompt(frame, area, prompt),
@@ -178,7 +179,7 @@ fn draw_flow_header(frame: &mut Frame, area: Rect, state: &FlowState) {
             spans.push(Span::styled("›", DIM));
         }
     }
-    frame.render_widget(Paragraph::new(vec![first, Line::from(spans)]), area);
+    frame.render_widget(Rows(&[first, Line::from(spans)]), area);
 }
 
 /// The narrowest the document pane gets beside the form; narrower, they are stacked.
@@ -481,7 +482,7 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
     );
     lines.push(Line::raw(""));
     let top = inner.y + lines.len() as u16;
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Rows(&lines), inner);
 
     let label_width = label_width(state);
     let mut y = top;
@@ -502,7 +503,10 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, border
             if y >= inner.bottom() {
                 break;
             }
-            frame.render_widget(Paragraph::new(note), Rect::new(inner.x, y, inner.width, 1));
+            frame.render_widget(
+                Rows(std::slice::from_ref(&note)),
+                Rect::new(inner.x, y, inner.width, 1),
+            );
             y += 1;
         }
     }
@@ -529,7 +533,7 @@ fn draw_results(
     }
     if runs.len() <= rows {
         app.results_max.set(0);
-        frame.render_widget(Paragraph::new(runs), area);
+        frame.render_widget(Rows(&runs), area);
         return;
     }
     let shown = rows.saturating_sub(1).max(1);
@@ -549,7 +553,7 @@ fn draw_results(
             NEEDED,
         )));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Rows(&lines), area);
 }
 
 pub(super) const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -681,7 +685,7 @@ fn draw_field(
             }
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), row);
+    frame.render_widget(Rows(&[Line::from(spans)]), row);
 }
 
 /// The line under a field: why it is not valid, or where its value came from.
@@ -827,19 +831,19 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, te
     // Only the lines in view are handed to the widget.
     let first = usize::from(scroll).min(total);
     let last = (first + usize::from(inner.height)).min(total);
-    frame.render_widget(Paragraph::new(lines[first..last].to_vec()), inner);
+    frame.render_widget(Rows(&lines[first..last]), inner);
     if let Some((rule, below, lines)) = lint_area {
         let label = " ecr-share lint ";
         let dashes = usize::from(rule.width).saturating_sub(label.chars().count() + 1);
         frame.render_widget(
-            Paragraph::new(Line::from(vec![
+            Rows(&[Line::from(vec![
                 Span::styled("─", DIM),
                 Span::styled(label, DIM),
                 Span::styled("─".repeat(dashes), DIM),
-            ])),
+            ])]),
             rule,
         );
-        frame.render_widget(Paragraph::new(lines), below);
+        frame.render_widget(Rows(&lines), below);
     }
     if max_scroll > 0 {
         let marker = format!(
