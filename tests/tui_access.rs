@@ -325,6 +325,15 @@ fn a_filter_narrows_by_name_or_by_account_or_organization_id() {
         // On the list, Esc clears a filter first, and only then closes.
         wizard.press(&[KeyCode::Esc]).await;
         assert_eq!(names(&wizard.app).len(), 7);
+
+        // An account id pasted from the console goes into the filter, even before
+        // `/`; a second line never acts as keys.
+        wizard.send(Msg::Paste("333333333333\nq".into())).await;
+        assert!(wizard.app.is_typing(), "the paste opens the filter");
+        assert_eq!(names(&wizard.app), ["feeds-partners"]);
+        wizard.press(&[KeyCode::Esc]).await;
+        assert_eq!(names(&wizard.app).len(), 7);
+
         wizard.press(&[KeyCode::Esc]).await;
         assert!(wizard.app.overlay.is_none());
     });

@@ -301,6 +301,21 @@ async fn the_region_is_chosen_from_the_known_regions_and_typing_filters() {
         wizard.app.curated.form.text(FieldId::Region),
         "eu-central-2"
     );
+
+    // A region pasted from the console filters the list as typing does; its other
+    // lines never act as keys.
+    wizard.press(&[KeyCode::Char(' ')]).await;
+    wizard.send(Msg::Paste(" ap-southeast-4\nq\n".into())).await;
+    let Some(Overlay::Choose(chooser)) = &wizard.app.overlay else {
+        panic!("a paste keeps the list open: {:?}", wizard.app.overlay);
+    };
+    let names: Vec<&str> = chooser.visible().iter().map(|c| c.value.as_str()).collect();
+    assert_eq!(names, ["ap-southeast-4"]);
+    wizard.press(&[KeyCode::Enter]).await;
+    assert_eq!(
+        wizard.app.curated.form.text(FieldId::Region),
+        "ap-southeast-4"
+    );
 }
 
 #[tokio::test]

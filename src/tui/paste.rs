@@ -1,7 +1,8 @@
 //! Text pasted into the terminal ([`Msg::Paste`](super::message::Msg::Paste)): it goes
 //! into the field being edited, or the selected one, and never acts as key presses.
 //! Several lines pasted into the grantee list fill the list; a single-line field takes
-//! the first line and the status line says the rest was left out.
+//! the first line and the status line says the rest was left out. A list's filter
+//! (profiles, regions, contexts, who has access) takes the first line.
 
 use tui_input::Input;
 
@@ -23,6 +24,19 @@ pub(super) fn on_paste(app: &mut App, text: &str) {
                     "Only the first line was pasted into the file name; the rest was left out.",
                 );
             }
+            return;
+        }
+        // A list's filter takes the first line, as typing it would.
+        Some(Overlay::Choose(chooser)) => {
+            let (line, _) = first_line(text);
+            chooser.filter = inserted(&chooser.filter, line.trim());
+            chooser.selected = 0;
+            return;
+        }
+        Some(Overlay::Access(screen)) => {
+            let (line, _) = first_line(text);
+            screen.filter = inserted(&screen.filter, line.trim());
+            screen.filtering = true;
             return;
         }
         Some(_) => {
