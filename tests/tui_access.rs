@@ -127,8 +127,17 @@ impl Runner for AccessRunner {
         let output = |output| Msg::Output { run, output };
         if let Ok(reads) = &self.answer {
             let total = reads.len();
-            for done in 0..=total {
-                let _ = sender.send(output(Output::AccessProgress { done, total }));
+            let _ = sender.send(output(Output::AccessProgress {
+                done: 0,
+                total,
+                read: None,
+            }));
+            for (index, read) in reads.iter().enumerate() {
+                let _ = sender.send(output(Output::AccessProgress {
+                    done: index + 1,
+                    total,
+                    read: Some(Box::new(read.clone())),
+                }));
             }
         }
         let _ = sender.send(output(Output::Access(self.answer.clone())));
@@ -447,16 +456,50 @@ fn progress_shows_live_and_esc_cancels_the_read() {
     assert!(!job.writes(), "who has access only reads");
     let run = *run;
     assert!(render(&app, 80, 24).contains("Listing the repositories"));
-    for done in [0, 1, 2] {
+    // Each repository shows as soon as its policy is read, in its place by
+    // exposure; the highlight stays on the row it was on.
+    let all = repositories();
+    let public = all.iter().find(|r| r.name == "docs-public").unwrap();
+    let plain = all.iter().find(|r| r.name == "alpha-plain").unwrap();
+    for (done, read) in [(0, None), (1, Some(plain)), (2, Some(public))] {
         update(
             &mut app,
             Msg::Output {
                 run,
-                output: Output::AccessProgress { done, total: 5 },
+                output: Output::AccessProgress {
+                    done,
+                    total: 5,
+                    read: read.map(|r| Box::new(r.clone())),
+                },
             },
         );
+        if done == 1 {
+            assert_eq!(names(&app), ["alpha-plain"]);
+        }
     }
     assert!(render(&app, 80, 24).contains("Reading the policies: 2 of 5 (Esc cancels)"));
+    assert_eq!(names(&app), ["docs-public", "alpha-plain"], "public first");
+    assert_eq!(
+        screen(&app).selected,
+        0,
+        "left alone, the highlight stays on top"
+    );
+    // Moved by the operator, it stays on its repository as rows come in above it.
+    press(&mut app, &[KeyCode::Down]);
+    let billing = all.iter().find(|r| r.name == "billing-lambda").unwrap();
+    update(
+        &mut app,
+        Msg::Output {
+            run,
+            output: Output::AccessProgress {
+                done: 3,
+                total: 5,
+                read: Some(Box::new(billing.clone())),
+            },
+        },
+    );
+    let highlighted = &screen(&app).visible()[screen(&app).selected];
+    assert_eq!(highlighted.repository, "alpha-plain", "{:?}", names(&app));
 
     assert_eq!(press(&mut app, &[KeyCode::Esc]), [Effect::Cancel { run }]);
     update(
@@ -466,7 +509,14 @@ fn progress_shows_live_and_esc_cancels_the_read() {
             cancelled: true,
         },
     );
-    assert!(render(&app, 80, 24).contains("Cancelled after 2 of 5 policies"));
+    let shown = render(&app, 80, 24);
+    assert!(
+        shown.contains("Cancelled after 3 of 5 policies: only those read are listed."),
+        "{shown}"
+    );
+    for name in ["docs-public", "billing-lambda", "alpha-plain"] {
+        assert!(shown.contains(name), "{shown}");
+    }
     // A late answer of the cancelled read changes nothing.
     update(
         &mut app,
@@ -475,7 +525,7 @@ fn progress_shows_live_and_esc_cancels_the_read() {
             output: Output::Access(Ok(repositories())),
         },
     );
-    assert!(screen(&app).rows.is_empty());
+    assert_eq!(names(&app).len(), 3);
     assert!(press(&mut app, &[KeyCode::Esc]).is_empty());
     assert!(app.overlay.is_none());
     assert_eq!(app.screen, Screen::Flow(FlowId::RepositorySharing));

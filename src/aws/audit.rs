@@ -112,12 +112,12 @@ impl PolicyReader {
     /// Reads the policy of every wanted repository, at most `concurrency` at a time
     /// (each repository's calls are made one after the other, so no more than
     /// `concurrency` calls are ever in flight). `progress` is told how many are done
-    /// after each. The results are in the order asked.
+    /// after each, with the one just read. The results are in the order asked.
     pub async fn read_all(
         &self,
         wanted: Vec<Wanted>,
         concurrency: usize,
-        progress: &mut (dyn FnMut(usize, usize) + Send),
+        progress: &mut (dyn FnMut(usize, usize, &RepositoryRead) + Send),
     ) -> Vec<RepositoryRead> {
         let total = wanted.len();
         let mut results: Vec<Option<RepositoryRead>> = vec![None; total];
@@ -139,9 +139,9 @@ impl PolicyReader {
                 Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
                 Err(error) => panic!("a policy read was cancelled: {error}"),
             };
-            results[index] = Some(read);
             done += 1;
-            progress(done, total);
+            progress(done, total, &read);
+            results[index] = Some(read);
             start(&mut running, queue.next());
         }
         results
@@ -350,7 +350,7 @@ mod tests {
                 Wanted::Named("absent".into()),
             ],
             2,
-            &mut |done, total| seen.push((done, total)),
+            &mut |done, total, _| seen.push((done, total)),
         ));
         let outcomes: Vec<(&str, Option<&str>, &PolicyRead)> = reads
             .iter()

@@ -77,9 +77,11 @@ pub fn run(
             names.into_iter().map(Wanted::Named).collect()
         };
         let reads = reader
-            .read_all(wanted, usize::from(args.concurrency), &mut |done, total| {
-                progress.count(done, total, Instant::now())
-            })
+            .read_all(
+                wanted,
+                usize::from(args.concurrency),
+                &mut |done, total, _| progress.count(done, total, Instant::now()),
+            )
             .await;
         progress.clear();
         Ok((region, reads))

@@ -622,11 +622,19 @@ async fn read_access<R: Report + Send + ?Sized>(
         region.clone(),
         Outcome::Ok(format!("{total} repositories")),
     ));
-    calls.output(Output::AccessProgress { done: 0, total });
+    calls.output(Output::AccessProgress {
+        done: 0,
+        total,
+        read: None,
+    });
     let wanted = listed.into_iter().map(Wanted::Listed).collect();
     let reads = reader
-        .read_all(wanted, ACCESS_CONCURRENCY, &mut |done, total| {
-            calls.output(Output::AccessProgress { done, total })
+        .read_all(wanted, ACCESS_CONCURRENCY, &mut |done, total, read| {
+            calls.output(Output::AccessProgress {
+                done,
+                total,
+                read: Some(Box::new(read.clone())),
+            })
         })
         .await;
     let failed = reads

@@ -249,10 +249,12 @@ pub enum Output {
         keys: Vec<AccessKeyInfo>,
     },
     Repositories(Vec<String>),
-    /// Who has access: how many repositories' policies were read, of how many.
+    /// Who has access: how many repositories' policies were read, of how many, and
+    /// the one just read (none before the first).
     AccessProgress {
         done: usize,
         total: usize,
+        read: Option<Box<RepositoryRead>>,
     },
     /// Who has access: every repository and what reading its policy came to, or why
     /// the repositories could not be listed.

@@ -2,10 +2,13 @@
 //! account and region, with what its policy exposes and who may do what on it.
 //!
 //! The reading is one job ([`Job::Access`]) on the wizard's runner: it lists the
-//! repositories, reads each policy with a bounded number of calls in flight and tells
-//! how far it got, so the screen shows "n of m" live and Esc cancels it. The policy
+//! repositories, reads each policy with a bounded number of calls in flight and hands
+//! over each repository as it is read, so the screen shows "n of m" and the rows read
+//! so far live, and Esc cancels it, keeping those rows. The policy
 //! analysis is the audit command's ([`crate::core::audit`]), so both show the same
 //! findings. Enter takes a repository into the flow's grant steps.
+
+use std::cmp::Ordering;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{Event, KeyEvent};
@@ -256,13 +259,48 @@ impl AccessScreen {
     }
 
     fn sort_rows(&mut self) {
-        match self.sort {
-            SortBy::Name => self.rows.sort_by(|a, b| a.repository.cmp(&b.repository)),
-            SortBy::Exposure => self.rows.sort_by(|a, b| {
-                b.exposure()
-                    .cmp(&a.exposure())
-                    .then_with(|| a.repository.cmp(&b.repository))
-            }),
+        let sort = self.sort;
+        self.rows.sort_by(|a, b| sort.order(a, b));
+    }
+
+    /// The highlighted repository's name, once the operator moved the highlight
+    /// off the top row (left there, it stays on whatever comes first).
+    fn selected_name(&self) -> Option<String> {
+        if self.selected == 0 {
+            return None;
+        }
+        let visible = self.visible();
+        visible.get(self.selected).map(|row| row.repository.clone())
+    }
+
+    /// Highlights `name` again where it now is, or the first row.
+    fn reselect(&mut self, name: Option<String>) {
+        self.selected = name
+            .and_then(|name| self.visible().iter().position(|row| row.repository == name))
+            .unwrap_or(0);
+    }
+
+    /// A repository read while the others are still being read, in its place: a
+    /// highlight the operator moved stays on its repository.
+    fn insert(&mut self, row: AccessRow) {
+        let name = self.selected_name();
+        let sort = self.sort;
+        let at = self
+            .rows
+            .partition_point(|other| sort.order(other, &row) == Ordering::Less);
+        self.rows.insert(at, row);
+        self.reselect(name);
+    }
+}
+
+impl SortBy {
+    fn order(self, a: &AccessRow, b: &AccessRow) -> Ordering {
+        match self {
+            SortBy::Name => a.repository.cmp(&b.repository),
+            SortBy::Exposure => b
+                .exposure()
+                .cmp(&a.exposure())
+                .then_with(|| a.repository.cmp(&b.repository)),
         }
     }
 }
@@ -319,11 +357,17 @@ pub(super) fn on_output(app: &mut App, run: RunId, output: Output) {
         return;
     }
     match output {
-        Output::AccessProgress { done, total } => screen.reading = Reading::Reading { done, total },
+        Output::AccessProgress { done, total, read } => {
+            screen.reading = Reading::Reading { done, total };
+            if let Some(read) = read {
+                screen.insert(AccessRow::new(*read));
+            }
+        }
         Output::Access(Ok(reads)) => {
+            let name = screen.selected_name();
             screen.rows = reads.into_iter().map(AccessRow::new).collect();
             screen.sort_rows();
-            screen.selected = 0;
+            screen.reselect(name);
             screen.reading = Reading::Done;
         }
         Output::Access(Err(error)) => screen.reading = Reading::Failed(listing_failed(error)),
@@ -660,9 +704,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, screen: &AccessScreen) {
             }
             (text, Style::new())
         }
+        Reading::Cancelled { done: 0, total } => (
+            format!("Cancelled before any of {total} policies was read. W reads again."),
+            ERROR,
+        ),
         Reading::Cancelled { done, total } => (
             format!(
-                "Cancelled after {done} of {total} policies: nothing is listed. W reads again."
+                "Cancelled after {done} of {total} policies: only those read are listed. W reads again."
             ),
             ERROR,
         ),
