@@ -127,14 +127,23 @@ pub enum PolicyCommand {
         #[arg(long, value_name = "ARN")]
         role_arn: String,
     },
-    /// A repository policy granting accounts access to an ECR repository.
+    /// A repository policy granting accounts or organizations access to an ECR
+    /// repository: the statements `grant` merges into the repository's policy.
     Repo {
         /// How much the accounts may do.
         #[arg(long, value_enum)]
         access: AccessArg,
         /// A grantee account id; repeat for several.
-        #[arg(long = "account", value_name = "ID", required = true)]
+        #[arg(
+            long = "account",
+            value_name = "ID",
+            required_unless_present = "organizations"
+        )]
         accounts: Vec<String>,
+        /// A grantee organization id: every account in the organization, through
+        /// aws:PrincipalOrgID; repeat for several. Not with --access lambda.
+        #[arg(long = "organization", value_name = "ID")]
+        organizations: Vec<String>,
         /// The repository's region (the Lambda condition and the partition).
         #[arg(long, default_value = "us-east-1")]
         region: String,

@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use ecr_share::core::documents::{self, Access, DocumentKind};
 use ecr_share::core::flow::{FieldId, FlowId, Form};
+use ecr_share::core::merge::Grant;
 use ecr_share::core::regions::Partition;
-use ecr_share::core::validate::{AccountId, IamKind, IamName, Region, RoleArn};
+use ecr_share::core::validate::{AccountId, IamKind, IamName, OrganizationId, Region, RoleArn};
 
 const CURATED: &str = "curated-packages-sharing";
 const REPOSITORY: &str = "ecr-repository-sharing";
@@ -377,6 +378,83 @@ fn the_region_given_before_the_subcommand_decides_the_partition() {
         policy["Statement"][1]["Condition"]["StringLike"]["aws:sourceARN"],
         "arn:aws-us-gov:lambda:us-gov-west-1:222222222222:function:*"
     );
+}
+
+/// `policy repo --organization` prints exactly the statements `grant` merges: the
+/// accounts' statement and one for the organizations, limited by aws:PrincipalOrgID.
+#[test]
+fn an_organization_grant_prints_the_statements_grant_writes() {
+    let printed = ecr_share(&[
+        "policy",
+        "repo",
+        "--access",
+        "pull-push",
+        "--account",
+        GRANTEE,
+        "--organization",
+        "o-a1b2c3d4e5,o-f6g7h8i9j0",
+        "--region",
+        REGION,
+    ]);
+    assert_eq!(printed.status.code(), Some(0), "{printed:?}");
+    let grant = Grant {
+        access: Access::PullPush,
+        accounts: vec![AccountId::parse(GRANTEE).unwrap()],
+        organizations: ["o-a1b2c3d4e5", "o-f6g7h8i9j0"]
+            .map(|id| OrganizationId::parse(id).unwrap())
+            .to_vec(),
+        region: Region::parse(REGION).unwrap(),
+    };
+    let policy = stdout_json(&printed);
+    assert_eq!(policy["Statement"], Value::Array(grant.statements()));
+    assert_eq!(policy["Version"], documents::REPOSITORY_POLICY_VERSION);
+    let organization = &policy["Statement"][1];
+    assert_eq!(organization["Principal"], "*");
+    assert_eq!(
+        organization["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
+        serde_json::json!(["o-a1b2c3d4e5", "o-f6g7h8i9j0"])
+    );
+
+    // An organization alone is enough; with Lambda pull it is refused, as by grant.
+    let printed = ecr_share(&[
+        "policy",
+        "repo",
+        "--access",
+        "pull",
+        "--organization",
+        "o-a1b2c3d4e5",
+    ]);
+    assert_eq!(
+        stdout_json(&printed)["Statement"].as_array().unwrap().len(),
+        1
+    );
+    assert_refused(
+        &[
+            "policy",
+            "repo",
+            "--access",
+            "lambda",
+            "--organization",
+            "o-a1b2c3d4e5",
+        ],
+        "--organization",
+        "Lambda",
+    );
+    assert_refused(
+        &[
+            "policy",
+            "repo",
+            "--access",
+            "pull",
+            "--organization",
+            "o-AB",
+        ],
+        "--organization",
+        "o-",
+    );
+    let neither = ecr_share(&["policy", "repo", "--access", "pull"]);
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&neither.stderr).contains("--account"));
 }
 
 /// Refused input: exit 2, nothing on standard output, one line on standard error that

@@ -505,7 +505,7 @@ proptest! {
             PolicyCommand::EcrRead { registry_account: account.clone(), region: region.clone() },
             PolicyCommand::Trust { account: account.clone(), region: region.clone() },
             PolicyCommand::AssumeRole { role_arn: role_arn.clone() },
-            PolicyCommand::Repo { access, accounts: grantees.clone(), region: region.clone() },
+            PolicyCommand::Repo { access, accounts: grantees.clone(), organizations: Vec::new(), region: region.clone() },
         ];
         for command in &commands {
             match policy::document(command) {

@@ -16,11 +16,12 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::cli::PolicyCommand;
 use crate::core::documents::{self, Access};
-use crate::core::validate::{self, AccountId, Invalid, Region, RoleArn, SizeLimit};
+use crate::core::merge::{Grant, MergeError};
+use crate::core::validate::{self, AccountId, Invalid, OrganizationId, Region, RoleArn, SizeLimit};
 use crate::output;
 
 /// The exit code for a refused command line, the same as clap's usage errors.
@@ -119,19 +120,39 @@ pub fn document(command: &PolicyCommand) -> Result<String, Refused> {
         PolicyCommand::Repo {
             access,
             accounts,
+            organizations,
             region,
         } => {
-            let grantees = account_list(accounts)?;
-            let region = region_of(region)?;
+            let access = Access::from(*access);
+            let accounts = if accounts.is_empty() {
+                Vec::new()
+            } else {
+                account_list(accounts)?
+            };
+            let organizations = organization_list(organizations)?;
+            if access == Access::LambdaPull && !organizations.is_empty() {
+                return Err(Refused {
+                    flag: "--organization",
+                    reason: MergeError::LambdaForOrganization.to_string(),
+                });
+            }
+            let grant = Grant {
+                access,
+                accounts,
+                organizations,
+                region: region_of(region)?,
+            };
             (
-                documents::repository_policy(
-                    Access::from(*access),
-                    Some(region.partition()),
-                    Some(&region),
-                    Some(&grantees),
-                ),
+                json!({
+                    "Version": documents::REPOSITORY_POLICY_VERSION,
+                    "Statement": grant.statements(),
+                }),
                 SizeLimit::RepositoryPolicy,
-                "--account",
+                if grant.accounts.is_empty() {
+                    "--organization"
+                } else {
+                    "--account"
+                },
             )
         }
     };
@@ -140,6 +161,15 @@ pub fn document(command: &PolicyCommand) -> Result<String, Refused> {
 
 fn account(flag: &'static str, text: &str) -> Result<AccountId, Refused> {
     AccountId::parse(text).map_err(|e| Refused::new(flag, e))
+}
+
+/// Each `--organization` may be a comma-separated list too; blanks are refused.
+fn organization_list(values: &[String]) -> Result<Vec<OrganizationId>, Refused> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    validate::parse_organization_list(&values.join(","))
+        .map_err(|e| Refused::new("--organization", e))
 }
 
 fn region_of(text: &str) -> Result<Region, Refused> {
@@ -177,6 +207,7 @@ mod tests {
         PolicyCommand::Repo {
             access,
             accounts: accounts.iter().map(|a| a.to_string()).collect(),
+            organizations: Vec::new(),
             region: region.to_string(),
         }
     }
