@@ -106,7 +106,7 @@ fn draw_menu_header(frame: &mut Frame, area: Rect) {
         ]),
         Line::from(Span::styled("─".repeat(usize::from(area.width)), DIM)),
     ];
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Rows(&lines), area);
 }
 
 fn draw_menu(frame: &mut Frame, area: Rect, app: &App) {
@@ -137,7 +137,7 @@ fn draw_menu(frame: &mut Frame, area: Rect, app: &App) {
     ) {
         lines.push(Line::from(Span::styled(line, DIM)));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Rows(&lines), area);
 }
 
 fn draw_flow_header(frame: &mut Frame, area: Rect, state: &FlowState) {
@@ -854,7 +854,7 @@ fn draw_document(frame: &mut Frame, area: Rect, app: &App, state: &FlowState, te
         let width = marker.chars().count() as u16;
         if area.width > width + 2 {
             let rect = Rect::new(area.right() - width - 1, area.bottom() - 1, width, 1);
-            frame.render_widget(Paragraph::new(Span::styled(marker, DIM)), rect);
+            frame.render_widget(Rows(&[Line::from(Span::styled(marker, DIM))]), rect);
         }
     }
 }
@@ -1270,7 +1270,7 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm) {
                 more.chars().count() as u16,
                 1,
             );
-            frame.render_widget(Paragraph::new(Span::styled(more, DIM)), marker);
+            frame.render_widget(Rows(&[Line::from(Span::styled(more, DIM))]), marker);
         }
     }
 }
