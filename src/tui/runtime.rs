@@ -139,7 +139,9 @@ where
         if let Msg::Finished { run, .. } = &msg {
             in_flight.remove(run);
         }
-        redraw = !matches!(msg, Msg::Tick) || app.is_busy();
+        // A tick only moves a spinner, and a profile without a region of its own
+        // changes nothing on screen.
+        redraw = !matches!(msg, Msg::Tick | Msg::ProfileRegion(None)) || app.is_busy();
         let mut pending = update(&mut app, msg);
         while let Some(effect) = pending.pop() {
             redraw = true;
