@@ -4,137 +4,23 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ecr_share::aws::{CallReport, Identity, Outcome};
 use ecr_share::core::documents::DocumentKind;
-use ecr_share::core::flow::Side;
 use ecr_share::core::flow::{FLOWS, FieldId, FlowId, FlowSpec, Form};
-use ecr_share::tui::jobs::{Job, Output};
-use ecr_share::tui::message::{Effect, Msg};
-use ecr_share::tui::model::App;
-use ecr_share::tui::update::update;
 use ecr_share::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-fn filled_form() -> Form {
-    let mut form = Form::new(FlowId::CuratedPackages);
-    form.set(
-        FieldId::SubscriptionId,
-        "e29fd0d2-d8a8-4ed4-be54-c6c0dd0f7964",
-    );
-    form.set(FieldId::SourceAccount, "111111111111");
-    form.set(FieldId::DestinationAccount, "999999999999");
-    form
-}
+mod scenes;
 
-/// The wizard on Flow A's step 2 (the longest policy), as an operator sees it.
-fn app_on_step_2() -> App {
-    let mut app = App::new();
-    for code in [KeyCode::Enter, KeyCode::Enter, KeyCode::Char('2')] {
-        update(&mut app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-    app.curated.form = filled_form();
-    app
-}
-
+/// Every screen of [`scenes::screens`] at a wide and a small terminal.
 fn frames(c: &mut Criterion) {
-    let app = app_on_step_2();
-    for (width, height) in [(120, 40), (80, 24)] {
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        c.bench_function(&format!("frame {width}x{height} curated step 2"), |b| {
-            b.iter(|| {
-                terminal
-                    .draw(|frame| view::draw(frame, black_box(&app)))
-                    .unwrap();
-            })
-        });
-    }
-}
-
-fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-/// Answers the runs effects started as AWS would: profiles resolve to two accounts,
-/// every call reports done with the ARN it made.
-fn answer(app: &mut App, effects: Vec<Effect>) {
-    for effect in effects {
-        let Effect::Start { run, job } = effect else {
-            continue;
-        };
-        if let Job::Identity { flow, side, target } = *job {
-            let account = if side == Side::Destination {
-                "999999999999"
-            } else {
-                "123456789012"
-            };
-            let output = Output::Identity {
-                flow,
-                side,
-                profile: target.profile,
-                result: Ok(Identity {
-                    account: account.into(),
-                    arn: format!("arn:aws:iam::{account}:user/admin"),
-                }),
-                region: None,
-            };
-            update(app, Msg::Output { run, output });
-        } else {
-            for call in job.calls() {
-                let report = CallReport::new(
-                    call,
-                    "",
-                    Outcome::Done(
-                        "created arn:aws:iam::999999999999:policy/curated-packages-assume-role-policy"
-                            .into(),
-                    ),
-                );
-                update(app, Msg::Call { run, report });
-            }
-        }
-        update(
-            app,
-            Msg::Finished {
-                run,
-                cancelled: false,
-            },
-        );
-    }
-}
-
-/// The wizard on Flow A's step 4 after it ran: three results under the form.
-fn app_after_step_4() -> App {
-    let mut app = App::new();
-    // Into the curated flow, then past its accounts screen to the steps.
-    for code in [KeyCode::Enter, KeyCode::Enter] {
-        let effects = press(&mut app, code);
-        answer(&mut app, effects);
-    }
-    for code in [KeyCode::Char('4'), KeyCode::Char('x'), KeyCode::Char('y')] {
-        let effects = press(&mut app, code);
-        answer(&mut app, effects);
-    }
-    assert_eq!(
-        app.step_run(FlowId::CuratedPackages, 3)
-            .map(|run| run.reports.len()),
-        Some(3),
-        "step 4 ran"
-    );
-    app
-}
-
-fn new_screens(c: &mut Criterion) {
-    let results = app_after_step_4();
-    let mut log = app_after_step_4();
-    press(&mut log, KeyCode::Char('L'));
-    for (name, app) in [("step 4 with results", &results), ("run log", &log)] {
+    for (name, app) in scenes::screens() {
         for (width, height) in [(120, 40), (80, 24)] {
             let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
             c.bench_function(&format!("frame {width}x{height} {name}"), |b| {
                 b.iter(|| {
                     terminal
-                        .draw(|frame| view::draw(frame, black_box(app)))
+                        .draw(|frame| view::draw(frame, black_box(&app)))
                         .unwrap();
                 })
             });
@@ -143,7 +29,7 @@ fn new_screens(c: &mut Criterion) {
 }
 
 fn documents(c: &mut Criterion) {
-    let curated = filled_form();
+    let curated = scenes::filled_form();
     let mut repository = Form::new(FlowId::RepositorySharing);
     repository.set(FieldId::Repository, "team/app");
     repository.set(FieldId::Grantees, "222222222222, 333333333333");
@@ -171,5 +57,5 @@ fn documents(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, frames, new_screens, documents);
+criterion_group!(benches, frames, documents);
 criterion_main!(benches);
