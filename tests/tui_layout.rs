@@ -592,13 +592,23 @@ fn the_read_policy_shows_the_linters_warning_and_why_it_is_kept() {
         assert!(shown.contains("kept as published"), "{screen}");
         assert!(cut_identifiers(&screen).is_empty(), "{screen}");
     }
+    // With less room the reason stays and why the policy is kept goes.
+    let screen = render(&app, 100, 30);
+    let shown: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(shown.contains("⚠ ineffective-action:"), "{screen}");
+    assert!(shown.contains("they grant nothing"), "{screen}");
+    assert!(!shown.contains("kept as published"), "{screen}");
+    assert!(cut_identifiers(&screen).is_empty(), "{screen}");
     // Short of room, one line per finding and where to read the reasons.
     let screen = render(&app, 80, 24);
     assert!(
         screen.contains("⚠ ineffective-action in Statement[0] (ECRRead)"),
         "{screen}"
     );
-    assert!(screen.contains("ecr-share lint FILE"), "{screen}");
+    assert!(
+        screen.contains("s saves the policy; ecr-share lint FILE then says why"),
+        "{screen}"
+    );
 }
 
 #[test]

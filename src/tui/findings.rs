@@ -63,7 +63,8 @@ impl LintCache {
 }
 
 /// The findings as lines of at most `width` columns, words never cut, in at most
-/// `room` lines: each with its reason when they fit, else one short line each (rule
+/// `room` lines: each with its reason (and, for the published read policy, why it is
+/// kept) when they fit, else with the reason alone, else one short line each (rule
 /// and statement) and where to read the reasons.
 pub fn lines(
     kind: DocumentKind,
@@ -71,21 +72,26 @@ pub fn lines(
     width: usize,
     room: usize,
 ) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
-    for finding in findings {
-        let text = format!(
-            "{} {}: {}",
-            mark(finding),
-            finding.rule.id(),
-            finding.reason
-        );
-        push_wrapped(&mut lines, &text, width, style(finding));
-        if kind == DocumentKind::EcrReadPolicy && finding.rule == lint::Rule::IneffectiveAction {
-            push_wrapped(&mut lines, SEED_FLAW, width, DIM);
+    for explained in [true, false] {
+        let mut lines = Vec::new();
+        for finding in findings {
+            let text = format!(
+                "{} {}: {}",
+                mark(finding),
+                finding.rule.id(),
+                finding.reason
+            );
+            push_wrapped(&mut lines, &text, width, style(finding));
+            if explained
+                && kind == DocumentKind::EcrReadPolicy
+                && finding.rule == lint::Rule::IneffectiveAction
+            {
+                push_wrapped(&mut lines, SEED_FLAW, width, DIM);
+            }
         }
-    }
-    if lines.len() <= room {
-        return lines;
+        if lines.len() <= room {
+            return lines;
+        }
     }
     let mut short = Vec::new();
     for finding in findings {
@@ -95,7 +101,7 @@ pub fn lines(
         };
         push_wrapped(&mut short, &text, width, style(finding));
     }
-    let hint = "reasons: s saves it, then ecr-share lint FILE";
+    let hint = "s saves the policy; ecr-share lint FILE then says why";
     let hint_lines = wrap_words(hint, width).len();
     if short.len() + hint_lines > room {
         short.truncate(room.saturating_sub(hint_lines).max(1));
