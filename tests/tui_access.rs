@@ -532,6 +532,44 @@ fn progress_shows_live_and_esc_cancels_the_read() {
 }
 
 #[test]
+fn a_read_cancelled_before_any_policy_says_how_far_it_got() {
+    for (progress, says) in [
+        (
+            None,
+            "Cancelled while listing the repositories. W reads again.",
+        ),
+        (
+            Some(0),
+            "Cancelled before any of the 5 policies was read. W reads again.",
+        ),
+    ] {
+        let mut app = on_repository_steps();
+        let effects = press(&mut app, &[KeyCode::Char('W')]);
+        let [Effect::Start { run, .. }] = effects.as_slice() else {
+            panic!("W starts one read: {effects:?}");
+        };
+        let run = *run;
+        if let Some(done) = progress {
+            let output = Output::AccessProgress {
+                done,
+                total: 5,
+                read: None,
+            };
+            update(&mut app, Msg::Output { run, output });
+        }
+        assert_eq!(press(&mut app, &[KeyCode::Esc]), [Effect::Cancel { run }]);
+        let finished = Msg::Finished {
+            run,
+            cancelled: true,
+        };
+        update(&mut app, finished);
+        let shown = render(&app, 100, 30);
+        assert!(shown.contains(says), "{shown}");
+        assert!(screen(&app).rows.is_empty());
+    }
+}
+
+#[test]
 fn w_on_the_curated_flow_says_where_it_works_and_the_help_names_it() {
     let mut app = App::new();
     press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);

@@ -704,8 +704,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, screen: &AccessScreen) {
             }
             (text, Style::new())
         }
+        Reading::Cancelled { done: 0, total: 0 } => (
+            "Cancelled while listing the repositories. W reads again.".to_string(),
+            ERROR,
+        ),
         Reading::Cancelled { done: 0, total } => (
-            format!("Cancelled before any of {total} policies was read. W reads again."),
+            format!("Cancelled before any of the {total} policies was read. W reads again."),
             ERROR,
         ),
         Reading::Cancelled { done, total } => (
