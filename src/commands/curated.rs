@@ -58,12 +58,8 @@ impl Input {
         )?;
         let subscription = SubscriptionId::parse(&args.subscription_id)
             .map_err(|e| anyhow!("--subscription-id: {e}"))?;
-        let registry_account = args
-            .registry_account
-            .as_deref()
-            .map(AccountId::parse)
-            .transpose()
-            .map_err(|e| anyhow!("--registry-account: {e}"))?;
+        let registry_account =
+            flags::optional_account("--registry-account", args.registry_account.as_deref())?;
         let Names {
             read_policy: policy_name,
             role: role_name,

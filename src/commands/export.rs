@@ -56,15 +56,11 @@ impl Input {
             "curated export needs --region: the region that hosts the EKS Anywhere subscription, such as --region us-west-2",
         )?;
         let account = |flag: &str, value: &Option<String>| {
-            value
-                .as_deref()
-                .map(AccountId::parse)
-                .transpose()
-                .map_err(|e| anyhow!("--{flag}: {e}"))
+            flags::optional_account(flag, value.as_deref())
         };
-        let registry_account = account("registry-account", &args.registry_account)?;
-        let source_account = account("source-account", &args.source_account)?;
-        let destination_account = account("destination-account", &args.destination_account)?;
+        let registry_account = account("--registry-account", &args.registry_account)?;
+        let source_account = account("--source-account", &args.source_account)?;
+        let destination_account = account("--destination-account", &args.destination_account)?;
         let subscription = args
             .subscription_id
             .as_deref()

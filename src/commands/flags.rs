@@ -7,13 +7,21 @@ use std::path::Path;
 use anyhow::{anyhow, bail};
 
 use crate::cli::CuratedNames;
-use crate::core::validate::{IamKind, IamName, Region};
+use crate::core::validate::{AccountId, IamKind, IamName, Region};
 use crate::procedure::teardown::Names;
 
 /// The region, which the command cannot do without; `missing` says why it needs one.
 pub fn region(region: Option<String>, missing: &str) -> anyhow::Result<Region> {
     let region = region.ok_or_else(|| anyhow!("{missing}"))?;
     Region::parse(&region).map_err(|e| anyhow!("--region: {e}"))
+}
+
+/// An account id the command may go without, checked at `flag` when given.
+pub fn optional_account(flag: &str, value: Option<&str>) -> anyhow::Result<Option<AccountId>> {
+    value
+        .map(AccountId::parse)
+        .transpose()
+        .map_err(|e| anyhow!("{flag}: {e}"))
 }
 
 /// A profile's name, trimmed; an empty one is refused at `flag`.

@@ -72,12 +72,8 @@ impl Input {
                 bail!("--secret-out and --config-out name the same file; give each its own");
             }
         }
-        let registry_account = args
-            .registry_account
-            .as_deref()
-            .map(AccountId::parse)
-            .transpose()
-            .map_err(|e| anyhow!("--registry-account: {e}"))?;
+        let registry_account =
+            flags::optional_account("--registry-account", args.registry_account.as_deref())?;
         if let Some(url) = &args.registry_url {
             check_registry_url(url).map_err(|e| anyhow!("--registry-url: {e}"))?;
         }
