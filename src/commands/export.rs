@@ -55,9 +55,8 @@ impl Input {
             region,
             "curated export needs --region: the region that hosts the EKS Anywhere subscription, such as --region us-west-2",
         )?;
-        let account = |flag: &str, value: &Option<String>| {
-            flags::optional_account(flag, value.as_deref())
-        };
+        let account =
+            |flag: &str, value: &Option<String>| flags::optional_account(flag, value.as_deref());
         let registry_account = account("--registry-account", &args.registry_account)?;
         let source_account = account("--source-account", &args.source_account)?;
         let destination_account = account("--destination-account", &args.destination_account)?;

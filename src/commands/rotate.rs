@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use anyhow::{Context, anyhow, bail};
 
@@ -15,11 +15,11 @@ use super::account::{Account, NOTHING_CHANGED, check_profiles_exist};
 use super::flags::{self, check_output_path};
 use crate::aws::CallReport;
 use crate::aws::eks::PackageRegistry;
-use crate::aws::verify::{Backoff, MANIFEST_PATH};
+use crate::aws::verify::Backoff;
 use crate::cli::RotateKeyArgs;
 use crate::core::regions;
 use crate::core::validate::{AccountId, IamKind, IamName, Region, RoleArn, check_registry_url};
-use crate::procedure::rotate::{self, Ending, Plan, Rotation, Survey, backup_path};
+use crate::procedure::rotate::{self, Ending, Plan, Rotation, Survey};
 use crate::procedure::{IamTarget, Output, Report};
 use crate::{errln, outln};
 
@@ -226,76 +226,14 @@ fn print_keys(rotation: &Rotation, survey: &Survey) {
     }
 }
 
-/// The most the check of the new key waits for IAM to know it.
-fn total_wait(backoff: Backoff) -> Duration {
-    let mut delay = backoff.first_delay;
-    let mut total = Duration::ZERO;
-    for _ in 1..backoff.attempts.max(1) {
-        total += delay;
-        delay = (delay * 2).min(backoff.max_delay);
-    }
-    total
-}
-
 fn print_plan(rotation: &Rotation, plan: &Plan) {
-    let config = rotation.config.display();
-    let files = match &rotation.manifest {
-        Some(manifest) => format!("{config} and {}", manifest.display()),
-        None => config.to_string(),
-    };
     outln!(
         "The rotation, in account {} ({}):",
         rotation.iam.account,
         rotation.iam.target.profile_label()
     );
-    let mut steps: Vec<String> = Vec::new();
-    match (&plan.resume, &plan.old) {
-        (Some(new), _) => steps.push(format!(
-            "no new key: {} is the new key of the rotation under way, and {config} holds it",
-            new.access_key_id
-        )),
-        (None, old) => {
-            if let Some(old) = old {
-                let copies = std::iter::once(&rotation.config)
-                    .chain(rotation.manifest.iter())
-                    .map(|path| backup_path(path).display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" and ");
-                steps.push(format!(
-                    "keep the current files as {copies} until the new key works (old key {old})"
-                ));
-            }
-            steps.push(format!(
-                "iam:CreateAccessKey {}, straight into {files} (mode 0600)",
-                rotation.user
-            ));
-        }
-    }
-    let base = rotation
-        .registry_url
-        .clone()
-        .unwrap_or_else(|| format!("https://{}", rotation.registry.host));
-    steps.push(format!(
-        "check the new key: sts:AssumeRole {} (retried for up to {} s while IAM catches up), ecr:GetAuthorizationToken, GET {base}{MANIFEST_PATH} (registry {})",
-        plan.role_arn,
-        total_wait(rotation.backoff).as_secs(),
-        rotation.registry.host
-    ));
-    if let Some(context) = &rotation.context {
-        steps.push(format!(
-            "kubectl apply the new Secret aws-secret (namespace eksa-packages) with --context {context}"
-        ));
-    }
-    match &plan.old {
-        Some(old) if rotation.context.is_some() || rotation.delete_old_key => steps.push(format!(
-            "iam:DeleteAccessKey {old}, only once the steps above succeeded; then remove the .previous copies"
-        )),
-        Some(old) => steps.push(format!(
-            "keep the old key {old}: without --context no cluster gets the new Secret from this run, so the old key is deleted only by a later run with --delete-old-key"
-        )),
-        None => steps.push("no old key to delete".to_string()),
-    }
-    for (number, step) in steps.iter().enumerate() {
+    let keep_old = "without --context no cluster gets the new Secret from this run, so the old key is deleted only by a later run with --delete-old-key";
+    for (number, step) in rotate::steps(rotation, plan, keep_old).iter().enumerate() {
         outln!("  {}. {step}", number + 1);
     }
 }
@@ -417,19 +355,4 @@ impl Report for Printer {
     }
 
     fn output(&mut self, _: Output) {}
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_wait_for_a_new_key_is_the_sum_of_the_delays() {
-        assert_eq!(total_wait(Backoff::default()), Duration::from_secs(23));
-        let once = Backoff {
-            attempts: 1,
-            ..Backoff::default()
-        };
-        assert_eq!(total_wait(once), Duration::ZERO);
-    }
 }

@@ -22,7 +22,7 @@
 //! (`delete_old_key`), since a cluster that still holds the old key would lose access.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
 
@@ -112,6 +112,85 @@ pub struct Plan {
     /// A rotation under way: the new key an earlier run created, which the config
     /// file holds while `<config>.previous` holds the old one. Nothing is created.
     pub resume: Option<AccessKeyPair>,
+}
+
+impl Plan {
+    /// The old key this run deletes once the new one works: only when a cluster gets
+    /// the new Secret from this run, or the operator asked for it.
+    pub fn deletes(&self, rotation: &Rotation) -> Option<&str> {
+        self.old
+            .as_deref()
+            .filter(|_| rotation.context.is_some() || rotation.delete_old_key)
+    }
+}
+
+/// The most the check of a new key waits for IAM to know it.
+pub fn total_wait(backoff: Backoff) -> Duration {
+    let mut delay = backoff.first_delay;
+    let mut total = Duration::ZERO;
+    for _ in 1..backoff.attempts.max(1) {
+        total += delay;
+        delay = (delay * 2).min(backoff.max_delay);
+    }
+    total
+}
+
+/// The rotation in an operator's words, a line per step in the order [`execute`]
+/// takes them, for the command and the wizard to show before it runs. `keep_old`
+/// says why this run keeps the old key and how it is deleted later.
+pub fn steps(rotation: &Rotation, plan: &Plan, keep_old: &str) -> Vec<String> {
+    let config = rotation.config.display();
+    let files = std::iter::once(&rotation.config)
+        .chain(rotation.manifest.iter())
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let mut steps = Vec::new();
+    match (&plan.resume, &plan.old) {
+        (Some(new), _) => steps.push(format!(
+            "no new key: {} is the new key of the rotation under way, and {config} holds it",
+            new.access_key_id
+        )),
+        (None, old) => {
+            if let Some(old) = old {
+                let copies = std::iter::once(&rotation.config)
+                    .chain(rotation.manifest.iter())
+                    .map(|path| backup_path(path).display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                steps.push(format!(
+                    "copies the current files to {copies} (0600), kept until the new key works (old key {old})"
+                ));
+            }
+            steps.push(format!(
+                "creates a new access key for user {} with iam:CreateAccessKey, straight into {files} (mode 0600)",
+                rotation.user
+            ));
+        }
+    }
+    let base = rotation
+        .registry_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{}", rotation.registry.host));
+    steps.push(format!(
+        "checks the new key: sts:AssumeRole {} (retried for up to {} s while IAM catches up), ecr:GetAuthorizationToken, GET {base}{}",
+        plan.role_arn,
+        total_wait(rotation.backoff).as_secs(),
+        verify::MANIFEST_PATH
+    ));
+    if let Some(context) = &rotation.context {
+        steps.push(format!(
+            "applies the new Secret aws-secret (namespace eksa-packages) with kubectl --context {context}"
+        ));
+    }
+    match (&plan.old, plan.deletes(rotation)) {
+        (_, Some(old)) => steps.push(format!(
+            "deletes the old key {old} with iam:DeleteAccessKey, only once the steps above succeeded, and the .previous copies with it"
+        )),
+        (Some(old), None) => steps.push(format!("keeps the old key {old}: {keep_old}")),
+        (None, None) => steps.push("no old key to delete".to_string()),
+    }
+    steps
 }
 
 /// What [`survey`] found.
@@ -536,9 +615,7 @@ pub fn calls(rotation: &Rotation, plan: &Plan) -> Vec<String> {
             "kubectl apply of Secret eksa-packages/aws-secret with --context {context}"
         ));
     }
-    if let Some(old) = &plan.old
-        && (rotation.context.is_some() || rotation.delete_old_key)
-    {
+    if let Some(old) = plan.deletes(rotation) {
         calls.push(format!(
             "iam:DeleteAccessKey {old} (the old key), only once the new one works"
         ));
@@ -1038,6 +1115,16 @@ pub async fn execute<R: Report + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wait_for_a_new_key_is_the_sum_of_the_delays() {
+        assert_eq!(total_wait(Backoff::default()), Duration::from_secs(23));
+        let once = Backoff {
+            attempts: 1,
+            ..Backoff::default()
+        };
+        assert_eq!(total_wait(once), Duration::ZERO);
+    }
 
     #[test]
     fn the_previous_copy_sits_beside_the_file() {

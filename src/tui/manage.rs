@@ -703,7 +703,6 @@ fn surveyed_rotation(app: &mut App, run: RunId, survey: rotate::Survey) {
             return;
         }
     };
-    let config = rotation.config.display().to_string();
     let files = std::iter::once(&rotation.config)
         .chain(rotation.manifest.iter())
         .map(|path| path.display().to_string())
@@ -724,62 +723,15 @@ fn surveyed_rotation(app: &mut App, run: RunId, survey: rotate::Survey) {
     }
     lines.push(String::new());
     lines.push("In this order:".to_string());
-    let mut steps: Vec<String> = Vec::new();
-    match (&plan.resume, &plan.old) {
-        (Some(new), _) => steps.push(format!(
-            "no new key: {} is the new key of the rotation under way, and {config} holds it",
-            new.access_key_id
-        )),
-        (None, old) => {
-            if let Some(old) = old {
-                let copies = std::iter::once(&rotation.config)
-                    .chain(rotation.manifest.iter())
-                    .map(|path| rotate::backup_path(path).display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" and ");
-                steps.push(format!(
-                    "copies the current files to {copies} (0600), kept until the new key works (old key {old})"
-                ));
-            }
-            steps.push(format!(
-                "creates a new access key for user {} with iam:CreateAccessKey, straight into {files} (mode 0600)",
-                rotation.user
-            ));
-        }
-    }
-    let base = rotation
-        .registry_url
-        .clone()
-        .unwrap_or_else(|| format!("https://{}", rotation.registry.host));
-    steps.push(format!(
-        "checks the new key: sts:AssumeRole {} (retried while IAM catches up), ecr:GetAuthorizationToken, GET {base}{}",
-        plan.role_arn,
-        crate::aws::verify::MANIFEST_PATH
-    ));
-    if let Some(context) = &rotation.context {
-        steps.push(format!(
-            "applies the new Secret aws-secret (namespace eksa-packages) with kubectl --context {context} (step 7)"
-        ));
-    }
-    let deletes = plan
-        .old
-        .as_ref()
-        .filter(|_| rotation.context.is_some() || rotation.delete_old_key);
-    match (&plan.old, deletes) {
-        (_, Some(old)) => steps.push(format!(
-            "deletes the old key {old} with iam:DeleteAccessKey, only once the steps above succeeded, and the .previous copies with it"
-        )),
-        (Some(old), None) => steps.push(format!(
-            "keeps the old key {old}: step 7 names no kube context, so no cluster gets the new Secret from here (o on the Manage screen deletes it once every cluster has the new Secret)"
-        )),
-        (None, None) => steps.push("no old key to delete".to_string()),
-    }
+    let keep_old = "step 7 names no kube context, so no cluster gets the new Secret from here (o on the Manage screen deletes it once every cluster has the new Secret)";
+    let steps = rotate::steps(&rotation, &plan, keep_old);
+    let deletes = plan.deletes(&rotation).map(str::to_string);
     for (number, step) in steps.iter().enumerate() {
         lines.push(format!("  {}. {step}", number + 1));
     }
     lines.push(String::new());
     lines.push("Once the new key is asked for, the rotation cannot be cancelled: Esc and q wait until it is in its files. If the new key fails its check, the old key stays, and this screen says how to finish or roll back.".to_string());
-    let title = match (&plan.resume, deletes) {
+    let title = match (&plan.resume, &deletes) {
         (Some(_), _) => format!("Finish the key rotation of user {}", rotation.user),
         (None, Some(old)) => format!("Replace access key {old} of user {}", rotation.user),
         (None, None) => format!("Create a new access key for user {}", rotation.user),
