@@ -77,6 +77,28 @@ pub struct Rotation {
     pub backoff: Backoff,
 }
 
+impl Rotation {
+    /// The files the rotation writes: the config file, then the manifest.
+    pub fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        std::iter::once(&self.config).chain(self.manifest.iter())
+    }
+
+    /// Those files, for a sentence: "a and b".
+    pub fn files(&self) -> String {
+        self.paths()
+            .map(|path| path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+
+    /// Where the new key's manifest request goes.
+    pub fn registry_base(&self) -> String {
+        self.registry_url
+            .clone()
+            .unwrap_or_else(|| format!("https://{}", self.registry.host))
+    }
+}
+
 /// What a file the rotation writes holds now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Held {
@@ -140,11 +162,7 @@ pub fn total_wait(backoff: Backoff) -> Duration {
 /// says why this run keeps the old key and how it is deleted later.
 pub fn steps(rotation: &Rotation, plan: &Plan, keep_old: &str) -> Vec<String> {
     let config = rotation.config.display();
-    let files = std::iter::once(&rotation.config)
-        .chain(rotation.manifest.iter())
-        .map(|path| path.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" and ");
+    let files = rotation.files();
     let mut steps = Vec::new();
     match (&plan.resume, &plan.old) {
         (Some(new), _) => steps.push(format!(
@@ -153,8 +171,8 @@ pub fn steps(rotation: &Rotation, plan: &Plan, keep_old: &str) -> Vec<String> {
         )),
         (None, old) => {
             if let Some(old) = old {
-                let copies = std::iter::once(&rotation.config)
-                    .chain(rotation.manifest.iter())
+                let copies = rotation
+                    .paths()
                     .map(|path| backup_path(path).display().to_string())
                     .collect::<Vec<_>>()
                     .join(" and ");
@@ -168,10 +186,7 @@ pub fn steps(rotation: &Rotation, plan: &Plan, keep_old: &str) -> Vec<String> {
             ));
         }
     }
-    let base = rotation
-        .registry_url
-        .clone()
-        .unwrap_or_else(|| format!("https://{}", rotation.registry.host));
+    let base = rotation.registry_base();
     steps.push(format!(
         "checks the new key: sts:AssumeRole {} (retried for up to {} s while IAM catches up), ecr:GetAuthorizationToken, GET {base}{}",
         plan.role_arn,
@@ -569,11 +584,7 @@ fn limit_message(
 /// they are made, for a confirmation and the live status to list before it runs.
 pub fn calls(rotation: &Rotation, plan: &Plan) -> Vec<String> {
     let config = rotation.config.display();
-    let files = std::iter::once(&rotation.config)
-        .chain(rotation.manifest.iter())
-        .map(|path| path.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" and ");
+    let files = rotation.files();
     let mut calls = Vec::new();
     match (&plan.resume, &plan.old) {
         (Some(new), _) => calls.push(format!(
@@ -582,7 +593,7 @@ pub fn calls(rotation: &Rotation, plan: &Plan) -> Vec<String> {
         )),
         (None, old) => {
             if old.is_some() {
-                for path in std::iter::once(&rotation.config).chain(rotation.manifest.iter()) {
+                for path in rotation.paths() {
                     calls.push(format!(
                         "write {} (a copy of {}, kept until the new key works)",
                         backup_path(path).display(),
@@ -600,10 +611,7 @@ pub fn calls(rotation: &Rotation, plan: &Plan) -> Vec<String> {
             }
         }
     }
-    let base = rotation
-        .registry_url
-        .clone()
-        .unwrap_or_else(|| format!("https://{}", rotation.registry.host));
+    let base = rotation.registry_base();
     calls.push(format!(
         "sts:AssumeRole {} with the new key (retried while IAM catches up)",
         plan.role_arn
@@ -762,7 +770,7 @@ impl<R: Report + ?Sized> Run<'_, R> {
                     "once the cause is fixed, run the same command again: it finds the rotation under way ({config} holds the new key {new}, {} the old key {old}), checks {new} again, and deletes {old} only once {new} works",
                     backup.display()
                 ));
-                for path in std::iter::once(&rotation.config).chain(rotation.manifest.iter()) {
+                for path in rotation.paths() {
                     let backup = backup_path(path);
                     if backup.is_file() {
                         roll_back.push(format!(

@@ -703,11 +703,7 @@ fn surveyed_rotation(app: &mut App, run: RunId, survey: rotate::Survey) {
             return;
         }
     };
-    let files = std::iter::once(&rotation.config)
-        .chain(rotation.manifest.iter())
-        .map(|path| path.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" and ");
+    let files = rotation.files();
     let mut lines = vec![
         format!(
             "Account  {} ({}), user {}",
@@ -790,11 +786,7 @@ fn rotated(app: &mut App, ending: Ending, key: Option<crate::core::secret::Acces
         state.key_saved_to = Some(rotation.config.clone());
         state.user_keys = None;
     }
-    let files = std::iter::once(&rotation.config)
-        .chain(rotation.manifest.iter())
-        .map(|path| path.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" and ");
+    let files = rotation.files();
     let later = "Steps 6 to 8 use the new key from now on.";
     match ending {
         Ending::Done {
