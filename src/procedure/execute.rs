@@ -686,15 +686,7 @@ fn ecr_as(config: &SdkConfig, target: &Target) -> ecr::Ecr {
 
 async fn iam_client<R: Report + ?Sized>(iam: &IamTarget, calls: &mut Calls<'_, R>) -> Option<Iam> {
     let config = config_or_report(&iam.target, calls).await?;
-    let region = iam
-        .target
-        .region
-        .clone()
-        .or_else(|| config.region().map(ToString::to_string));
-    Some(
-        Iam::new(&config, iam.partition, iam.account.clone())
-            .commands_as(iam.target.profile.as_deref(), region.as_deref()),
-    )
+    Some(iam.iam(&config))
 }
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 
 use std::path::PathBuf;
 
+use aws_config::SdkConfig;
 use serde_json::Value;
 
 use crate::aws::audit::RepositoryRead;
 use crate::aws::ecr::Plan;
 use crate::aws::eks::RegistryLookup;
-use crate::aws::iam::AccessKeyInfo;
+use crate::aws::iam::{AccessKeyInfo, Iam};
 use crate::aws::verify::{Backoff, VerifyPlan};
 use crate::aws::{CallError, Identity, Target};
 use crate::core::documents;
@@ -31,6 +32,20 @@ pub struct IamTarget {
     pub target: Target,
     pub partition: Partition,
     pub account: AccountId,
+}
+
+impl IamTarget {
+    /// IAM with the credentials of `config`, its suggested commands naming this
+    /// target's profile and region (the config's region when none was given).
+    pub fn iam(&self, config: &SdkConfig) -> Iam {
+        let region = self
+            .target
+            .region
+            .clone()
+            .or_else(|| config.region().map(ToString::to_string));
+        Iam::new(config, self.partition, self.account.clone())
+            .commands_as(self.target.profile.as_deref(), region.as_deref())
+    }
 }
 
 /// The AWS config file that holds a new access key: where it goes and what else it

@@ -328,13 +328,7 @@ fn manifest_config(manifest: &str, user: &IamName) -> Option<String> {
 /// The SDK configuration of the destination account, and IAM in it.
 async fn clients(target: &IamTarget) -> Result<(SdkConfig, Iam, aws_sdk_iam::Client), CallError> {
     let config = aws::load_config(&target.target).await?;
-    let region = target
-        .target
-        .region
-        .clone()
-        .or_else(|| config.region().map(ToString::to_string));
-    let iam = Iam::new(&config, target.partition, target.account.clone())
-        .commands_as(target.target.profile.as_deref(), region.as_deref());
+    let iam = target.iam(&config);
     let client = aws_sdk_iam::Client::new(&config);
     Ok((config, iam, client))
 }

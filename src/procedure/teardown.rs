@@ -192,14 +192,7 @@ impl Accounts {
 }
 
 async fn iam_for(target: &IamTarget) -> Result<Iam, CallError> {
-    let config = aws::load_config(&target.target).await?;
-    let region = target
-        .target
-        .region
-        .clone()
-        .or_else(|| config.region().map(ToString::to_string));
-    Ok(Iam::new(&config, target.partition, target.account.clone())
-        .commands_as(target.target.profile.as_deref(), region.as_deref()))
+    Ok(target.iam(&aws::load_config(&target.target).await?))
 }
 
 /// Reads both accounts and the files; changes nothing.
